@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// The demo behind `npm run demo`: starts the MIM emulator, points mobileid-sync at a sample drop
+// folder, and walks through a first import, a change with a removal (guarded, then approved) and
+// an unchanged re-run — showing the plan, the push and what MIM holds and e-mails after each step.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { startEmulator } = await import(path.join(root, 'dist/emulator/server.js'));
+const cli = path.join(root, 'dist/cli/main.js');
+const work = path.join(root, 'demo-run');
+const drop = path.join(work, 'drop');
+const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+
+rmSync(work, { recursive: true, force: true });
+mkdirSync(drop, { recursive: true });
+const token = 'demo-token-not-secret';
+const emu = await startEmulator({
+  port: 0,
+  projects: [{ name: 'Demo Site', token, contact: 'it@example.com' }],
+});
+const admin = `${emu.url}/_admin/projects/${encodeURIComponent('Demo Site')}`;
+const config = path.join(work, 'config.json5');
+writeFileSync(
+  config,
+  `// Written by the demo: one job, a CSV drop folder, the local MIM emulator.
+{
+  stateDir: ${JSON.stringify(path.join(work, 'state'))},
+  admin: { listen: '' },
+  jobs: [{
+    name: 'main',
+    mim: { baseUrl: ${JSON.stringify(emu.url)}, project: 'Demo Site', token: ${JSON.stringify(token)} },
+    sources: [{ name: 'hr', kind: 'csv-folder', folder: ${JSON.stringify(drop)} }],
+  }],
+}
+`,
+);
+
+function step(title) {
+  console.log(`\n${bold(`━━ ${title} ${'━'.repeat(Math.max(0, 90 - title.length))}`)}`);
+}
+function run(...args) {
+  console.log(bold(`$ mobileid-sync ${args.join(' ')}`));
+  const r = spawnSync(process.execPath, [cli, ...args, '--config', config], { encoding: 'utf8' });
+  process.stdout.write(r.stdout);
+  if (r.stderr.trim()) process.stdout.write(r.stderr);
+  console.log(`(exit code ${r.status})`);
+  return r;
+}
+function dropFile(name) {
+  const src = path.join(root, 'examples/demo', name);
+  const tmp = path.join(drop, `${name}.tmp`);
+  copyFileSync(src, tmp);
+  const past = new Date(Date.now() - 10_000); // the exporter finished writing a while ago
+  utimesSync(tmp, past, past);
+  renameSync(tmp, path.join(drop, name));
+  console.log(
+    `HR export job drops ${name} into ${path.relative(root, drop)}/ (written as .tmp, then renamed)`,
+  );
+}
+async function get(p) {
+  const res = await fetch(`${admin}/${p}`);
+  return res.json();
+}
+async function showMim(outboxFrom = 0) {
+  const { users } = await get('users');
+  console.log(bold(`MIM emulator — project "Demo Site": ${users.length} users`));
+  for (const u of users) {
+    console.log(
+      `  ${u.status.padEnd(16)} ${`${u.firstName} ${u.lastName}`.padEnd(18)} ${u.email.padEnd(28)} ID ${u.id.padEnd(9)} Sync ID ${u.syncId}`,
+    );
+  }
+  const { messages } = await get('outbox');
+  const fresh = messages.slice(outboxFrom);
+  console.log(bold(`E-mails MIM would have sent (${fresh.length} new):`));
+  for (const m of fresh) console.log(`  ${m.kind.padEnd(20)} to ${m.to.padEnd(28)} "${m.subject}"`);
+  return messages.length;
+}
+
+try {
+  step('1. First export: plan (dry run), then sync');
+  dropFile('staff-1.csv');
+  run('plan');
+  run('sync');
+  let seen = await showMim();
+
+  step('2. Three people activate their phones');
+  for (const key of ['P1001', 'P1002', 'P1004'])
+    await fetch(`${admin}/users/${key}/activate`, { method: 'POST' });
+  await showMim(seen);
+
+  step("3. Next export: Anna renamed, Maria left, Tom's e-mail filled in");
+  dropFile('staff-2.csv');
+  const blocked = run('sync');
+  const planId = /--plan (\w+)/.exec(blocked.stdout)?.[1];
+  if (planId) {
+    console.log('\nThe admin reviews the plan above and approves exactly it:');
+    run('approve', 'main', '--plan', planId);
+    run('sync');
+  }
+  seen = await showMim(seen);
+
+  step('4. The same export again: nothing to send');
+  run('sync');
+  const { uploads } = await get('uploads');
+  console.log(`MIM received ${uploads.length} uploads in total.`);
+  run('status');
+} finally {
+  await emu.close();
+}
+console.log(
+  `\nDemo files are in ${path.relative(process.cwd(), work) || work}/ (config, drop folder with archive/, state).`,
+);

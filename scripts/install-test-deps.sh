@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the real servers the integration tests start: OpenLDAP slapd + ldap-utils, and a Samba AD DC.
+# Run as root (CI is); otherwise it prints the exact command to run and exits non-zero.
+set -euo pipefail
+PKGS=(slapd ldap-utils samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind ldb-tools openssl)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "The integration tests need: ${missing[*]}" >&2
+  echo "Install them with: sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "Installing test servers: ${missing[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,0 +1,51 @@
+/** `plan` (dry run) and `sync` (one run now) for one or all jobs. */
+
+import { type RunMode, type RunReport, runJob } from '../../pipeline/sync-once.js';
+import { type CommonOptions, cliLogger, interruptSignal, load, selectJobs } from '../context.js';
+import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { formatReport, reportJson } from '../format.js';
+
+export interface RunJobOptions extends CommonOptions {
+  readonly allowDeletes?: number | undefined;
+  readonly all?: boolean | undefined;
+}
+
+export function exitFor(r: RunReport): number {
+  if (r.error) return exitCodeFor(r.error.code);
+  if (r.outcome === 'blocked') return EXIT.blocked;
+  if (r.mode === 'plan' && r.outcome === 'planned') return EXIT.changesPending;
+  return EXIT.ok;
+}
+
+/** The most serious exit code wins: errors, then blocked, then changes pending. */
+function combine(codes: number[]): number {
+  const rank = (c: number): number =>
+    c === EXIT.ok ? 0 : c === EXIT.changesPending ? 1 : c === EXIT.blocked ? 2 : 3;
+  return codes.reduce((a, b) => (rank(b) > rank(a) ? b : a), EXIT.ok);
+}
+
+export async function runJobsCommand(mode: RunMode, opts: RunJobOptions): Promise<number> {
+  const { config } = load(opts);
+  const jobs = selectJobs(config, opts.job);
+  const logger = cliLogger(config, opts.logLevel);
+  const signal = interruptSignal();
+  const reports: RunReport[] = [];
+  for (const job of jobs) {
+    const report = await runJob(job, {
+      mode,
+      trigger: 'cli',
+      stateDir: config.stateDir,
+      logger,
+      signal,
+      approval: opts.allowDeletes !== undefined ? { allowDeletes: opts.allowDeletes } : undefined,
+    });
+    reports.push(report);
+    if (!opts.json) process.stdout.write(`${formatReport(report, { limit: opts.all ? 0 : 50 })}\n\n`);
+    if (signal.aborted) break;
+  }
+  if (opts.json) {
+    const body = reports.length === 1 ? reportJson(reports[0]!) : reports.map(reportJson);
+    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+  }
+  return combine(reports.map(exitFor));
+}

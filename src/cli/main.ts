@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+/**
+ * The `mobileid-sync` command. Parses arguments, dispatches to a command, turns a SyncError into
+ * its message, fix and exit code. Commands live in cli/commands/.
+ */
+import { parseArgs } from 'node:util';
+import { isSyncError } from '../core/errors.js';
+import { approveCommand } from './commands/approve.js';
+import { checkCommand } from './commands/check.js';
+import { configDocsCommand, configPrint, configValidate } from './commands/config.js';
+import { emulatorCommand } from './commands/emulator.js';
+import { runJobsCommand } from './commands/run-job.js';
+import { statusCommand } from './commands/status.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+
+const HELP = `mobileid-sync — keep a BALTECH Mobile ID Manager project's users equal to a directory
+
+Usage: mobileid-sync <command> [options]
+
+Commands:
+  plan                 Dry run: show who would be added, updated, deleted, and every rejected row.
+                       Sends nothing. Exit 0 = nothing pending, 2 = changes pending, 3 = blocked.
+  sync                 Run once now: plan, guard, upload to MIM, record. Exit 0 = done or nothing to do.
+  approve <job>        Approve the blocked plan of a job (--plan <id> as printed by the blocked run).
+  check                Test every source and MIM connection and credential; changes nothing.
+  status               Recent runs of each job and any plan awaiting approval.
+  config validate      Load and check the config; names the key and the fix on error.
+  config print         The effective config (file + env + secret files), secrets masked.
+  config docs          The reference of every config key, generated from the schema (Markdown).
+  emulator             Run a local MIM stand-in (for rehearsals and tests).
+
+Options:
+  -c, --config <file>  Config file (JSON5/JSON). Default: $MOBILEID_SYNC_CONFIG, then
+                       /etc/mobileid-sync/config.json5, then ./config/mobileid-sync.json5.
+  -j, --job <name>     Only this job (default: all jobs).
+      --json           Machine-readable output on stdout.
+      --all            List every change and rejection (text output shows 50 of each by default).
+      --allow-deletes <n>  sync: allow up to n deletes for this one run (overrides the delete limits,
+                       never the hard stops).
+      --plan <id>      approve: the plan id to approve.
+      --log-level <l>  fatal|error|warn|info|debug|trace (CLI default: warn; logs go to stderr).
+  -h, --help           This help.    -V, --version   The version.
+
+Emulator options:
+      --host <addr>    Listen address (default 127.0.0.1).   --port <n>  Port (default 8080; 0 = any).
+      --project <name:token>  A project and its token (repeatable; default "demo" with
+                       $MOBILEID_SYNC_EMULATOR_TOKEN).      --auto-activate  Invited users become Active at once.
+      --data-file <f>  Keep the emulator's users and outbox in this file across restarts.
+
+Exit codes: 0 ok, 2 changes pending (plan), 3 blocked by the guard, 64 usage, 65 bad input data or
+MIM rejected the file, 69 source or MIM unavailable, 74 state I/O, 77 MIM refused the token,
+78 config error, 130 interrupted.
+
+Docs: README.md (operating, troubleshooting), docs/config-reference.md (every key).`;
+
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  job: { type: 'string', short: 'j' },
+  json: { type: 'boolean' },
+  all: { type: 'boolean' },
+  'allow-deletes': { type: 'string' },
+  plan: { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  project: { type: 'string', multiple: true },
+  'auto-activate': { type: 'boolean' },
+  'data-file': { type: 'string' },
+  limit: { type: 'string' },
+} as const;
+
+class UsageError extends Error {}
+
+function nat(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag} needs a whole number, got "${value}"`);
+  return Number(value);
+}
+
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parseArgs({
+    args: argv,
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: true,
+  });
+  const [command, sub] = positionals;
+  if (v.version) {
+    process.stdout.write(`${await version()}\n`);
+    return EXIT.ok;
+  }
+  if (v.help || !command || command === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return command || v.help ? EXIT.ok : EXIT.usage;
+  }
+  const common = { config: v.config, job: v.job, json: v.json, logLevel: v['log-level'] };
+  switch (command) {
+    case 'plan':
+      return runJobsCommand('plan', { ...common, all: v.all });
+    case 'sync':
+      return runJobsCommand('sync', {
+        ...common,
+        all: v.all,
+        allowDeletes: nat(v['allow-deletes'], '--allow-deletes'),
+      });
+    case 'approve':
+      return approveCommand(sub ?? v.job, v.plan, common);
+    case 'check':
+      return checkCommand(common);
+    case 'status':
+      return statusCommand({ ...common, limit: nat(v.limit, '--limit') });
+    case 'config':
+      if (sub === 'validate') return configValidate(common);
+      if (sub === 'print') return configPrint(common);
+      if (sub === 'docs') return configDocsCommand();
+      throw new UsageError('config needs one of: validate, print, docs');
+    case 'emulator':
+      return emulatorCommand({
+        host: v.host ?? '127.0.0.1',
+        port: nat(v.port, '--port') ?? 8080,
+        projects: v.project ?? [],
+        autoActivate: v['auto-activate'] ?? false,
+        dataFile: v['data-file'],
+      });
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (e) {
+    if (
+      e instanceof UsageError ||
+      (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
+      process.stderr.write(`mobileid-sync: ${e.message}\nRun \`mobileid-sync --help\` for usage.\n`);
+      return EXIT.usage;
+    }
+    if (isSyncError(e)) {
+      process.stderr.write(`mobileid-sync: ${e.message}\n  where: ${e.place ?? '-'}\n  fix:   ${e.fix}\n`);
+      return exitCodeFor(e.code);
+    }
+    process.stderr.write(
+      `mobileid-sync: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
+    return EXIT.internal;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

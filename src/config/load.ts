@@ -1,0 +1,249 @@
+/**
+ * Loads a config file (JSON5 or JSON), applies env overrides, reads secrets from files and
+ * validates every part strictly: a typo'd key is an error naming the key, not silently ignored.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import convict from 'convict';
+import JSON5 from 'json5';
+import { ConfigError } from '../core/errors.js';
+import { SOURCE_DEFINITIONS } from '../sources/index.js';
+import { envName, type SchemaTree, sensitivePaths, withEnv } from './define.js';
+import { type AppConfig, globalSchema, type JobConfig, jobSchema, type SourceEntry } from './schema.js';
+
+export const DEFAULT_CONFIG_PATHS = ['/etc/mobileid-sync/config.json5', './config/mobileid-sync.json5'];
+const NAME_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
+
+export interface LoadOptions {
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+type Plain = Record<string, unknown>;
+
+function isPlain(v: unknown): v is Plain {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function readConfigFile(file: string): Plain {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`Cannot read the config file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+      place: file,
+      fix: 'Pass --config <file>, or set MOBILEID_SYNC_CONFIG; see config/example.json5.',
+      cause: e,
+    });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON5.parse(text);
+  } catch (e) {
+    const err = e as { lineNumber?: number; columnNumber?: number; message: string };
+    const where = err.lineNumber ? `${file}:${err.lineNumber}:${err.columnNumber ?? 0}` : file;
+    throw new ConfigError(`The config file is not valid JSON5: ${err.message}`, {
+      place: where,
+      fix: 'Fix the syntax at that position (JSON5 allows comments and trailing commas).',
+      cause: e,
+    });
+  }
+  if (!isPlain(parsed)) {
+    throw new ConfigError('The config file must hold one object', { place: file, fix: 'Start it with `{`.' });
+  }
+  return parsed;
+}
+
+/** Validates `data` against `tree` with env overrides; returns the plain validated values. */
+function validatePart(
+  tree: SchemaTree,
+  data: Plain,
+  envPrefix: string[],
+  place: string,
+  env: NodeJS.ProcessEnv,
+): Plain {
+  const schema = withEnv(tree, envPrefix);
+  let instance: convict.Config<Plain>;
+  try {
+    instance = convict<Plain>(schema as convict.Schema<Plain>, { env, args: [] });
+    instance.load(data);
+    instance.validate({ allowed: 'strict' });
+  } catch (e) {
+    throw new ConfigError(describeConvictError(e), {
+      place,
+      fix: 'Correct or remove that key; `mobileid-sync config print --defaults` lists every key with its meaning.',
+      cause: e,
+    });
+  }
+  const values = instance.getProperties();
+  resolveSecrets(tree, values, envPrefix, place, env);
+  return values;
+}
+
+function describeConvictError(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  // convict lists one problem per line; drop the values it echoes (a secret could be among them).
+  return text
+    .split('\n')
+    .map((line) => line.replace(/: value was ".*"$/, '').replace(/^configuration param /, 'key '))
+    .join('; ');
+}
+
+function getAt(obj: Plain, p: string[]): unknown {
+  let cur: unknown = obj;
+  for (const k of p) cur = isPlain(cur) ? cur[k] : undefined;
+  return cur;
+}
+
+function setAt(obj: Plain, p: string[], value: unknown): void {
+  let cur: Plain = obj;
+  for (const k of p.slice(0, -1)) cur = cur[k] as Plain;
+  cur[p[p.length - 1]!] = value;
+}
+
+/** Fills each empty secret from `<ENV>_FILE`, then from its `…File` sibling key. */
+function resolveSecrets(
+  tree: SchemaTree,
+  values: Plain,
+  envPrefix: string[],
+  place: string,
+  env: NodeJS.ProcessEnv,
+): void {
+  const withEnvTree = withEnv(tree, envPrefix);
+  for (const p of sensitivePaths(tree)) {
+    if (getAt(values, p)) continue;
+    const leaf = getAt(withEnvTree, p) as { env: string };
+    const fileKey = [...p.slice(0, -1), `${p[p.length - 1]}File`];
+    const fromEnv = env[`${leaf.env}_FILE`];
+    const fromKey = getAt(values, fileKey);
+    const file = fromEnv || (typeof fromKey === 'string' ? fromKey : '');
+    if (!file) continue;
+    setAt(values, p, readSecretFile(file, env, `${place}.${fileKey.join('.')}`));
+  }
+}
+
+export function readSecretFile(file: string, env: NodeJS.ProcessEnv, place: string): string {
+  const credDir = env.CREDENTIALS_DIRECTORY;
+  const full = path.isAbsolute(file) || !credDir ? file : path.join(credDir, file);
+  try {
+    return readFileSync(full, 'utf8').replace(/\r?\n$/, '');
+  } catch (e) {
+    throw new ConfigError(`Cannot read the secret file ${full}: ${(e as NodeJS.ErrnoException).code ?? e}`, {
+      place,
+      fix: 'Check the path and that the service user may read it (systemd: LoadCredential=; Docker: secrets:).',
+      cause: e,
+    });
+  }
+}
+
+function requireName(v: unknown, place: string, what: string): string {
+  if (typeof v !== 'string' || !NAME_RE.test(v)) {
+    throw new ConfigError(
+      `${what} needs a "name" of letters, digits, "-" or "_" (got ${JSON.stringify(v)})`,
+      {
+        place,
+        fix: 'Add e.g. name: "main"; names appear in state paths, env names, logs and metrics.',
+      },
+    );
+  }
+  return v;
+}
+
+function loadSource(
+  raw: unknown,
+  job: string,
+  index: number,
+  file: string,
+  env: NodeJS.ProcessEnv,
+): SourceEntry {
+  const place = `${file}: jobs[${job}].sources[${index}]`;
+  if (!isPlain(raw))
+    throw new ConfigError('A source must be an object', { place, fix: 'Write { name, kind, … }.' });
+  const name = requireName(raw.name, place, 'A source');
+  const def = SOURCE_DEFINITIONS.get(String(raw.kind) as never);
+  if (!def) {
+    throw new ConfigError(`Unknown source kind ${JSON.stringify(raw.kind)}`, {
+      place: `${place}.kind`,
+      fix: `Use one of: ${[...SOURCE_DEFINITIONS.keys()].join(', ')}.`,
+    });
+  }
+  const { name: _n, kind: _k, ...rest } = raw;
+  const settings = validatePart(def.schema, rest, [job, name], `${file}: jobs[${job}].sources[${name}]`, env);
+  return { name, kind: def.kind, settings };
+}
+
+function loadJob(raw: unknown, index: number, file: string, env: NodeJS.ProcessEnv): JobConfig {
+  const place = `${file}: jobs[${index}]`;
+  if (!isPlain(raw))
+    throw new ConfigError('A job must be an object', { place, fix: 'Write { name, mim, sources }.' });
+  const name = requireName(raw.name, place, 'A job');
+  const { name: _n, sources: rawSources, ...rest } = raw;
+  const values = validatePart(jobSchema, rest, [name], `${file}: jobs[${name}]`, env) as unknown as Omit<
+    JobConfig,
+    'name' | 'sources'
+  >;
+  if (!values.mim.project) {
+    throw new ConfigError('mim.project is not set', {
+      place: `${file}: jobs[${name}].mim.project`,
+      fix: `Set it to the MIM project name, or set ${envName(name, 'mim', 'project')}.`,
+    });
+  }
+  if (!Array.isArray(rawSources) || rawSources.length === 0) {
+    throw new ConfigError('A job needs at least one source', {
+      place: `${file}: jobs[${name}].sources`,
+      fix: 'Add e.g. sources: [{ name: "hr", kind: "csv-folder", folder: "/drop" }].',
+    });
+  }
+  const sources = rawSources.map((s, i) => loadSource(s, name, i, file, env));
+  const dup = sources.find((s, i) => sources.findIndex((o) => o.name === s.name) !== i);
+  if (dup) {
+    throw new ConfigError(`Two sources are named "${dup.name}"`, {
+      place: `${file}: jobs[${name}].sources`,
+      fix: 'Give each source of a job its own name.',
+    });
+  }
+  const mim = { ...values.mim, token: values.mim.token.replaceAll('\\/', '/').trim() };
+  return { name, ...values, mim, sources };
+}
+
+/** Loads and validates a whole config. Throws ConfigError naming the file and key. */
+export function loadConfig(file: string, options: LoadOptions = {}): AppConfig {
+  const env = options.env ?? process.env;
+  const data = readConfigFile(file);
+  const { jobs: rawJobs, ...rest } = data;
+  const global = validatePart(globalSchema, rest, [], file, env) as unknown as Omit<AppConfig, 'jobs'>;
+  if (!Array.isArray(rawJobs) || rawJobs.length === 0) {
+    throw new ConfigError('The config has no jobs', {
+      place: `${file}: jobs`,
+      fix: 'Add jobs: [{ name, mim: { project }, sources: [...] }]; see config/example.json5.',
+    });
+  }
+  const jobs = rawJobs.map((j, i) => loadJob(j, i, file, env));
+  const dup = jobs.find((j, i) => jobs.findIndex((o) => o.name === j.name) !== i);
+  if (dup) {
+    throw new ConfigError(`Two jobs are named "${dup.name}"`, { place: `${file}: jobs`, fix: 'Rename one.' });
+  }
+  const stateDir = path.resolve(path.dirname(file), global.stateDir);
+  return { ...global, stateDir, jobs };
+}
+
+/** The config with every secret replaced, for `config print`. */
+export function maskSecrets(config: AppConfig): unknown {
+  const mask = (v: string): string => (v ? '****' : '');
+  return {
+    ...config,
+    admin: { ...config.admin, token: mask(config.admin.token) },
+    jobs: config.jobs.map((job) => ({
+      ...job,
+      mim: { ...job.mim, token: mask(job.mim.token) },
+      sources: job.sources.map((s) => {
+        const def = SOURCE_DEFINITIONS.get(s.kind as never);
+        const settings = structuredClone(s.settings) as Plain;
+        for (const p of def ? sensitivePaths(def.schema) : []) {
+          const v = getAt(settings, p);
+          if (typeof v === 'string') setAt(settings, p, mask(v));
+        }
+        return { name: s.name, kind: s.kind, ...settings };
+      }),
+    })),
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * The data that flows through the pipeline. Every record carries a Place so that any later
+ * error can say where the bad data lives (file:line, DN, Graph id).
+ */
+
+export type SourceKind = 'csv-folder' | 'ldap' | 'entra';
+
+/** The four MIM columns plus the Sync ID, in MIM's column order. */
+export const FIELDS = ['firstName', 'lastName', 'email', 'id', 'syncId'] as const;
+export type Field = (typeof FIELDS)[number];
+
+export const FIELD_LABELS: Readonly<Record<Field, string>> = {
+  firstName: 'First name',
+  lastName: 'Last name',
+  email: 'E-mail address',
+  id: 'ID',
+  syncId: 'Sync ID',
+};
+
+/** Where a record came from. `ref` is what an admin searches for: `staff.csv:12`, a DN, `users/<graph id>`. */
+export interface Place {
+  readonly source: string;
+  readonly kind: SourceKind;
+  readonly ref: string;
+}
+
+export function formatPlace(place: Place): string {
+  return `${place.source}: ${place.ref}`;
+}
+
+/** A person as a source mapped them, before normalising and checking. Any field may be missing. */
+export interface SourceRecord {
+  readonly place: Place;
+  readonly firstName?: string | undefined;
+  readonly lastName?: string | undefined;
+  readonly email?: string | undefined;
+  readonly id?: string | undefined;
+  readonly syncId?: string | undefined;
+  /** Fallbacks the mapping took (e.g. "last name from displayName"), reported but not errors. */
+  readonly notes?: readonly string[] | undefined;
+}
+
+/** The five values MIM receives. */
+export interface PersonFields {
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly email: string;
+  readonly id: string;
+  readonly syncId: string;
+}
+
+/** A normalised, valid person. */
+export interface IdentityRecord extends PersonFields {
+  readonly place: Place;
+}
+
+/** A person as last accepted by MIM (stored in the state). */
+export interface PushedRecord extends PersonFields {
+  /** Set while the person is carried forward with old data because their new record is invalid. */
+  readonly carriedSince?: string | undefined;
+}
+
+export type RejectionCode =
+  | 'missing-field'
+  | 'bad-email'
+  | 'bad-id'
+  | 'bad-text'
+  | 'too-long'
+  | 'duplicate-email'
+  | 'duplicate-sync-id'
+  | 'merge-conflict'
+  | 'unreadable-row';
+
+/** A record left out of the upload, with where it is and how to fix it. A value, never a throw. */
+export interface Rejection {
+  readonly place: Place;
+  readonly code: RejectionCode;
+  readonly field?: Field | undefined;
+  readonly reason: string;
+  readonly fix: string;
+  /** The other row(s) involved, for duplicates and conflicts. */
+  readonly related?: readonly Place[] | undefined;
+  /** Identity keys the rejected record had, so a previously pushed person can be carried forward. */
+  readonly syncId?: string | undefined;
+  readonly email?: string | undefined;
+}
+
+/** Something worth telling the admin that is not an error (a fallback taken, an account skipped). */
+export interface Notice {
+  readonly place?: Place | undefined;
+  readonly message: string;
+}
+
+export function formatRejection(r: Rejection): string {
+  const also = r.related?.length ? ` [also: ${r.related.map((p) => p.ref).join(', ')}]` : '';
+  return `${formatPlace(r.place)}: ${r.reason} (${r.fix})${also}`;
+}

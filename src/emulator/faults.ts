@@ -1,0 +1,122 @@
+/**
+ * Injected failures for the sync endpoint, queued in order: each entry answers the next `count` sync
+ * requests. They let tests rehearse what a real MIM (or the network in front of it) can do to a push:
+ * error statuses, slowness, a request that never returns, a dropped connection, and the nasty one —
+ * an upload that was applied but whose 2xx never reached the client.
+ */
+
+export type FaultSpec =
+  | {
+      readonly type: 'status';
+      readonly status: number;
+      readonly retryAfter?: string;
+      readonly body?: string;
+      readonly contentType?: string;
+    }
+  | { readonly type: 'delay'; readonly ms: number }
+  | { readonly type: 'hang' }
+  | { readonly type: 'reset' }
+  | { readonly type: 'apply-then-hang' };
+
+export type FaultType = FaultSpec['type'];
+
+/** A queued fault and how many more requests it will answer. */
+export type QueuedFault = FaultSpec & { readonly count: number };
+
+export type FaultParse = { ok: true; fault: QueuedFault } | { ok: false; error: string };
+
+const TYPES: readonly FaultType[] = ['status', 'delay', 'hang', 'reset', 'apply-then-hang'];
+const MAX_DELAY_MS = 10 * 60_000;
+
+/** Checks a fault posted to the admin endpoint; unknown keys are errors so typos don't pass silently. */
+export function parseFault(input: unknown): FaultParse {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, error: 'a fault must be a JSON object' };
+  }
+  const o = input as Record<string, unknown>;
+  const type = o.type;
+  if (typeof type !== 'string' || !isFaultType(type)) {
+    return { ok: false, error: `"type" must be one of ${TYPES.join(', ')}` };
+  }
+  const allowed: Record<FaultType, readonly string[]> = {
+    status: ['status', 'retryAfter', 'body', 'contentType'],
+    delay: ['ms'],
+    hang: [],
+    reset: [],
+    'apply-then-hang': [],
+  };
+  const unknown = Object.keys(o).filter((k) => k !== 'type' && k !== 'count' && !allowed[type].includes(k));
+  if (unknown.length > 0)
+    return { ok: false, error: `unknown key(s) for a ${type} fault: ${unknown.join(', ')}` };
+
+  const count = o.count ?? 1;
+  if (!isIntegerIn(count, 1, 1_000_000)) return { ok: false, error: '"count" must be a positive integer' };
+
+  switch (type) {
+    case 'status': {
+      if (!isIntegerIn(o.status, 200, 599))
+        return { ok: false, error: '"status" must be an HTTP status 200-599' };
+      for (const key of ['retryAfter', 'body', 'contentType'] as const) {
+        if (o[key] !== undefined && typeof o[key] !== 'string') {
+          return { ok: false, error: `"${key}" must be a string` };
+        }
+      }
+      return {
+        ok: true,
+        fault: {
+          type,
+          count,
+          status: o.status,
+          ...optionalString('retryAfter', o.retryAfter),
+          ...optionalString('body', o.body),
+          ...optionalString('contentType', o.contentType),
+        },
+      };
+    }
+    case 'delay':
+      if (!isIntegerIn(o.ms, 0, MAX_DELAY_MS)) {
+        return { ok: false, error: `"ms" must be an integer 0-${MAX_DELAY_MS}` };
+      }
+      return { ok: true, fault: { type, count, ms: o.ms } };
+    default:
+      return { ok: true, fault: { type, count } };
+  }
+}
+
+/** FIFO of faults; `take` hands out one use of the head entry. */
+export class FaultQueue {
+  #queue: QueuedFault[] = [];
+
+  add(fault: QueuedFault): void {
+    this.#queue.push(fault);
+  }
+
+  take(): FaultSpec | undefined {
+    const head = this.#queue[0];
+    if (head === undefined) return undefined;
+    if (head.count <= 1) this.#queue.shift();
+    else this.#queue[0] = { ...head, count: head.count - 1 };
+    const { count: _used, ...spec } = head;
+    return spec;
+  }
+
+  list(): QueuedFault[] {
+    return [...this.#queue];
+  }
+
+  clear(): void {
+    this.#queue = [];
+  }
+}
+
+function isFaultType(s: string): s is FaultType {
+  return (TYPES as readonly string[]).includes(s);
+}
+
+function isIntegerIn(v: unknown, min: number, max: number): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+}
+
+function optionalString<K extends string>(key: K, v: unknown): { [P in K]?: string } {
+  return typeof v === 'string' ? ({ [key]: v } as { [P in K]: string }) : {};
+}

@@ -1,0 +1,39 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { normalizeEmail, normalizeRecord, normalizeText } from './normalize.js';
+import { place } from './test-helpers.js';
+
+describe('normalize', () => {
+  it('trims, collapses inner spaces and tabs, and composes to NFC', () => {
+    expect(normalizeText('  Zoe\u0308 \t  Müller  ')).toBe('Zoë Müller');
+    expect(normalizeText('Ada\u00a0Lovelace')).toBe('Ada Lovelace');
+  });
+
+  it('keeps line breaks so the validator can reject them with the row', () => {
+    expect(normalizeText('Ada\nLovelace')).toBe('Ada\nLovelace');
+  });
+
+  it('lower-cases e-mail', () => {
+    expect(normalizeEmail(' Ada.Lovelace@Example.COM ')).toBe('ada.lovelace@example.com');
+  });
+
+  it('turns missing fields into empty strings', () => {
+    expect(normalizeRecord({ place: place('x:1') })).toEqual({
+      firstName: '',
+      lastName: '',
+      email: '',
+      id: '',
+      syncId: '',
+    });
+  });
+
+  it('is idempotent', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (s) => {
+        const once = normalizeText(s);
+        expect(normalizeText(once)).toBe(once);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -1,0 +1,32 @@
+/**
+ * Normalising a mapped record: trim, Unicode NFC, collapse inner horizontal whitespace,
+ * lower-case e-mail. Line breaks are kept on purpose: they are almost always a broken export
+ * (a misquoted row swallowing the next) and the validator rejects them with the row's place.
+ * Pure, and cheap on the common case (plain ASCII needs no work).
+ */
+import type { PersonFields, SourceRecord } from '../core/types.js';
+
+// Anything but printable ASCII, or whitespace that needs work (leading, trailing, doubled, tabs).
+const NEEDS_WORK = /[^\x21-\x7e ]|^ | $| {2}/;
+const HORIZONTAL_SPACE = /[^\S\r\n]+/g;
+
+export function normalizeText(value: string | undefined): string {
+  if (value === undefined || value === '') return '';
+  if (!NEEDS_WORK.test(value)) return value;
+  return value.normalize('NFC').replace(HORIZONTAL_SPACE, ' ').trim();
+}
+
+export function normalizeEmail(value: string | undefined): string {
+  return normalizeText(value).toLowerCase();
+}
+
+/** The five fields a record will have after normalising; missing fields become ''. */
+export function normalizeRecord(record: SourceRecord): PersonFields {
+  return {
+    firstName: normalizeText(record.firstName),
+    lastName: normalizeText(record.lastName),
+    email: normalizeEmail(record.email),
+    id: normalizeText(record.id),
+    syncId: normalizeText(record.syncId),
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The plan: what MIM will do with the upload, as the diff between the desired set and the last
+ * successfully pushed snapshot, keyed by Sync ID. Pure; `plan` (the dry run) prints it.
+ */
+import { createHash } from 'node:crypto';
+import type { Field, PushedRecord } from '../core/types.js';
+import type { DesiredRecord } from './carry.js';
+
+export interface FieldChange {
+  readonly field: Field;
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface PlannedUpdate {
+  readonly syncId: string;
+  readonly before: PushedRecord;
+  readonly after: DesiredRecord;
+  readonly changes: readonly FieldChange[];
+}
+
+export interface Plan {
+  /** Short hash of the changes; an approval names it, so it cannot carry over to another plan. */
+  readonly id: string;
+  readonly adds: readonly DesiredRecord[];
+  readonly updates: readonly PlannedUpdate[];
+  readonly deletes: readonly PushedRecord[];
+  readonly unchanged: number;
+  /** The complete set to upload, sorted by Sync ID (so payloads are byte-stable). */
+  readonly desired: readonly DesiredRecord[];
+  /** Number of people in the last pushed snapshot; null when nothing was ever pushed. */
+  readonly previousCount: number | null;
+}
+
+const COMPARED: readonly Field[] = ['firstName', 'lastName', 'email', 'id'];
+
+export function compareSyncId(a: { syncId: string }, b: { syncId: string }): number {
+  return a.syncId < b.syncId ? -1 : a.syncId > b.syncId ? 1 : 0;
+}
+
+function diffFields(before: PushedRecord, after: DesiredRecord): FieldChange[] {
+  const out: FieldChange[] = [];
+  for (const field of COMPARED) {
+    if (before[field] !== after[field]) out.push({ field, from: before[field], to: after[field] });
+  }
+  return out;
+}
+
+export function planId(
+  adds: readonly DesiredRecord[],
+  updates: readonly PlannedUpdate[],
+  deletes: readonly PushedRecord[],
+): string {
+  const h = createHash('sha256');
+  for (const a of adds) h.update(`+\0${a.syncId}\0${a.firstName}\0${a.lastName}\0${a.email}\0${a.id}\n`);
+  for (const u of updates)
+    h.update(`~\0${u.syncId}\0${u.changes.map((c) => `${c.field}\0${c.to}`).join('\0')}\n`);
+  for (const d of deletes) h.update(`-\0${d.syncId}\n`);
+  return h.digest('hex').slice(0, 12);
+}
+
+export function computePlan(
+  desiredIn: readonly DesiredRecord[],
+  previous: readonly PushedRecord[] | null,
+): Plan {
+  const desired = [...desiredIn].sort(compareSyncId);
+  const prev = new Map<string, PushedRecord>();
+  for (const p of previous ?? []) prev.set(p.syncId, p);
+  const adds: DesiredRecord[] = [];
+  const updates: PlannedUpdate[] = [];
+  let unchanged = 0;
+  for (const d of desired) {
+    const before = prev.get(d.syncId);
+    if (!before) {
+      adds.push(d);
+      continue;
+    }
+    prev.delete(d.syncId);
+    const changes = diffFields(before, d);
+    if (changes.length > 0) updates.push({ syncId: d.syncId, before, after: d, changes });
+    else unchanged++;
+  }
+  const deletes = [...prev.values()].sort(compareSyncId);
+  return {
+    id: planId(adds, updates, deletes),
+    adds,
+    updates,
+    deletes,
+    unchanged,
+    desired,
+    previousCount: previous ? previous.length : null,
+  };
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return plan.adds.length + plan.updates.length + plan.deletes.length > 0;
+}
+
+/** What the state will hold after MIM accepts this plan. */
+export function toPushed(desired: readonly DesiredRecord[]): PushedRecord[] {
+  return desired.map(({ firstName, lastName, email, id, syncId, carriedSince }) =>
+    carriedSince
+      ? { firstName, lastName, email, id, syncId, carriedSince }
+      : { firstName, lastName, email, id, syncId },
+  );
+}

@@ -1,0 +1,410 @@
+/**
+ * One run of a job: fetch → normalise → validate → merge → plan → guard → push → record.
+ * The only place where the pure pipeline meets I/O. Order of effects is what keeps people safe:
+ *  - every source must deliver a complete snapshot, or nothing is planned;
+ *  - the guard sees the plan before anything leaves the machine;
+ *  - the push intent is written before the upload, the snapshot only after MIM's 2xx;
+ *  - drop files are archived / cursors advanced only after that (source.settle).
+ */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import type { JobConfig } from '../config/schema.js';
+import { AbortedError, isSyncError, SyncError } from '../core/errors.js';
+import type { Notice, Rejection } from '../core/types.js';
+import { MimClient } from '../sinks/mim/client.js';
+import { encodePayload, sha256 } from '../sinks/mim/encode-csv.js';
+import { createSources } from '../sources/create.js';
+import type { SettleOutcome, Source, SourceSnapshot } from '../sources/types.js';
+import { type HistoryEntry, JobState, type RunOutcome, type StoredSnapshot } from '../state/store.js';
+import type { Logger } from '../telemetry/logger.js';
+import {
+  type Approval,
+  type BuildResult,
+  buildPlan,
+  evaluateGuard,
+  type GuardVerdict,
+  hasChanges,
+  rejectionsReport,
+  toPushed,
+} from './index.js';
+
+export type RunMode = 'plan' | 'sync';
+
+export interface RunObserver {
+  onMimAttempt?(job: string, outcome: number | 'network'): void;
+}
+
+export interface RunOptions {
+  readonly mode: RunMode;
+  readonly trigger: string;
+  readonly stateDir: string;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  /** One-shot approval from the CLI (`--allow-deletes N`, `--approve-plan ID`). */
+  readonly approval?: Approval | undefined;
+  readonly now?: () => Date;
+  readonly observer?: RunObserver | undefined;
+}
+
+export interface SourceSummary {
+  readonly source: string;
+  readonly kind: string;
+  readonly description: string;
+  readonly total: number;
+  readonly valid: number;
+}
+
+export interface RunReport {
+  readonly runId: string;
+  readonly job: string;
+  readonly mode: RunMode;
+  readonly trigger: string;
+  readonly outcome: RunOutcome;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly durationMs: number;
+  readonly sources: readonly SourceSummary[];
+  readonly build?: BuildResult | undefined;
+  readonly guard?: GuardVerdict | undefined;
+  /** True when a push would happen (plan mode) or happened (sync mode). */
+  readonly pushNeeded: boolean;
+  readonly skipReason?: 'identical-payload' | undefined;
+  readonly push?: { readonly status: number; readonly attempts: number; readonly bytes: number } | undefined;
+  readonly payloadSha256?: string | undefined;
+  readonly firstPush: boolean;
+  readonly pendingFromCrash: boolean;
+  readonly approvedBy?: string | undefined;
+  readonly error?: SyncError | undefined;
+}
+
+interface Ctx {
+  readonly job: JobConfig;
+  readonly opts: RunOptions;
+  readonly runId: string;
+  readonly startedAt: Date;
+  readonly log: Logger;
+  readonly state: JobState;
+  readonly now: () => Date;
+}
+
+/** Fetches every source; if any fails, the others are settled as failed and the error rethrown. */
+async function fetchAll(sources: readonly Source[], signal: AbortSignal): Promise<SourceSnapshot[]> {
+  const results = await Promise.allSettled(sources.map((s) => s.fetch(signal)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!failed) return results.map((r) => (r as PromiseFulfilledResult<SourceSnapshot>).value);
+  for (const r of results)
+    if (r.status === 'fulfilled') await r.value.settle?.('failed', '').catch(() => undefined);
+  throw failed.reason;
+}
+
+async function settleAll(
+  snapshots: readonly SourceSnapshot[],
+  outcome: SettleOutcome,
+  rejections: readonly Rejection[],
+  log: Logger,
+): Promise<void> {
+  for (const s of snapshots) {
+    try {
+      await s.settle?.(outcome, rejectionsReport(rejections, s.source));
+    } catch (e) {
+      log.warn({ source: s.source, err: errorFields(e) }, 'Could not settle the source input after the run');
+    }
+  }
+}
+
+function errorFields(e: unknown): Record<string, unknown> {
+  if (isSyncError(e)) return { code: e.code, message: e.message, place: e.place, fix: e.fix };
+  return { message: e instanceof Error ? e.message : String(e) };
+}
+
+function logFindings(log: Logger, rejections: readonly Rejection[], notices: readonly Notice[]): void {
+  for (const r of rejections)
+    log.warn(
+      { place: r.place.ref, source: r.place.source, code: r.code, fix: r.fix },
+      `Rejected: ${r.reason}`,
+    );
+  for (const n of notices) log.info({ place: n.place?.ref, source: n.place?.source }, n.message);
+}
+
+function logChanges(log: Logger, build: BuildResult): void {
+  for (const a of build.plan.adds)
+    log.info({ change: 'add', syncId: a.syncId, email: a.email, place: a.place.ref }, 'Add');
+  for (const u of build.plan.updates) {
+    log.info(
+      { change: 'update', syncId: u.syncId, email: u.after.email, fields: u.changes.map((c) => c.field) },
+      'Update',
+    );
+  }
+  for (const d of build.plan.deletes)
+    log.info({ change: 'delete', syncId: d.syncId, email: d.email }, 'Delete');
+}
+
+function osUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
+}
+
+async function resolveApproval(ctx: Ctx, planId: string): Promise<{ approval?: Approval; by?: string }> {
+  if (ctx.opts.approval) return { approval: ctx.opts.approval, by: `${osUser()} (command line)` };
+  const blocked = await ctx.state.readBlocked();
+  if (blocked?.approvedBy && blocked.planId === planId)
+    return { approval: { planId }, by: blocked.approvedBy };
+  return {};
+}
+
+export async function runJob(job: JobConfig, opts: RunOptions): Promise<RunReport> {
+  const now = opts.now ?? (() => new Date());
+  const runId = randomUUID();
+  const ctx: Ctx = {
+    job,
+    opts,
+    runId,
+    startedAt: now(),
+    log: opts.logger.child({ job: job.name, runId }),
+    state: new JobState(opts.stateDir, job.name),
+    now,
+  };
+  const base = {
+    runId,
+    job: job.name,
+    mode: opts.mode,
+    trigger: opts.trigger,
+    startedAt: ctx.startedAt.toISOString(),
+  };
+  const finish = (partial: Omit<RunReport, keyof typeof base | 'endedAt' | 'durationMs'>): RunReport => {
+    const end = now();
+    return {
+      ...base,
+      ...partial,
+      endedAt: end.toISOString(),
+      durationMs: end.getTime() - ctx.startedAt.getTime(),
+    };
+  };
+
+  let release: (() => Promise<void>) | undefined;
+  let sources: Source[] = [];
+  let report: RunReport;
+  try {
+    if (opts.mode === 'sync') release = await ctx.state.lock();
+    sources = createSources(job, opts.stateDir, ctx.log, now);
+    report = await runStages(ctx, sources, finish);
+  } catch (e) {
+    const error = isSyncError(e) ? e : opts.signal.aborted ? new AbortedError() : wrapUnexpected(e);
+    ctx.log.error({ err: errorFields(error) }, error.describe());
+    report = finish({
+      outcome: 'failed',
+      sources: [],
+      pushNeeded: false,
+      firstPush: false,
+      pendingFromCrash: false,
+      error,
+    });
+  } finally {
+    await Promise.all(sources.map((s) => s.close().catch(() => undefined)));
+  }
+  if (opts.mode === 'sync') {
+    await ctx.state
+      .appendHistory(historyEntry(report))
+      .catch((e) => ctx.log.error({ err: errorFields(e) }, 'Could not write the run history'));
+    await release?.();
+  }
+  return report;
+}
+
+function wrapUnexpected(e: unknown): SyncError {
+  return new SyncError('INTERNAL', `Unexpected error: ${e instanceof Error ? e.message : String(e)}`, {
+    fix: 'This is a bug; please report it with the log lines above. Nothing was pushed or recorded.',
+    cause: e,
+  });
+}
+
+type Finish = (
+  partial: Omit<RunReport, 'runId' | 'job' | 'mode' | 'trigger' | 'startedAt' | 'endedAt' | 'durationMs'>,
+) => RunReport;
+
+async function runStages(ctx: Ctx, sources: Source[], finish: Finish): Promise<RunReport> {
+  const { job, opts, log, state } = ctx;
+  const snapshots = await fetchAll(sources, opts.signal);
+  const stored = await state.readSnapshot();
+  const pending = await state.readPending();
+  const build = buildPlan({
+    snapshots,
+    previous: stored?.records ?? null,
+    now: ctx.now(),
+    carryForwardDays: job.guard.carryForwardDays,
+  });
+  const summaries: SourceSummary[] = snapshots.map((s, i) => ({
+    source: s.source,
+    kind: s.kind,
+    description: s.description,
+    total: build.counts[i]!.total,
+    valid: build.counts[i]!.valid,
+  }));
+  logFindings(log, build.rejections, build.notices);
+  const { approval, by } = await resolveApproval(ctx, build.plan.id);
+  const guard = evaluateGuard({ plan: build.plan, sources: build.counts, limits: job.guard, approval });
+  const common = {
+    sources: summaries,
+    build,
+    guard,
+    firstPush: stored === null,
+    pendingFromCrash: pending !== null,
+  };
+
+  if (!guard.ok) {
+    log.warn(
+      { planId: build.plan.id, kind: guard.kind, reasons: guard.reasons.map((r) => r.message) },
+      'Run blocked by the guard; nothing pushed',
+    );
+    if (opts.mode === 'sync') {
+      if (guard.kind === 'needs-approval') {
+        await state.writeBlocked({
+          planId: build.plan.id,
+          blockedAt: ctx.now().toISOString(),
+          runId: ctx.runId,
+          reasons: guard.reasons.map((r) => r.message),
+          adds: build.plan.adds.length,
+          updates: build.plan.updates.length,
+          deletes: build.plan.deletes.length,
+        });
+      }
+      await settleAll(snapshots, 'blocked', build.rejections, log);
+    }
+    return finish({ ...common, outcome: 'blocked', pushNeeded: false });
+  }
+
+  const payload = encodePayload(build.desired, job.mim.dialect);
+  const payloadSha256 = sha256(payload);
+  const identical = stored?.payloadSha256 === payloadSha256 && pending === null;
+  if (identical) {
+    if (opts.mode === 'sync') {
+      await refreshCarried(state, stored, build);
+      await settleAll(snapshots, 'unchanged', build.rejections, log);
+      log.info({ payloadSha256 }, 'Upload is byte-identical to the last accepted one; not sent');
+    }
+    return finish({
+      ...common,
+      outcome: 'unchanged',
+      pushNeeded: false,
+      skipReason: 'identical-payload',
+      payloadSha256,
+    });
+  }
+  if (opts.mode === 'plan') {
+    return finish({ ...common, outcome: 'planned', pushNeeded: true, payloadSha256, approvedBy: by });
+  }
+
+  logChanges(log, build);
+  if (by) log.warn({ planId: build.plan.id, approvedBy: by }, 'Guard limits overridden by approval');
+  await state.writePending({
+    startedAt: ctx.now().toISOString(),
+    runId: ctx.runId,
+    payloadSha256,
+    count: build.desired.length,
+  });
+  const client = new MimClient(job.mim, {
+    tokenPlace: `jobs[${job.name}].mim.token`,
+    onAttempt: (outcome, attempt, delayMs) => {
+      opts.observer?.onMimAttempt?.(job.name, outcome);
+      if (outcome === 'network' || outcome >= 300)
+        log.warn({ outcome, attempt, retryInMs: delayMs }, 'MIM upload attempt failed');
+    },
+  });
+  let result: Awaited<ReturnType<MimClient['push']>>;
+  try {
+    result = await client.push(payload, opts.signal);
+  } catch (e) {
+    // A definite refusal means nothing was applied; anything else may have been (keep the intent).
+    if (isSyncError(e) && e.code !== 'TARGET_UNAVAILABLE' && e.code !== 'ABORTED') await state.clearPending();
+    await settleAll(snapshots, 'failed', build.rejections, log);
+    throw opts.signal.aborted ? new AbortedError('The run was cancelled during the upload') : e;
+  } finally {
+    await client.close();
+  }
+  const snapshot: StoredSnapshot = {
+    version: 1,
+    job: job.name,
+    pushedAt: ctx.now().toISOString(),
+    planId: build.plan.id,
+    payloadSha256,
+    records: toPushed(build.desired),
+  };
+  await state.writeSnapshot(snapshot);
+  await state.clearPending();
+  await state.clearBlocked();
+  await settleAll(snapshots, 'applied', build.rejections, log);
+  log.info(
+    { status: result.status, attempts: result.attempts, bytes: payload.length },
+    'MIM accepted the upload',
+  );
+  return finish({
+    ...common,
+    outcome: 'applied',
+    pushNeeded: true,
+    push: { status: result.status, attempts: result.attempts, bytes: payload.length },
+    payloadSha256,
+    approvedBy: by,
+  });
+}
+
+/** Keeps carry-forward start times even when the upload itself is unchanged (and so not re-sent). */
+async function refreshCarried(
+  state: JobState,
+  stored: StoredSnapshot | null,
+  build: BuildResult,
+): Promise<void> {
+  if (!stored) return;
+  const next = toPushed(build.desired);
+  const same =
+    next.length === stored.records.length &&
+    next.every(
+      (r, i) => r.carriedSince === stored.records[i]?.carriedSince && r.syncId === stored.records[i]?.syncId,
+    );
+  if (!same) await state.writeSnapshot({ ...stored, records: next });
+}
+
+function historyEntry(r: RunReport): HistoryEntry {
+  const plan = r.build?.plan;
+  return {
+    runId: r.runId,
+    job: r.job,
+    trigger: r.trigger,
+    startedAt: r.startedAt,
+    endedAt: r.endedAt,
+    durationMs: r.durationMs,
+    outcome: r.outcome,
+    sources: r.sources.map(({ source, description, total, valid }) => ({
+      source,
+      description,
+      total,
+      valid,
+    })),
+    ...(plan
+      ? {
+          plan: {
+            id: plan.id,
+            adds: plan.adds.length,
+            updates: plan.updates.length,
+            deletes: plan.deletes.length,
+            unchanged: plan.unchanged,
+            carried: r.build?.carried.length ?? 0,
+          },
+          rejected: new Set(r.build?.rejections.map((x) => `${x.place.source}\0${x.place.ref}`)).size,
+        }
+      : {}),
+    ...(r.payloadSha256 ? { payloadSha256: r.payloadSha256 } : {}),
+    ...(r.push ? { httpStatus: r.push.status } : {}),
+    ...(r.guard && !r.guard.ok
+      ? { guard: { kind: r.guard.kind, reasons: r.guard.reasons.map((x) => x.message) } }
+      : {}),
+    ...(r.approvedBy ? { approval: { by: r.approvedBy, planId: r.build?.plan.id } } : {}),
+    ...(r.error
+      ? { error: { code: r.error.code, message: r.error.message, place: r.error.place, fix: r.error.fix } }
+      : {}),
+  };
+}
+
+export { hasChanges };

@@ -1,0 +1,34 @@
+/** Small builders for pipeline tests (plain data, no I/O). */
+import type { Place, PushedRecord, SourceRecord } from '../core/types.js';
+import type { SourceSnapshot } from '../sources/types.js';
+
+export function place(ref: string, source = 'hr'): Place {
+  return { source, kind: 'csv-folder', ref };
+}
+
+export function rec(n: number, over: Partial<SourceRecord> = {}, source = 'hr'): SourceRecord {
+  return {
+    place: place(`staff.csv:${n + 1}`, source),
+    firstName: `First${n}`,
+    lastName: `Last${n}`,
+    email: `user${n}@example.com`,
+    id: `ID${n}`,
+    syncId: `S${n}`,
+    ...over,
+  };
+}
+
+export function pushed(n: number, over: Partial<PushedRecord> = {}): PushedRecord {
+  return {
+    firstName: `First${n}`,
+    lastName: `Last${n}`,
+    email: `user${n}@example.com`,
+    id: `ID${n}`,
+    syncId: `S${n}`,
+    ...over,
+  };
+}
+
+export function snap(records: SourceRecord[], source = 'hr'): SourceSnapshot {
+  return { source, kind: 'csv-folder', records, notices: [], description: 'test' };
+}

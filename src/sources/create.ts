@@ -1,0 +1,26 @@
+/** Builds a job's Source objects from its config entries via the explicit registry. */
+import path from 'node:path';
+import type { JobConfig } from '../config/schema.js';
+import { ConfigError } from '../core/errors.js';
+import type { Logger } from '../telemetry/logger.js';
+import { SOURCE_DEFINITIONS } from './index.js';
+import type { Source } from './types.js';
+
+export function createSources(job: JobConfig, stateDir: string, logger: Logger, now: () => Date): Source[] {
+  return job.sources.map((entry) => {
+    const def = SOURCE_DEFINITIONS.get(entry.kind as never);
+    if (!def) {
+      throw new ConfigError(`Unknown source kind "${entry.kind}"`, {
+        place: `jobs[${job.name}].sources[${entry.name}].kind`,
+        fix: `Use one of: ${[...SOURCE_DEFINITIONS.keys()].join(', ')}.`,
+      });
+    }
+    const config = { ...entry.settings, name: entry.name } as never;
+    return def.create(config, {
+      job: job.name,
+      stateDir: path.join(stateDir, job.name, 'sources', entry.name),
+      logger: logger.child({ source: entry.name }),
+      now,
+    });
+  });
+}

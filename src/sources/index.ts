@@ -1,0 +1,11 @@
+/**
+ * Every source kind, registered explicitly (no import side effects). To add a kind: write
+ * sources/<kind>/{config,source,map}.ts and add one line here.
+ */
+import type { SourceDefinition } from '../config/define.js';
+import type { SourceKind } from '../core/types.js';
+
+export const SOURCE_DEFINITIONS: ReadonlyMap<SourceKind, SourceDefinition<never>> = new Map<
+  SourceKind,
+  SourceDefinition<never>
+>([]);

@@ -1,0 +1,65 @@
+/**
+ * The contract every source (csv-folder, ldap, entra) keeps. Shaped like Benthos' plugins:
+ * a config spec, a constructor, check / fetch / close.
+ */
+import type { Logger } from 'pino';
+import type { Notice, SourceKind, SourceRecord } from '../core/types.js';
+
+/** What a run did with a snapshot; a source advances cursors or archives files only on success. */
+export type SettleOutcome =
+  /** MIM accepted the push. */
+  | 'applied'
+  /** Nothing needed pushing (plan empty or payload byte-identical). */
+  | 'unchanged'
+  /** The guard blocked the run; nothing was pushed. Keep the input for the approved re-run. */
+  | 'blocked'
+  /** The run failed (another source, MIM, state). Keep the input for the next try. */
+  | 'failed';
+
+export interface SourceSnapshot {
+  readonly source: string;
+  readonly kind: SourceKind;
+  /** Every person the source holds, complete. Order is the source's order (used for tie-breaks). */
+  readonly records: readonly SourceRecord[];
+  /** Records the source itself could not read (e.g. an unparseable CSV row), with their place. */
+  readonly unreadable?: readonly { readonly ref: string; readonly reason: string; readonly fix: string }[];
+  /** Fallbacks taken and accounts skipped (disabled, guests), for the report. */
+  readonly notices: readonly Notice[];
+  /** A short description of what was read, e.g. "staff-2026-11-25.csv (1,204 rows)". */
+  readonly description: string;
+  /**
+   * Called once per run after the outcome is settled. Sources that consume input (a drop file)
+   * or keep a cursor (a delta link) act here, never earlier.
+   * `rejectionsReport` is a text listing every rejected row of this source, one per line.
+   */
+  settle?(outcome: SettleOutcome, rejectionsReport: string): Promise<void>;
+}
+
+export interface CheckResult {
+  readonly ok: boolean;
+  /** Human lines: "bind as cn=sync… OK", "search base ou=people: 1,204 users match". */
+  readonly lines: readonly string[];
+}
+
+export interface Source {
+  readonly name: string;
+  readonly kind: SourceKind;
+  /** Tests every connection and credential without changing anything. Never throws for a failed check. */
+  check(signal: AbortSignal): Promise<CheckResult>;
+  /**
+   * The complete current set of people, or a thrown SyncError (SourceUnavailableError,
+   * SourceInvalidError, ConfigError). Never a partial list, never [] because something failed.
+   */
+  fetch(signal: AbortSignal): Promise<SourceSnapshot>;
+  close(): Promise<void>;
+}
+
+/** Given to a source's factory. */
+export interface SourceContext {
+  /** The job this source belongs to. */
+  readonly job: string;
+  /** A directory the source may keep its own state in (created on demand), e.g. a delta link. */
+  readonly stateDir: string;
+  readonly logger: Logger;
+  readonly now: () => Date;
+}
