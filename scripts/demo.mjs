@@ -2,7 +2,7 @@
 // The demo behind `npm run demo`: starts the MIM emulator, points mobileid-sync at a sample drop
 // folder, and walks through a first import, a change with a removal (guarded, then approved) and
 // an unchanged re-run — showing the plan, the push and what MIM holds and e-mails after each step.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,13 +41,22 @@ writeFileSync(
 function step(title) {
   console.log(`\n${bold(`━━ ${title} ${'━'.repeat(Math.max(0, 90 - title.length))}`)}`);
 }
+// Async on purpose: the emulator runs in this process and must keep answering meanwhile.
 function run(...args) {
   console.log(bold(`$ mobileid-sync ${args.join(' ')}`));
-  const r = spawnSync(process.execPath, [cli, ...args, '--config', config], { encoding: 'utf8' });
-  process.stdout.write(r.stdout);
-  if (r.stderr.trim()) process.stdout.write(r.stderr);
-  console.log(`(exit code ${r.status})`);
-  return r;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d) => process.stdout.write(d));
+    child.on('close', (status) => {
+      console.log(`(exit code ${status})`);
+      resolve({ status, stdout });
+    });
+  });
 }
 function dropFile(name) {
   const src = path.join(root, 'examples/demo', name);
@@ -82,8 +91,8 @@ async function showMim(outboxFrom = 0) {
 try {
   step('1. First export: plan (dry run), then sync');
   dropFile('staff-1.csv');
-  run('plan');
-  run('sync');
+  await run('plan');
+  await run('sync');
   let seen = await showMim();
 
   step('2. Three people activate their phones');
@@ -93,20 +102,20 @@ try {
 
   step("3. Next export: Anna renamed, Maria left, Tom's e-mail filled in");
   dropFile('staff-2.csv');
-  const blocked = run('sync');
+  const blocked = await run('sync');
   const planId = /--plan (\w+)/.exec(blocked.stdout)?.[1];
   if (planId) {
     console.log('\nThe admin reviews the plan above and approves exactly it:');
-    run('approve', 'main', '--plan', planId);
-    run('sync');
+    await run('approve', 'main', '--plan', planId);
+    await run('sync');
   }
   seen = await showMim(seen);
 
   step('4. The same export again: nothing to send');
-  run('sync');
+  await run('sync');
   const { uploads } = await get('uploads');
   console.log(`MIM received ${uploads.length} uploads in total.`);
-  run('status');
+  await run('status');
 } finally {
   await emu.close();
 }

@@ -43,10 +43,10 @@ export function selectJobs(config: AppConfig, name: string | undefined): JobConf
   return [job];
 }
 
-/** CLI logs go to stderr (stdout carries the plan); the level defaults to warn for one-shot commands. */
+/** CLI logs go to stderr (stdout carries the plan); the level defaults to error for one-shot commands, whose report already says everything. */
 export function cliLogger(config: AppConfig, level: string | undefined): Logger {
   return createLogger({
-    level: (level as LogLevel | undefined) ?? 'warn',
+    level: (level as LogLevel | undefined) ?? 'error',
     maskEmails: config.log.maskEmails,
     fd: 2,
   });

@@ -63,6 +63,10 @@ export function formatReport(r: RunReport, options: FormatOptions = {}): string 
       out,
     );
     listed(p.deletes, limit, (d) => `  - ${person(d)}  (MIM deletes this user and e-mails them)`, out);
+    if (r.warnings.length > 0) {
+      out.push('', 'Warnings:');
+      for (const w of r.warnings) out.push(`  ! ${w}`);
+    }
     if (r.firstPush && r.outcome !== 'blocked') {
       out.push(
         '',
@@ -157,6 +161,7 @@ export function reportJson(r: RunReport): unknown {
     rejections: b?.rejections.map(strip) ?? [],
     notices: b?.notices.map(strip) ?? [],
     guard: r.guard ?? null,
+    warnings: r.warnings,
     push: r.push ?? null,
     skipReason: r.skipReason ?? null,
     payloadSha256: r.payloadSha256 ?? null,

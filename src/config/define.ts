@@ -83,3 +83,15 @@ export function secret(doc: string): { value: convict.SchemaObj<string>; file: c
     ),
   };
 }
+
+/** convict format: an absolute http(s) URL. */
+export function httpUrl(value: unknown): void {
+  let ok = false;
+  try {
+    const u = new URL(String(value));
+    ok = u.protocol === 'https:' || u.protocol === 'http:';
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new Error('must be an http:// or https:// URL');
+}

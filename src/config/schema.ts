@@ -3,7 +3,7 @@
  * source (sources/<kind>/config.ts). Every leaf has a doc, a format, a default and an env name;
  * `docs/config-reference.md` is generated from these trees.
  */
-import { key, type SchemaTree, secret } from './define.js';
+import { httpUrl, key, type SchemaTree, secret } from './define.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -96,7 +96,7 @@ const mimToken = secret(
 
 export const jobSchema: SchemaTree = {
   mim: {
-    baseUrl: key('Mobile ID Manager base URL.', 'url', 'https://mobile-id.baltech.de'),
+    baseUrl: key('Mobile ID Manager base URL.', httpUrl, 'https://mobile-id.baltech.de'),
     project: key('MIM project name (percent-encoded into the URL for you).', String, ''),
     token: mimToken.value,
     tokenFile: mimToken.file,

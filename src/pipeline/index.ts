@@ -105,4 +105,4 @@ export type { DesiredRecord } from './carry.js';
 export type { Approval, GuardReason, GuardVerdict, SourceCount } from './guard.js';
 export { evaluateGuard } from './guard.js';
 export type { FieldChange, Plan, PlannedUpdate } from './plan.js';
-export { hasChanges, toPushed } from './plan.js';
+export { hasChanges, likelyEmailChanges, toPushed } from './plan.js';

@@ -24,6 +24,7 @@ import {
   evaluateGuard,
   type GuardVerdict,
   hasChanges,
+  likelyEmailChanges,
   rejectionsReport,
   toPushed,
 } from './index.js';
@@ -44,6 +45,8 @@ export interface RunOptions {
   readonly approval?: Approval | undefined;
   readonly now?: () => Date;
   readonly observer?: RunObserver | undefined;
+  /** Lets the caller (the daemon) log and show the run before it starts; default a new UUID. */
+  readonly runId?: string | undefined;
 }
 
 export interface SourceSummary {
@@ -74,6 +77,8 @@ export interface RunReport {
   readonly firstPush: boolean;
   readonly pendingFromCrash: boolean;
   readonly approvedBy?: string | undefined;
+  /** Things the admin should know before this upload (e.g. e-mail changes that re-invite). */
+  readonly warnings: readonly string[];
   readonly error?: SyncError | undefined;
 }
 
@@ -157,7 +162,7 @@ async function resolveApproval(ctx: Ctx, planId: string): Promise<{ approval?: A
 
 export async function runJob(job: JobConfig, opts: RunOptions): Promise<RunReport> {
   const now = opts.now ?? (() => new Date());
-  const runId = randomUUID();
+  const runId = opts.runId ?? randomUUID();
   const ctx: Ctx = {
     job,
     opts,
@@ -200,6 +205,7 @@ export async function runJob(job: JobConfig, opts: RunOptions): Promise<RunRepor
       pushNeeded: false,
       firstPush: false,
       pendingFromCrash: false,
+      warnings: [],
       error,
     });
   } finally {
@@ -252,7 +258,9 @@ async function runStages(ctx: Ctx, sources: Source[], finish: Finish): Promise<R
     guard,
     firstPush: stored === null,
     pendingFromCrash: pending !== null,
+    warnings: planWarnings(job, build),
   };
+  for (const w of common.warnings) log.warn(w);
 
   if (!guard.ok) {
     log.warn(
@@ -348,6 +356,19 @@ async function runStages(ctx: Ctx, sources: Source[], finish: Finish): Promise<R
     payloadSha256,
     approvedBy: by,
   });
+}
+
+function planWarnings(job: JobConfig, build: BuildResult): string[] {
+  const out: string[] = [];
+  if (!job.mim.dialect.includeSyncId) {
+    out.push('mim.dialect.includeSyncId is off: MIM matches people by e-mail, so an e-mail change deletes the person and sends a new invitation.');
+  }
+  for (const { from, to } of likelyEmailChanges(build.plan)) {
+    out.push(
+      `${from.email} → ${to.email} looks like an e-mail change, but the Sync ID changed too (${from.syncId} → ${to.syncId}): MIM will delete this person and send a new invitation. Use a stable Sync ID column.`,
+    );
+  }
+  return out;
 }
 
 /** Keeps carry-forward start times even when the upload itself is unchanged (and so not re-sent). */

@@ -38,7 +38,9 @@ export async function statusCommand(opts: CommonOptions & { limit?: number }): P
         ? `${r.error.code}: ${r.error.message}`
         : r.guard
           ? r.guard.reasons.join('; ')
-          : '';
+          : r.approval
+            ? `approved by ${r.approval.by}`
+            : '';
       lines.push(
         `  ${r.startedAt.slice(0, 19).replace('T', ' ')}  ${r.trigger.padEnd(8)}  ${r.outcome.padEnd(9)}  ${String(p?.adds ?? '-').padStart(4)}  ${String(p?.updates ?? '-').padStart(4)}  ${String(p?.deletes ?? '-').padStart(4)}  ${String(r.rejected ?? '-').padStart(3)}  ${`${(r.durationMs / 1000).toFixed(1)}s`.padStart(8)}  ${note}`,
       );

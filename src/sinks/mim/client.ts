@@ -101,10 +101,10 @@ export class MimClient {
           this.options.onAttempt?.(res.statusCode, attempt, undefined);
           return { status: res.statusCode, body, attempts: attempt + 1 };
         }
-        this.throwIfFinal(res.statusCode, body, url);
         retryAfterMs = parseRetryAfter(res.headers['retry-after']);
-        last = `HTTP ${res.statusCode}${body ? `: ${summarize(body)}` : ''}`;
         this.options.onAttempt?.(res.statusCode, attempt, retryAfterMs);
+        this.throwIfFinal(res.statusCode, body, url);
+        last = `HTTP ${res.statusCode}${body ? `: ${summarize(body)}` : ''}`;
       } catch (e) {
         if (signal.aborted) throw e;
         if (e instanceof TargetAuthError || e instanceof TargetRejectedError || e instanceof ConfigError)
