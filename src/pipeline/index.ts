@@ -8,9 +8,9 @@ import type { SourceSnapshot } from '../sources/types.js';
 import { carryForward, type DesiredRecord } from './carry.js';
 import type { SourceCount } from './guard.js';
 import { mergeRecords } from './merge.js';
-import { normalizeRecord } from './normalize.js';
+import { normalizeToIdentity } from './normalize.js';
 import { computePlan, type Plan } from './plan.js';
-import { validateRecord } from './validate.js';
+import { NO_PROBLEMS, validateRecord } from './validate.js';
 
 export interface BuildInput {
   /** In precedence order: the first source wins a conflict. */
@@ -37,10 +37,10 @@ function collect(
 ): SourceCount {
   let ok = 0;
   for (const record of snapshot.records) {
-    const fields = normalizeRecord(record);
-    const problems = validateRecord(record.place, fields);
-    if (problems.length === 0) {
-      valid.push({ ...fields, place: record.place });
+    const person = normalizeToIdentity(record);
+    const problems = validateRecord(record.place, person);
+    if (problems === NO_PROBLEMS) {
+      valid.push(person);
       ok++;
     } else for (const p of problems) rejections.push(p);
     if (record.notes) for (const message of record.notes) notices.push({ place: record.place, message });

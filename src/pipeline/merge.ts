@@ -44,26 +44,30 @@ function pickWinner(
 function dedupeBy(
   records: IdentityRecord[],
   key: Key,
-  previous: ReadonlyMap<string, PushedRecord>,
-  previousByEmail: ReadonlyMap<string, PushedRecord>,
+  previous: () => Previous,
   rejections: Rejection[],
   notices: Notice[],
 ): IdentityRecord[] {
-  const groups = new Map<string, IdentityRecord[]>();
-  let hasDuplicates = false;
+  // One pass with a plain Map; groups are only built for the (rare) keys that repeat.
+  const first = new Map<string, IdentityRecord>();
+  let groups: Map<string, IdentityRecord[]> | undefined;
   for (const r of records) {
-    const g = groups.get(r[key]);
-    if (g) {
-      g.push(r);
-      hasDuplicates = true;
-    } else groups.set(r[key], [r]);
+    const k = r[key];
+    const seen = first.get(k);
+    if (seen === undefined) first.set(k, r);
+    else {
+      groups ??= new Map();
+      const g = groups.get(k);
+      if (g) g.push(r);
+      else groups.set(k, [seen, r]);
+    }
   }
-  if (!hasDuplicates) return records;
+  if (!groups) return records;
 
+  const { byId, byEmail } = previous();
   const losers = new Set<IdentityRecord>();
   for (const group of groups.values()) {
-    if (group.length < 2) continue;
-    const winner = pickWinner(group, key, previous, previousByEmail);
+    const winner = pickWinner(group, key, byId, byEmail);
     for (const r of group) {
       if (r === winner) continue;
       losers.add(r);
@@ -96,6 +100,11 @@ function dedupeBy(
   return records.filter((r) => !losers.has(r));
 }
 
+interface Previous {
+  readonly byId: ReadonlyMap<string, PushedRecord>;
+  readonly byEmail: ReadonlyMap<string, PushedRecord>;
+}
+
 /** `records` must be in precedence order (first source first, each in its own order). */
 export function mergeRecords(
   records: IdentityRecord[],
@@ -103,13 +112,16 @@ export function mergeRecords(
 ): MergeResult {
   const rejections: Rejection[] = [];
   const notices: Notice[] = [];
-  const prevById = new Map<string, PushedRecord>();
-  const prevByEmail = new Map<string, PushedRecord>();
-  for (const p of previous ?? []) {
-    prevById.set(p.syncId, p);
-    prevByEmail.set(p.email, p);
-  }
-  const bySyncId = dedupeBy(records, 'syncId', prevById, prevByEmail, rejections, notices);
-  const byEmail = dedupeBy(bySyncId, 'email', prevById, prevByEmail, rejections, notices);
+  let prev: Previous | undefined;
+  // Indexes of the last push, built only when a duplicate needs a tie-break.
+  const previousIndex = (): Previous => {
+    prev ??= {
+      byId: new Map((previous ?? []).map((p) => [p.syncId, p])),
+      byEmail: new Map((previous ?? []).map((p) => [p.email, p])),
+    };
+    return prev;
+  };
+  const bySyncId = dedupeBy(records, 'syncId', previousIndex, rejections, notices);
+  const byEmail = dedupeBy(bySyncId, 'email', previousIndex, rejections, notices);
   return { records: byEmail, rejections, notices };
 }

@@ -4,7 +4,7 @@
  * (a misquoted row swallowing the next) and the validator rejects them with the row's place.
  * Pure, and cheap on the common case (plain ASCII needs no work).
  */
-import type { PersonFields, SourceRecord } from '../core/types.js';
+import type { IdentityRecord, PersonFields, SourceRecord } from '../core/types.js';
 
 // Anything but printable ASCII, or whitespace that needs work (leading, trailing, doubled, tabs).
 const NEEDS_WORK = /[^\x21-\x7e ]|^ | $| {2}/;
@@ -16,8 +16,11 @@ export function normalizeText(value: string | undefined): string {
   return value.normalize('NFC').replace(HORIZONTAL_SPACE, ' ').trim();
 }
 
+const HAS_UPPER = /[A-Z]|[^\x00-\x7f]/;
+
 export function normalizeEmail(value: string | undefined): string {
-  return normalizeText(value).toLowerCase();
+  const v = normalizeText(value);
+  return HAS_UPPER.test(v) ? v.toLowerCase() : v;
 }
 
 /** The five fields a record will have after normalising; missing fields become ''. */
@@ -29,4 +32,28 @@ export function normalizeRecord(record: SourceRecord): PersonFields {
     id: normalizeText(record.id),
     syncId: normalizeText(record.syncId),
   };
+}
+
+/**
+ * The normalised record with its place. When normalising changes nothing (the common case), the
+ * source's own object already is a valid IdentityRecord and is returned as is: no allocation, which
+ * matters at a million people.
+ */
+export function normalizeToIdentity(record: SourceRecord): IdentityRecord {
+  const firstName = normalizeText(record.firstName);
+  const lastName = normalizeText(record.lastName);
+  const email = normalizeEmail(record.email);
+  const id = normalizeText(record.id);
+  const syncId = normalizeText(record.syncId);
+  if (
+    firstName === record.firstName &&
+    lastName === record.lastName &&
+    email === record.email &&
+    id === record.id &&
+    syncId === record.syncId &&
+    record.notes === undefined
+  ) {
+    return record as IdentityRecord;
+  }
+  return { firstName, lastName, email, id, syncId, place: record.place };
 }

@@ -109,7 +109,9 @@ export function toPushed(desired: readonly DesiredRecord[]): PushedRecord[] {
  * Delete + add pairs that look like one person whose e-mail changed (same ID and name). Without
  * a stable Sync ID, MIM deletes that person and sends a new invitation; the plan says so.
  */
-export function likelyEmailChanges(plan: Plan): { readonly from: PushedRecord; readonly to: DesiredRecord }[] {
+export function likelyEmailChanges(
+  plan: Plan,
+): { readonly from: PushedRecord; readonly to: DesiredRecord }[] {
   if (plan.deletes.length === 0 || plan.adds.length === 0) return [];
   const deleted = new Map<string, PushedRecord>();
   for (const d of plan.deletes) deleted.set(`${d.id}\0${d.firstName}\0${d.lastName}`, d);

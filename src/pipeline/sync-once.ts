@@ -361,7 +361,9 @@ async function runStages(ctx: Ctx, sources: Source[], finish: Finish): Promise<R
 function planWarnings(job: JobConfig, build: BuildResult): string[] {
   const out: string[] = [];
   if (!job.mim.dialect.includeSyncId) {
-    out.push('mim.dialect.includeSyncId is off: MIM matches people by e-mail, so an e-mail change deletes the person and sends a new invitation.');
+    out.push(
+      'mim.dialect.includeSyncId is off: MIM matches people by e-mail, so an e-mail change deletes the person and sends a new invitation.',
+    );
   }
   for (const { from, to } of likelyEmailChanges(build.plan)) {
     out.push(

@@ -48,6 +48,7 @@ function checkText(place: Place, f: PersonFields, field: Field, out: Rejection[]
     out.push(reject(place, f, 'missing-field', field, `${label} is empty`, `fill in ${label} in the source`));
     return;
   }
+  if (PRINTABLE_ASCII.test(value)) return;
   if (LINE_BREAK.test(value)) {
     out.push(
       reject(
@@ -139,9 +140,16 @@ function checkLength(place: Place, f: PersonFields, field: Field, max: number, o
   }
 }
 
-/** All problems of one normalised record; [] means valid. */
-export function validateRecord(place: Place, fields: PersonFields): Rejection[] {
-  const out: Rejection[] = [];
+// Reused between calls (never returned), so validating a valid record allocates nothing.
+const scratch: Rejection[] = [];
+
+/** Returned for a valid record, so the common case allocates nothing. */
+export const NO_PROBLEMS: readonly Rejection[] = Object.freeze([]);
+
+/** All problems of one normalised record; NO_PROBLEMS (empty) means valid. */
+export function validateRecord(place: Place, fields: PersonFields): readonly Rejection[] {
+  const out = scratch;
+  out.length = 0;
   checkText(place, fields, 'firstName', out);
   checkText(place, fields, 'lastName', out);
   checkText(place, fields, 'email', out);
@@ -152,5 +160,5 @@ export function validateRecord(place: Place, fields: PersonFields): Rejection[] 
   checkLength(place, fields, 'firstName', LIMITS.name, out);
   checkLength(place, fields, 'lastName', LIMITS.name, out);
   checkLength(place, fields, 'syncId', LIMITS.syncId, out);
-  return out;
+  return out.length === 0 ? NO_PROBLEMS : out.slice();
 }

@@ -4,8 +4,11 @@
  */
 import type { SourceDefinition } from '../config/define.js';
 import type { SourceKind } from '../core/types.js';
+import { csvFolderSource } from './csv/index.js';
 
 export const SOURCE_DEFINITIONS: ReadonlyMap<SourceKind, SourceDefinition<never>> = new Map<
   SourceKind,
   SourceDefinition<never>
->([]);
+>([
+  ['csv-folder', csvFolderSource],
+]);

@@ -25,7 +25,9 @@ export function encodeText(records: readonly PersonFields[], dialect: CsvDialect
   return stringify(rows, {
     delimiter: dialect.delimiter,
     record_delimiter: dialect.lineEnding === 'crlf' ? '\r\n' : '\n',
-    quoted_match: /^\s|\s$/,
+    // Quote any field with a line break or edge space (csv-stringify leaves a bare LF unquoted when
+    // record_delimiter is CRLF); the validator rejects line breaks anyway, this keeps the file sound.
+    quoted_match: /[\r\n]|^\s|\s$/,
   });
 }
 

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// CSV pipeline benchmark (issue: core). Run: npm run build && node bench/csv.mjs [--rows 1000000] [--runs 3]
+// Prints, for one generated file of N rows:
+//  - reference: a bare csv-parse streaming pass over the file (arrays, no per-row work);
+//  - ours: the csv-folder source (decode + parse + map) + normalise + validate + merge + plan;
+//  - ratio ours / reference (goal ≤ 2.0);
+//  - the plan time of N desired records against an N-record snapshot with 1 % changes;
+//  - peak RSS of each phase, each measured in its own process (goal ≤ 700 MB at 1M rows).
+import { spawnSync } from 'node:child_process';
+import { createReadStream, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dist = (p) => pathToFileURL(path.join(here, '..', 'dist', p)).href;
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '3' },
+    phase: { type: 'string' },
+    dir: { type: 'string' },
+  },
+});
+const rows = Number(values.rows);
+
+function person(i, changed = false) {
+  return [
+    `Vorname${i % 997}`,
+    changed ? `Geändert${i}` : `Nachname ${i % 1009}`,
+    `user${i}@example.com`,
+    String(100000 + i).padStart(8, '0'),
+    `P${i}`,
+  ];
+}
+
+function generate(dir) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.join(dir, 'drop'), { recursive: true });
+  const lines = ['First name,Last name,E-mail,ID,Sync ID'];
+  for (let i = 0; i < rows; i++) lines.push(person(i).join(','));
+  const file = path.join(dir, 'drop', 'staff.csv');
+  writeFileSync(file, `${lines.join('\r\n')}\r\n`);
+  const past = new Date(Date.now() - 60_000);
+  utimesSync(file, past, past);
+  return file;
+}
+
+async function phaseBare(dir) {
+  const { parse } = await import('csv-parse');
+  const t0 = performance.now();
+  let n = 0;
+  const parser = createReadStream(path.join(dir, 'drop', 'staff.csv')).pipe(
+    parse({ relax_column_count: true }),
+  );
+  for await (const _ of parser) n++;
+  return { ms: performance.now() - t0, rows: n - 1 };
+}
+
+async function source(dir) {
+  const { SOURCE_DEFINITIONS } = await import(dist('sources/index.js'));
+  const { silentLogger } = await import(dist('telemetry/logger.js'));
+  const def = SOURCE_DEFINITIONS.get('csv-folder');
+  const { loadConfig } = await import(dist('config/load.js'));
+  const cfgFile = path.join(dir, 'config.json');
+  writeFileSync(
+    cfgFile,
+    JSON.stringify({
+      jobs: [
+        {
+          name: 'bench',
+          mim: { project: 'x' },
+          sources: [{ name: 'hr', kind: 'csv-folder', folder: path.join(dir, 'drop'), stableMs: 0 }],
+        },
+      ],
+    }),
+  );
+  const settings = loadConfig(cfgFile, { env: {} }).jobs[0].sources[0].settings;
+  return def.create(
+    { ...settings, name: 'hr' },
+    { job: 'bench', stateDir: path.join(dir, 'state'), logger: silentLogger, now: () => new Date() },
+  );
+}
+
+async function phaseOurs(dir) {
+  const { buildPlan } = await import(dist('pipeline/index.js'));
+  const src = await source(dir);
+  const t0 = performance.now();
+  const snap = await src.fetch(new AbortController().signal);
+  const tFetch = performance.now();
+  const r = buildPlan({ snapshots: [snap], previous: null, now: new Date() });
+  const t1 = performance.now();
+  await src.close();
+  return {
+    ms: t1 - t0,
+    fetchMs: tFetch - t0,
+    pipelineMs: t1 - tFetch,
+    rows: r.desired.length,
+    rejected: r.rejections.length,
+  };
+}
+
+async function phasePlan(dir) {
+  const { buildPlan } = await import(dist('pipeline/index.js'));
+  const src = await source(dir);
+  const snap = await src.fetch(new AbortController().signal);
+  await src.close();
+  // The last pushed snapshot: the same people, with 1 % of them different (so 1 % updates).
+  const previous = [];
+  for (let i = 0; i < rows; i++) {
+    const [firstName, lastName, email, id, syncId] = person(i, i % 100 === 0);
+    previous.push({ firstName, lastName: lastName.normalize('NFC'), email, id, syncId });
+  }
+  const t0 = performance.now();
+  const r = buildPlan({ snapshots: [snap], previous, now: new Date() });
+  const ms = performance.now() - t0;
+  return { ms, updates: r.plan.updates.length, adds: r.plan.adds.length, deletes: r.plan.deletes.length };
+}
+
+if (values.phase) {
+  const fn = { bare: phaseBare, ours: phaseOurs, plan: phasePlan }[values.phase];
+  const result = await fn(values.dir);
+  result.maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  process.stdout.write(JSON.stringify(result));
+  process.exit(0);
+}
+
+function runPhase(phase, dir) {
+  const r = spawnSync(
+    process.execPath,
+    [fileURLToPath(import.meta.url), '--phase', phase, '--dir', dir, '--rows', String(rows)],
+    { encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
+  if (r.status !== 0) throw new Error(`${phase} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const dir = path.join(os.tmpdir(), 'mobileid-bench-csv');
+console.log(`Generating ${rows.toLocaleString('en')} rows…`);
+const file = generate(dir);
+const runs = Number(values.runs);
+const bare = [],
+  ours = [],
+  plan = [];
+for (let i = 0; i < runs; i++) {
+  bare.push(runPhase('bare', dir));
+  ours.push(runPhase('ours', dir));
+  plan.push(runPhase('plan', dir));
+}
+const b = median(bare.map((x) => x.ms));
+const o = median(ours.map((x) => x.ms));
+const p = median(plan.map((x) => x.ms));
+console.log(
+  `machine: ${os.cpus()[0]?.model} ×${os.cpus().length}, node ${process.version}; file ${file}; median of ${runs} runs`,
+);
+console.log(
+  `reference (bare csv-parse pass):        ${b.toFixed(0)} ms, peak RSS ${Math.max(...bare.map((x) => x.maxRssMb))} MB`,
+);
+console.log(
+  `ours (read+normalise+validate+plan):    ${o.toFixed(0)} ms (read ${median(ours.map((x) => x.fetchMs)).toFixed(0)} ms, pipeline ${median(ours.map((x) => x.pipelineMs)).toFixed(0)} ms), peak RSS ${Math.max(...ours.map((x) => x.maxRssMb))} MB, ${ours[0].rows} valid`,
+);
+console.log(`ratio ours / reference:                 ${(o / b).toFixed(2)}×   (goal ≤ 2.0)`);
+console.log(
+  `plan vs ${rows.toLocaleString('en')}-row snapshot, 1 % changed: ${p.toFixed(0)} ms (${plan[0].updates} updates), peak RSS ${Math.max(...plan.map((x) => x.maxRssMb))} MB   (goal ≤ 700 MB)`,
+);

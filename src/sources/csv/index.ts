@@ -1,0 +1,11 @@
+/** The `csv-folder` source kind: exports from HR, access control or Excel dropped into a folder. */
+import type { SourceDefinition } from '../../config/define.js';
+import { type CsvFolderConfig, csvFolderSchema, resolveCsvFolderConfig } from './config.js';
+import { CsvFolderSource } from './source.js';
+
+export const csvFolderSource: SourceDefinition<CsvFolderConfig> = {
+  kind: 'csv-folder',
+  summary: 'The newest complete CSV export in a drop folder (UTF-8, UTF-16 or Windows-1252; `,` `;` or tab).',
+  schema: csvFolderSchema,
+  create: (config, ctx) => new CsvFolderSource(resolveCsvFolderConfig(config, ctx.job), ctx),
+};

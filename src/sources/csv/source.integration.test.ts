@@ -1,0 +1,340 @@
+/**
+ * The csv-folder source against real folders and files: which file is read, waiting for a file
+ * still being written, archive / failed moves with their reports, the archive fallback and the
+ * changed-while-read check.
+ */
+import {
+  appendFile,
+  copyFile,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AbortedError, SourceInvalidError, SourceUnavailableError } from '../../core/errors.js';
+import type { SourceSnapshot } from '../types.js';
+import type { CsvFolderConfig } from './config.js';
+import { csvFolderSource } from './index.js';
+import { fixture, folderConfig, garbage, tempDir, testContext, writeAged } from './test-helpers.js';
+
+const STAMP = '20261125T093000Z';
+const never = new AbortController().signal;
+const GOOD = 'Vorname;Nachname;E-Mail;Ausweis;Personalnummer\r\nHans;Müller;hans@example.de;1;P1\r\n';
+const OTHER = 'Vorname;Nachname;E-Mail;Ausweis;Personalnummer\r\nJörg;Weiß;joerg@example.de;2;P2\r\n';
+
+async function setup(overrides: Partial<CsvFolderConfig> = {}) {
+  const folder = await tempDir();
+  const source = csvFolderSource.create(folderConfig(folder, overrides), testContext());
+  return { folder, source, at: (...p: string[]) => path.join(folder, ...p) };
+}
+
+async function list(dir: string): Promise<string[]> {
+  return (await readdir(dir).catch(() => [])).sort();
+}
+
+async function failure(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e,
+  );
+}
+
+function firstNames(s: SourceSnapshot): (string | undefined)[] {
+  return s.records.map((r) => r.firstName);
+}
+
+describe('choosing the input', () => {
+  it('reads the newest complete file and ignores partial, hidden and backup names', async () => {
+    const { source, at } = await setup();
+    await writeAged(at('old.csv'), OTHER, 60_000);
+    await writeAged(at('staff.csv'), GOOD, 10_000);
+    for (const name of [
+      'new.csv.tmp',
+      '.staff.csv',
+      'x.csv.part',
+      'y.csv.partial',
+      'z.csv~',
+      'd.csv.crdownload',
+    ]) {
+      await writeAged(at(name), OTHER, 0);
+    }
+    await writeAged(at('notes.md'), 'not a match', 0);
+    await mkdir(at('folder.csv'));
+    const snap = await source.fetch(never);
+    expect(firstNames(snap)).toEqual(['Hans']);
+    expect(snap.records[0]?.place).toEqual({ source: 'hr', kind: 'csv-folder', ref: 'staff.csv:2' });
+    expect(snap.description).toBe(
+      'staff.csv (1 row; UTF-8, semicolon-separated, header row); supersedes 1 older file(s)',
+    );
+    expect(snap.notices).toEqual([
+      {
+        place: { source: 'hr', kind: 'csv-folder', ref: 'staff.csv' },
+        message: expect.stringMatching(/old\.csv/),
+      },
+    ]);
+  });
+
+  it('breaks an mtime tie by name', async () => {
+    const { source, at } = await setup();
+    await writeAged(at('staff-2026-11-24.csv'), OTHER, 5_000);
+    await writeFile(at('staff-2026-11-25.csv'), GOOD);
+    const { mtime } = await stat(at('staff-2026-11-24.csv'));
+    await utimes(at('staff-2026-11-25.csv'), mtime, mtime);
+    expect((await source.fetch(never)).description).toMatch(/^staff-2026-11-25\.csv/);
+  });
+
+  it('waits for a young file to stand still', async () => {
+    const { source, at } = await setup({ stableMs: 400 });
+    await writeAged(at('staff.csv'), GOOD, 0);
+    const t0 = Date.now();
+    const snap = await source.fetch(never);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    expect(firstNames(snap)).toEqual(['Hans']);
+  });
+
+  it('gives up on a file that keeps changing, and leaves it in place', async () => {
+    const { source, at, folder } = await setup({ stableMs: 300, stableTimeoutMs: 800 });
+    await writeAged(at('staff.csv'), GOOD, 0);
+    let writing = true;
+    const writer = (async () => {
+      while (writing) {
+        await appendFile(at('staff.csv'), 'Anna;Alpha;anna@example.de;3;P3\r\n');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    try {
+      const e = await failure(source.fetch(never));
+      expect(e).toBeInstanceOf(SourceUnavailableError);
+      expect((e as SourceUnavailableError).message).toBe('staff.csv is still being written');
+      expect((e as SourceUnavailableError).fix).toMatch(/staff\.csv\.tmp/);
+    } finally {
+      writing = false;
+      await writer;
+    }
+    expect(await list(folder)).toEqual(['staff.csv']);
+  });
+
+  it('stops waiting when the run is cancelled', async () => {
+    const { source, at } = await setup({ stableMs: 5_000, stableTimeoutMs: 10_000 });
+    await writeAged(at('staff.csv'), GOOD, 0);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const t0 = Date.now();
+    expect(await failure(source.fetch(ac.signal))).toBeInstanceOf(AbortedError);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+  });
+});
+
+describe('settling', () => {
+  it('archives the input and the files it superseded, with a rejects report', async () => {
+    const { source, at, folder } = await setup();
+    await writeAged(at('old.csv'), OTHER, 60_000);
+    await writeAged(at('staff.csv'), GOOD, 10_000);
+    await writeAged(at('new.csv.tmp'), OTHER, 0);
+    const snap = await source.fetch(never);
+    await snap.settle?.('applied', 'staff.csv:2: bad e-mail (fix it)');
+    await snap.settle?.('applied', 'again');
+    expect(await list(folder)).toEqual(['archive', 'new.csv.tmp']);
+    expect(await list(at('archive'))).toEqual([
+      `${STAMP}-old.csv`,
+      `${STAMP}-staff.csv`,
+      `${STAMP}-staff.csv.rejects.txt`,
+    ]);
+    expect(await readFile(at('archive', `${STAMP}-staff.csv`), 'utf8')).toBe(GOOD);
+    expect(await readFile(at('archive', `${STAMP}-staff.csv.rejects.txt`), 'utf8')).toBe(
+      'staff.csv:2: bad e-mail (fix it)\n',
+    );
+  });
+
+  it('writes no rejects report when nothing was rejected, and never overwrites an archived file', async () => {
+    const { source, at } = await setup();
+    await writeAged(at('staff.csv'), GOOD, 10_000);
+    await (await source.fetch(never)).settle?.('unchanged', '');
+    await writeAged(at('staff.csv'), OTHER, 5_000);
+    await (await source.fetch(never)).settle?.('applied', '  \n');
+    expect(await list(at('archive'))).toEqual([`${STAMP}-2-staff.csv`, `${STAMP}-staff.csv`]);
+  });
+
+  it('keeps the input when the run was blocked or failed', async () => {
+    const { source, at, folder } = await setup();
+    await writeAged(at('staff.csv'), GOOD, 10_000);
+    await (await source.fetch(never)).settle?.('blocked', 'x');
+    await (await source.fetch(never)).settle?.('failed', 'x');
+    expect(await list(folder)).toEqual(['staff.csv']);
+  });
+
+  it('does not archive a file replaced after it was read', async () => {
+    const { source, at, folder } = await setup();
+    await writeAged(at('staff.csv'), GOOD, 10_000);
+    const snap = await source.fetch(never);
+    await writeFile(at('staff.csv.tmp'), OTHER);
+    await rename(at('staff.csv.tmp'), at('staff.csv'));
+    await snap.settle?.('applied', '');
+    expect(await list(folder)).toEqual(['staff.csv']);
+    expect(await readFile(at('staff.csv'), 'utf8')).toBe(OTHER);
+  });
+});
+
+describe('no new file', () => {
+  it('re-reads the last accepted file from the archive, and settling it does nothing', async () => {
+    const { source, at } = await setup();
+    await writeAged(at('old.csv'), OTHER, 60_000);
+    await writeAged(at('staff.csv'), GOOD, 10_000);
+    await (await source.fetch(never)).settle?.('applied', 'staff.csv:2: x (y)');
+    const again = await source.fetch(never);
+    expect(firstNames(again)).toEqual(['Hans']);
+    expect(again.records[0]?.place.ref).toBe(`${STAMP}-staff.csv:2`);
+    expect(again.description).toMatch(
+      new RegExp(`^no new file in .*; re-read the last accepted file archive/${STAMP}-staff\\.csv`),
+    );
+    expect(again.settle).toBeUndefined();
+  });
+
+  it('fails, never returns [], when there is no file at all', async () => {
+    const { source } = await setup();
+    const e = await failure(source.fetch(never));
+    expect(e).toBeInstanceOf(SourceUnavailableError);
+    expect((e as SourceUnavailableError).message).toBe('No file in the drop folder, and none archived yet');
+  });
+
+  it('fails when the drop folder does not exist', async () => {
+    const folder = path.join(await tempDir(), 'missing');
+    const source = csvFolderSource.create(folderConfig(folder), testContext());
+    const e = await failure(source.fetch(never));
+    expect(e).toBeInstanceOf(SourceUnavailableError);
+    expect(e).toMatchObject({ message: 'The drop folder does not exist', place: folder });
+  });
+});
+
+describe('unusable files', () => {
+  it('moves a truncated file to failed/ with an errors report, then stops', async () => {
+    const { source, at, folder } = await setup();
+    await copyFile(fixture('truncated.csv'), at('staff.csv'));
+    const e = await failure(source.fetch(never));
+    expect(e).toBeInstanceOf(SourceInvalidError);
+    const err = e as SourceInvalidError;
+    expect(err.place).toBe(`${at('staff.csv')}:3`);
+    expect(err.message).toMatch(
+      /^staff\.csv cannot be used: a quoted field starting on line 3 is never closed/,
+    );
+    const failed = at('failed', `${STAMP}-staff.csv`);
+    expect(err.fix).toContain(`It was moved to ${failed}; ${failed}.errors.txt lists every problem`);
+    expect(await list(folder)).toEqual(['failed']);
+    expect(await readFile(`${failed}.errors.txt`, 'utf8')).toMatch(
+      /^staff\.csv:3: a quoted field starting on line 3 is never closed.*\(Export the file again.*\)\n$/,
+    );
+    // Not retried: the next run has nothing to read.
+    expect(await failure(source.fetch(never))).toBeInstanceOf(SourceUnavailableError);
+  });
+
+  it('moves binary garbage and a file without usable columns, listing every problem', async () => {
+    const { source, at } = await setup();
+    await writeAged(at('garbage.csv'), garbage(5_000), 10_000);
+    expect(await failure(source.fetch(never))).toBeInstanceOf(SourceInvalidError);
+    await writeAged(at('cols.csv'), 'Foo,Bar\r\nx,y@example.com\r\n', 10_000);
+    const e = await failure(source.fetch(never));
+    expect((e as SourceInvalidError).message).toMatch(/no First name column.*\(and 3 more problem\(s\)\)/);
+    const report = await readFile(at('failed', `${STAMP}-cols.csv.errors.txt`), 'utf8');
+    expect(report.trim().split('\n')).toEqual([
+      expect.stringMatching(/^cols\.csv:1: no First name column/),
+      expect.stringMatching(/^cols\.csv:1: no Last name column/),
+      expect.stringMatching(/^cols\.csv:1: no E-mail address column/),
+      expect.stringMatching(/^cols\.csv:1: no ID column/),
+    ]);
+    expect(await list(at('failed'))).toEqual([
+      `${STAMP}-cols.csv`,
+      `${STAMP}-cols.csv.errors.txt`,
+      `${STAMP}-garbage.csv`,
+      `${STAMP}-garbage.csv.errors.txt`,
+    ]);
+  });
+
+  it('gives zero records, not an error, for an empty or header-only file', async () => {
+    const { source, at, folder } = await setup();
+    await copyFile(fixture('header-only.csv'), at('staff.csv'));
+    const snap = await source.fetch(never);
+    expect(snap.records).toEqual([]);
+    expect(snap.description).toMatch(/^staff\.csv \(0 rows/);
+    await writeAged(at('staff.csv'), '', 0);
+    expect((await source.fetch(never)).records).toEqual([]);
+    expect(await list(folder)).toEqual(['staff.csv']);
+  });
+
+  it('reports a file that changed while it was read, and leaves it for the next run', async () => {
+    const { source, at, folder } = await setup();
+    const rows = Array.from({ length: 60_000 }, (_, i) => `Anna${i};Alpha;anna${i}@example.de;${i};P${i}`);
+    await writeAged(
+      at('staff.csv'),
+      `Vorname;Nachname;E-Mail;Ausweis;Personalnummer\r\n${rows.join('\r\n')}\r\n`,
+      10_000,
+    );
+    let writing = true;
+    const writer = (async () => {
+      while (writing) await appendFile(at('staff.csv'), 'Late;Comer;late@example.de;9;P9\r\n');
+    })();
+    let e: unknown;
+    try {
+      e = await failure(source.fetch(never));
+    } finally {
+      writing = false;
+      await writer;
+    }
+    expect(e).toBeInstanceOf(SourceUnavailableError);
+    expect((e as SourceUnavailableError).message).toBe('staff.csv changed while it was read');
+    expect(await list(folder)).toEqual(['staff.csv']);
+  });
+});
+
+describe('check', () => {
+  it('reports the folders and how the next file would be read, without moving anything', async () => {
+    const { source, at, folder } = await setup();
+    await copyFile(fixture('german-excel.csv'), at('staff.csv'));
+    const result = await source.check(never);
+    expect(result.ok).toBe(true);
+    expect(result.lines).toEqual([
+      `drop folder ${folder}: readable and writable`,
+      `archive folder ${at('archive')}: OK (created on first use)`,
+      `failed folder ${at('failed')}: OK (created on first use)`,
+      expect.stringMatching(/^next file: staff\.csv \(270 bytes, modified /),
+      'encoding: Windows-1252 (not valid UTF-8)',
+      'delimiter: semicolon',
+      'header row: yes',
+      'column: First name ← column 1 "Vorname"',
+      'column: Last name ← column 2 "Nachname"',
+      'column: E-mail address ← column 3 "E-Mail"',
+      'column: ID ← column 4 "Ausweisnummer"',
+      'column: Sync ID ← column 5 "Personalnummer"',
+      'rows: 4',
+    ]);
+    expect(await list(folder)).toEqual(['staff.csv']);
+  });
+
+  it('reports an unusable file without moving it', async () => {
+    const { source, at, folder } = await setup();
+    await copyFile(fixture('truncated.csv'), at('staff.csv'));
+    const result = await source.check(never);
+    expect(result.ok).toBe(false);
+    expect(result.lines.at(-1)).toMatch(
+      /^ {2}staff\.csv:3: a quoted field starting on line 3 is never closed/,
+    );
+    expect(await list(folder)).toEqual(['staff.csv']);
+  });
+
+  it('never throws, even for a missing folder or an empty one', async () => {
+    const missing = csvFolderSource.create(folderConfig(path.join(await tempDir(), 'nope')), testContext());
+    const r1 = await missing.check(never);
+    expect(r1.ok).toBe(false);
+    expect(r1.lines[0]).toMatch(/does not exist/);
+    const { source } = await setup();
+    const r2 = await source.check(never);
+    expect(r2.ok).toBe(false);
+    expect(r2.lines.at(-1)).toMatch(/no file matching/);
+  });
+});
