@@ -43,10 +43,10 @@ export function selectJobs(config: AppConfig, name: string | undefined): JobConf
   return [job];
 }
 
-/** CLI logs go to stderr (stdout carries the plan); the level defaults to error for one-shot commands, whose report already says everything. */
+/** CLI logs go to stderr (stdout carries the plan); the level defaults to fatal for one-shot commands, whose report already says everything. */
 export function cliLogger(config: AppConfig, level: string | undefined): Logger {
   return createLogger({
-    level: (level as LogLevel | undefined) ?? 'error',
+    level: (level as LogLevel | undefined) ?? 'fatal',
     maskEmails: config.log.maskEmails,
     fd: 2,
   });

@@ -30,7 +30,16 @@ describe('loadConfig', () => {
 
   it('names an unknown (typo) key', async () => {
     const typo = await write(job('guard: { maxDelete: 3 },'));
-    expect(() => loadConfig(typo, { env: {} })).toThrow(/maxDelete/);
+    expect(() => loadConfig(typo, { env: {} })).toThrow(
+      expect.objectContaining({
+        place: expect.stringContaining('jobs[main].guard.maxDelete'),
+        fix: expect.stringContaining('Did you mean "guard.maxDeletes"'),
+      }),
+    );
+    const badValue = await write(job("guard: { maxDeletes: 'lots' },"));
+    expect(() => loadConfig(badValue, { env: {} })).toThrow(
+      expect.objectContaining({ place: expect.stringContaining('guard.maxDeletes') }),
+    );
     const err = (() => {
       try {
         loadConfig(path.join(dir, 'nope.json5'), { env: {} });

@@ -8,7 +8,7 @@ import convict from 'convict';
 import JSON5 from 'json5';
 import { ConfigError } from '../core/errors.js';
 import { SOURCE_DEFINITIONS } from '../sources/index.js';
-import { envName, type SchemaTree, sensitivePaths, withEnv } from './define.js';
+import { envName, isLeaf, type SchemaTree, sensitivePaths, withEnv } from './define.js';
 import { type AppConfig, globalSchema, type JobConfig, jobSchema, type SourceEntry } from './schema.js';
 
 export const DEFAULT_CONFIG_PATHS = ['/etc/mobileid-sync/config.json5', './config/mobileid-sync.json5'];
@@ -68,9 +68,12 @@ function validatePart(
     instance.load(data);
     instance.validate({ allowed: 'strict' });
   } catch (e) {
-    throw new ConfigError(describeConvictError(e), {
-      place,
-      fix: 'Correct or remove that key; `mobileid-sync config print --defaults` lists every key with its meaning.',
+    const { message, key: badKey, suggestion } = describeConvictError(e, tree);
+    throw new ConfigError(message, {
+      place: badKey ? `${place}.${badKey}` : place,
+      fix: suggestion
+        ? `Did you mean "${suggestion}"? Keys are case-sensitive; \`mobileid-sync config docs\` lists every key.`
+        : 'Correct that value (or remove an unknown key); `mobileid-sync config docs` lists every key with its format.',
       cause: e,
     });
   }
@@ -79,13 +82,56 @@ function validatePart(
   return values;
 }
 
-function describeConvictError(e: unknown): string {
+/** convict's message without echoed values (a secret could be among them), the first bad key, and a near key. */
+function describeConvictError(
+  e: unknown,
+  tree: SchemaTree,
+): { message: string; key?: string; suggestion?: string } {
   const text = e instanceof Error ? e.message : String(e);
-  // convict lists one problem per line; drop the values it echoes (a secret could be among them).
-  return text
+  const lines = text
     .split('\n')
-    .map((line) => line.replace(/: value was ".*"$/, '').replace(/^configuration param /, 'key '))
-    .join('; ');
+    .map((line) => line.replace(/: value was ".*"$/s, '').replace(/^configuration param /, 'key '));
+  const first = lines[0] ?? '';
+  const badKey = /'([^']+)'/.exec(first)?.[1] ?? /^([\w.]+): /.exec(first)?.[1];
+  const unknown = badKey !== undefined && /not declared in the schema/.test(first);
+  const suggestion = unknown ? nearestKey(badKey, leafPaths(tree)) : undefined;
+  return {
+    message: lines.join('; '),
+    ...(badKey ? { key: badKey } : {}),
+    ...(suggestion ? { suggestion } : {}),
+  };
+}
+
+function leafPaths(tree: SchemaTree, prefix = ''): string[] {
+  return Object.entries(tree).flatMap(([k, node]) =>
+    isLeaf(node) ? [`${prefix}${k}`] : [`${prefix}${k}`, ...leafPaths(node, `${prefix}${k}.`)],
+  );
+}
+
+/** The schema key closest to a typo (case-insensitive edit distance ≤ 3), if any. */
+function nearestKey(typo: string, keys: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const k of keys) {
+    const d = editDistance(typo.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
 }
 
 function getAt(obj: Plain, p: string[]): unknown {
