@@ -1,0 +1,135 @@
+/**
+ * The certificate credential: a PEM file with the app certificate and its private key, turned into
+ * a signed client assertion (JWT, PS256, `x5t#S256`) as Entra's certificate-credentials doc
+ * describes. Signing uses node:crypto; no extra dependency.
+ */
+import {
+  createHash,
+  createPrivateKey,
+  constants as cryptoConstants,
+  type KeyObject,
+  randomUUID,
+  sign,
+  X509Certificate,
+} from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../../core/errors.js';
+
+export interface LoadedCertificate {
+  readonly key: KeyObject;
+  /** base64url SHA-256 of the certificate DER (the JWT header's `x5t#S256`). */
+  readonly x5tS256: string;
+  /** SHA-1 thumbprint as the Entra admin center shows it (upper-case hex). */
+  readonly thumbprint: string;
+  readonly notAfter: Date;
+  readonly subject: string;
+}
+
+const CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+const KEY_RE = /-----BEGIN ((?:ENCRYPTED |RSA |EC )?PRIVATE KEY)-----[\s\S]+?-----END \1-----/;
+
+/** Reads and checks the certificate file; never puts the passphrase into an error. */
+export function loadCertificate(file: string, passphrase: string, place: string): LoadedCertificate {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(
+      `Cannot read certificateFile ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      {
+        place,
+        fix: 'Check the path and that the service user may read it.',
+        cause: e,
+      },
+    );
+  }
+  const certPem = CERT_RE.exec(pem)?.[0];
+  const keyPem = KEY_RE.exec(pem)?.[0];
+  if (!certPem || !keyPem) {
+    throw new ConfigError(`certificateFile ${file} must hold a PEM certificate and its private key`, {
+      place,
+      fix: 'Concatenate the certificate and the key into one PEM file; from a .pfx: `openssl pkcs12 -in app.pfx -out app.pem -nodes`.',
+    });
+  }
+  let cert: X509Certificate;
+  let key: KeyObject;
+  try {
+    cert = new X509Certificate(certPem);
+  } catch (e) {
+    throw new ConfigError(`The certificate in ${file} cannot be parsed`, {
+      place,
+      fix: 'Export it again as PEM.',
+      cause: e,
+    });
+  }
+  try {
+    key = createPrivateKey(
+      passphrase ? { key: keyPem, format: 'pem', passphrase } : { key: keyPem, format: 'pem' },
+    );
+  } catch (e) {
+    const encrypted = /ENCRYPTED/.test(keyPem) || /Proc-Type: 4,ENCRYPTED/.test(keyPem);
+    throw new ConfigError(
+      encrypted
+        ? `The private key in ${file} is encrypted and ${passphrase ? 'the passphrase does not open it' : 'no passphrase is set'}`
+        : `The private key in ${file} cannot be read`,
+      {
+        place,
+        fix: encrypted
+          ? 'Set certificatePassphrase (or certificatePassphraseFile) to the key passphrase.'
+          : 'Export the key again as PEM.',
+        cause: e,
+      },
+    );
+  }
+  if (key.asymmetricKeyType !== 'rsa') {
+    throw new ConfigError(
+      `The key in ${file} is ${key.asymmetricKeyType ?? 'unknown'}; Entra ID needs an RSA certificate`,
+      {
+        place,
+        fix: 'Create an RSA certificate (2048 bits or more) and upload it to the app registration.',
+      },
+    );
+  }
+  if (!cert.checkPrivateKey(key)) {
+    throw new ConfigError(`The private key in ${file} does not belong to its certificate`, {
+      place,
+      fix: 'Put the certificate and the key it was issued for into the file.',
+    });
+  }
+  return {
+    key,
+    x5tS256: createHash('sha256').update(cert.raw).digest('base64url'),
+    thumbprint: createHash('sha1').update(cert.raw).digest('hex').toUpperCase(),
+    notAfter: new Date(cert.validTo),
+    subject: cert.subject.replace(/\n/g, ', '),
+  };
+}
+
+const b64json = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+/** A client assertion valid for 10 minutes, for the token endpoint `audience`. */
+export function clientAssertion(
+  cert: LoadedCertificate,
+  clientId: string,
+  audience: string,
+  nowSeconds: number,
+): string {
+  const now = Math.floor(nowSeconds);
+  const header = { alg: 'PS256', typ: 'JWT', 'x5t#S256': cert.x5tS256 };
+  const payload = {
+    aud: audience,
+    iss: clientId,
+    sub: clientId,
+    jti: randomUUID(),
+    nbf: now,
+    iat: now,
+    exp: now + 600,
+  };
+  const input = `${b64json(header)}.${b64json(payload)}`;
+  const signature = sign('sha256', Buffer.from(input), {
+    key: cert.key,
+    padding: cryptoConstants.RSA_PKCS1_PSS_PADDING,
+    saltLength: 32,
+  });
+  return `${input}.${signature.toString('base64url')}`;
+}

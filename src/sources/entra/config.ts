@@ -1,0 +1,234 @@
+/**
+ * Keys of an `entra` source (Microsoft Entra ID through Microsoft Graph, app-only access) and the
+ * checks convict cannot express (one credential, https URLs, a valid ID template).
+ */
+import { key, type SchemaTree, secret } from '../../config/define.js';
+import { ConfigError } from '../../core/errors.js';
+import { compileTemplate, EMAIL_FALLBACKS, type EmailFallback, type EntraMapping } from './map.js';
+
+export interface EntraConfig {
+  readonly name: string;
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly clientSecretFile: string;
+  readonly certificateFile: string;
+  readonly certificatePassphrase: string;
+  readonly certificatePassphraseFile: string;
+  readonly authorityHost: string;
+  readonly graphBaseUrl: string;
+  readonly caFile: string;
+  readonly groups: readonly string[];
+  readonly includeGuests: boolean;
+  readonly includeDisabled: boolean;
+  readonly filter: string;
+  readonly delta: boolean;
+  readonly fullReadIntervalHours: number;
+  readonly requestTimeoutMs: number;
+  readonly retries: { readonly max: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
+  readonly map: {
+    readonly firstName: string;
+    readonly lastName: string;
+    readonly email: string;
+    readonly emailFallbacks: readonly string[];
+    readonly allowTenantUpn: boolean;
+    readonly id: string;
+  };
+}
+
+function httpsUrl(value: unknown): void {
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw new Error('must be an absolute https:// URL');
+  }
+  if (url.protocol !== 'https:') throw new Error('must use https:// (Entra ID and Graph are HTTPS only)');
+  if (url.search || url.hash) throw new Error('must not hold a query or fragment');
+}
+
+function stringList(value: unknown): void {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.trim() === '')) {
+    throw new Error('must be a list of non-empty strings');
+  }
+}
+
+const clientSecret = secret(
+  'Client secret of the app registration (the secret *Value*, not its ID). Use this or `certificateFile`. Never logged.',
+);
+const certificatePassphrase = secret(
+  'Passphrase of the private key in `certificateFile`, if it is encrypted.',
+);
+
+export const entraSchema: SchemaTree = {
+  tenantId: key('Directory (tenant) ID, or a verified domain such as contoso.onmicrosoft.com.', String, ''),
+  clientId: key('Application (client) ID of the app registration.', String, ''),
+  clientSecret: clientSecret.value,
+  clientSecretFile: clientSecret.file,
+  certificateFile: key(
+    'PEM file holding the app certificate and its private key (certificate credential; preferred over a secret). The certificate itself must be uploaded to the app registration.',
+    String,
+    '',
+  ),
+  certificatePassphrase: certificatePassphrase.value,
+  certificatePassphraseFile: certificatePassphrase.file,
+  authorityHost: key(
+    'Entra sign-in host. National clouds: https://login.microsoftonline.us (US Gov), https://login.chinacloudapi.cn (China).',
+    httpsUrl,
+    'https://login.microsoftonline.com',
+  ),
+  graphBaseUrl: key(
+    'Microsoft Graph root. National clouds: https://graph.microsoft.us, https://dod-graph.microsoft.us, https://microsoftgraph.chinacloudapi.cn.',
+    httpsUrl,
+    'https://graph.microsoft.com',
+  ),
+  caFile: key(
+    'Extra CA certificates (PEM) to trust for the sign-in host and Graph, e.g. for a TLS-inspecting proxy.',
+    String,
+    '',
+  ),
+  groups: key(
+    'Only members of these groups, nested groups included; each an object ID (preferred) or an exact display name. Empty: every user of the tenant. As an env var: a JSON list.',
+    stringList,
+    [] as string[],
+  ),
+  includeGuests: key(
+    'Include guest accounts (userType Guest or a #EXT# user principal name).',
+    Boolean,
+    false,
+  ),
+  includeDisabled: key('Include accounts whose sign-in is blocked (accountEnabled false).', Boolean, false),
+  filter: key(
+    'An OData $filter applied by Graph, e.g. "department eq \'Facilities\'". A filter turns off delta reads.',
+    String,
+    '',
+  ),
+  delta: key(
+    'Use Graph delta queries for tenant-wide scope so an unchanged directory costs one request per run.',
+    Boolean,
+    true,
+  ),
+  fullReadIntervalHours: key('With delta, read everything again at least this often, hours.', 'nat', 24),
+  requestTimeoutMs: key('Time allowed for one Graph or sign-in request, ms.', 'nat', 60_000),
+  retries: {
+    max: key('Retries of a request after 429, 5xx or a network error.', 'nat', 5),
+    baseDelayMs: key(
+      'First backoff delay when Graph sends no Retry-After, ms; doubles each retry.',
+      'nat',
+      1_000,
+    ),
+    maxDelayMs: key('Longest wait between retries, ms (also caps Retry-After).', 'nat', 120_000),
+  },
+  map: {
+    firstName: key(
+      'User property for the first name; when empty, the first word of displayName (reported).',
+      String,
+      'givenName',
+    ),
+    lastName: key(
+      'User property for the last name; when empty, the rest of displayName (reported).',
+      String,
+      'surname',
+    ),
+    email: key('User property for the e-mail address.', String, 'mail'),
+    emailFallbacks: key(
+      'Tried in order when the e-mail property is empty (reported): proxyAddresses (primary SMTP), otherMails, userPrincipalName.',
+      stringList,
+      ['proxyAddresses', 'userPrincipalName'] as string[],
+    ),
+    allowTenantUpn: key(
+      'Allow the userPrincipalName fallback for *.onmicrosoft.com and #EXT# names (usually not a mailbox).',
+      Boolean,
+      false,
+    ),
+    id: key(
+      'The credential ID: a property name (employeeId, onPremisesExtensionAttributes/extensionAttribute1, extension_<appId>_badge) or a template such as "{employeeId:8}" (zero-padded to 8).',
+      String,
+      '{employeeId}',
+    ),
+  },
+};
+
+export type Credential =
+  | { readonly type: 'secret'; readonly secret: string }
+  | { readonly type: 'certificate'; readonly file: string; readonly passphrase: string };
+
+/** What the source needs, checked. */
+export interface ResolvedEntraConfig {
+  readonly config: EntraConfig;
+  readonly credential: Credential;
+  readonly mapping: EntraMapping;
+  readonly authorityHost: string;
+  readonly graphBaseUrl: string;
+}
+
+const trimSlash = (s: string): string => s.replace(/\/+$/, '');
+
+/** Validates what the schema cannot; throws ConfigError naming the key. */
+export function resolveEntraConfig(
+  config: EntraConfig,
+  place = `sources[${config.name}]`,
+): ResolvedEntraConfig {
+  const at = (k: string): string => `${place}.${k}`;
+  for (const k of ['tenantId', 'clientId'] as const) {
+    if (!config[k].trim()) {
+      throw new ConfigError(`${k} is not set`, {
+        place: at(k),
+        fix: `Copy the ${k === 'tenantId' ? 'Directory (tenant) ID' : 'Application (client) ID'} from the app registration's Overview page in the Entra admin center.`,
+      });
+    }
+  }
+  if (Boolean(config.clientSecret) === Boolean(config.certificateFile)) {
+    throw new ConfigError(
+      config.clientSecret
+        ? 'Both clientSecret and certificateFile are set'
+        : 'No credential: set clientSecret or certificateFile',
+      {
+        place: at(config.clientSecret ? 'certificateFile' : 'clientSecret'),
+        fix: 'Configure exactly one: clientSecret (or clientSecretFile) or certificateFile with the certificate and its private key.',
+      },
+    );
+  }
+  const credential: Credential = config.clientSecret
+    ? { type: 'secret', secret: config.clientSecret }
+    : { type: 'certificate', file: config.certificateFile, passphrase: config.certificatePassphrase };
+  const fallbacks: EmailFallback[] = [];
+  for (const f of config.map.emailFallbacks) {
+    if (!(EMAIL_FALLBACKS as readonly string[]).includes(f)) {
+      throw new ConfigError(`Unknown e-mail fallback "${f}"`, {
+        place: at('map.emailFallbacks'),
+        fix: `Use any of: ${EMAIL_FALLBACKS.join(', ')}.`,
+      });
+    }
+    fallbacks.push(f as EmailFallback);
+  }
+  const template = compileTemplate(config.map.id);
+  if (typeof template === 'string') {
+    throw new ConfigError(`map.id is not a valid template: ${template}`, {
+      place: at('map.id'),
+      fix: 'Use a property name (employeeId) or a template such as "{employeeId:8}" or "B-{employeeId}".',
+    });
+  }
+  for (const k of ['firstName', 'lastName', 'email'] as const) {
+    if (!/^[A-Za-z_][\w]*(\/[A-Za-z_]\w*)?$/.test(config.map[k])) {
+      throw new ConfigError(`map.${k} is not a user property name: "${config.map[k]}"`, {
+        place: at(`map.${k}`),
+        fix: 'Name one Graph user property, e.g. givenName, or onPremisesExtensionAttributes/extensionAttribute2.',
+      });
+    }
+  }
+  return {
+    config,
+    credential,
+    mapping: {
+      firstName: config.map.firstName,
+      lastName: config.map.lastName,
+      email: config.map.email,
+      emailFallbacks: fallbacks,
+      allowTenantUpn: config.map.allowTenantUpn,
+      id: template,
+    },
+    authorityHost: trimSlash(config.authorityHost),
+    graphBaseUrl: trimSlash(config.graphBaseUrl),
+  };
+}

@@ -1,0 +1,243 @@
+/**
+ * Graph user objects → SourceRecords. Pure: no I/O, no clock. Fallbacks taken are written to the
+ * record's notes so the report says where a value came from; the pipeline does the checking.
+ */
+import type { Place, SourceRecord } from '../../core/types.js';
+
+export const EMAIL_FALLBACKS = ['proxyAddresses', 'otherMails', 'userPrincipalName'] as const;
+export type EmailFallback = (typeof EMAIL_FALLBACKS)[number];
+
+/** A user as Graph returns it: `id` plus the selected properties (any may be null or missing). */
+export interface GraphUser {
+  readonly id: string;
+  readonly [property: string]: unknown;
+}
+
+export type TemplatePart = { readonly text: string } | { readonly property: string; readonly width?: number };
+
+/** A compiled ID template; `properties` are the property paths it reads. */
+export interface IdTemplate {
+  readonly source: string;
+  readonly parts: readonly TemplatePart[];
+  readonly properties: readonly string[];
+}
+
+export interface EntraMapping {
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly email: string;
+  readonly emailFallbacks: readonly EmailFallback[];
+  readonly allowTenantUpn: boolean;
+  readonly id: IdTemplate;
+}
+
+const PROPERTY = /^[A-Za-z_]\w*(\/[A-Za-z_]\w*)?$/;
+
+/**
+ * `employeeId` (a bare property), or a template: `{employeeId:8}`, `B-{onPremisesExtensionAttributes/extensionAttribute1}`.
+ * Returns the error text for a bad template.
+ */
+export function compileTemplate(source: string): IdTemplate | string {
+  const s = source.trim();
+  if (!s.includes('{') && !s.includes('}')) {
+    return PROPERTY.test(s)
+      ? { source, parts: [{ property: s }], properties: [s] }
+      : `"${s}" is not a property name`;
+  }
+  const parts: TemplatePart[] = [];
+  const re = /\{([^{}]*)\}/g;
+  let last = 0;
+  for (let m = re.exec(s); m; m = re.exec(s)) {
+    if (m.index > last) parts.push({ text: s.slice(last, m.index) });
+    const [property = '', width] = m[1]!.split(':');
+    if (!PROPERTY.test(property)) return `"{${m[1]}}" does not name a property`;
+    if (width !== undefined && !/^[1-9]\d?$/.test(width))
+      return `"{${m[1]}}": the width must be a number 1-99`;
+    parts.push(width === undefined ? { property } : { property, width: Number(width) });
+    last = m.index + m[0].length;
+  }
+  if (last < s.length) parts.push({ text: s.slice(last) });
+  if (parts.some((p) => 'text' in p && /[{}]/.test(p.text))) return 'unbalanced braces';
+  const properties = parts.flatMap((p) => ('property' in p ? [p.property] : []));
+  if (properties.length === 0) return 'the template reads no property';
+  return { source, parts, properties };
+}
+
+const topLevel = (path: string): string => path.split('/')[0]!;
+
+/** The `$select` list: only what the mapping and the scope rules read. */
+export function selectProperties(mapping: EntraMapping): string[] {
+  const wanted = [
+    'id',
+    'userPrincipalName',
+    'displayName',
+    'userType',
+    'accountEnabled',
+    mapping.firstName,
+    mapping.lastName,
+    mapping.email,
+    ...mapping.emailFallbacks,
+    ...mapping.id.properties,
+  ];
+  return [...new Set(wanted.map(topLevel))];
+}
+
+function read(user: GraphUser, path: string): unknown {
+  if (!path.includes('/')) return user[path];
+  let cur: unknown = user;
+  for (const part of path.split('/')) {
+    cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[part] : undefined;
+  }
+  return cur;
+}
+
+/** A usable scalar as text, or undefined for null, missing, blank or non-scalar values. */
+function text(value: unknown): string | undefined {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  return value;
+}
+
+export function isGuest(user: GraphUser): boolean {
+  const upn = user.userPrincipalName;
+  return user.userType === 'Guest' || (typeof upn === 'string' && upn.includes('#EXT#'));
+}
+
+export function isDisabled(user: GraphUser): boolean {
+  return user.accountEnabled === false;
+}
+
+/** A tenant-only sign-in name that is not a mailbox: #EXT# guests and *.onmicrosoft.com. */
+export function isTenantOnlyName(upn: string): boolean {
+  return upn.includes('#EXT#') || /\.onmicrosoft\.[a-z]+$|\.onmschina\.cn$/i.test(upn);
+}
+
+export function placeOf(source: string, user: GraphUser): Place {
+  const upn = text(user.userPrincipalName);
+  return { source, kind: 'entra', ref: upn ? `users/${user.id} (${upn})` : `users/${user.id}` };
+}
+
+/** "Lovelace, Ada" or "Ada King Lovelace" → first and last name. */
+export function splitDisplayName(displayName: string): { first?: string; last?: string } {
+  const t = displayName.trim();
+  const comma = t.indexOf(',');
+  if (comma > 0) {
+    const last = t.slice(0, comma).trim();
+    const first = t.slice(comma + 1).trim();
+    return { ...(first ? { first } : {}), ...(last ? { last } : {}) };
+  }
+  const words = t.split(/\s+/);
+  const first = words[0];
+  const last = words.slice(1).join(' ');
+  return { ...(first ? { first } : {}), ...(last ? { last } : {}) };
+}
+
+function emailOf(user: GraphUser, mapping: EntraMapping, notes: string[]): string | undefined {
+  const direct = text(read(user, mapping.email));
+  if (direct) return direct;
+  let tenantOnly: string | undefined;
+  for (const fallback of mapping.emailFallbacks) {
+    let found: string | undefined;
+    if (fallback === 'proxyAddresses') {
+      const list = Array.isArray(user.proxyAddresses) ? user.proxyAddresses : [];
+      // "SMTP:" in capitals marks the primary address; "smtp:" ones are aliases.
+      const primary = list.find((a): a is string => typeof a === 'string' && a.startsWith('SMTP:'));
+      found = primary ? text(primary.slice(5)) : undefined;
+    } else if (fallback === 'otherMails') {
+      const list = Array.isArray(user.otherMails) ? user.otherMails : [];
+      found = list.map(text).find((v) => v !== undefined);
+    } else {
+      const upn = text(user.userPrincipalName);
+      if (upn && isTenantOnlyName(upn) && !mapping.allowTenantUpn) tenantOnly = upn;
+      else found = upn;
+    }
+    if (found) {
+      notes.push(`e-mail taken from ${fallback} because ${mapping.email} is empty`);
+      return found;
+    }
+  }
+  notes.push(
+    tenantOnly
+      ? `no e-mail: ${mapping.email} is empty and the user principal name ${tenantOnly} is not a mailbox (map.allowTenantUpn allows it)`
+      : `no e-mail: ${mapping.email} is empty${mapping.emailFallbacks.length ? ` and so are ${mapping.emailFallbacks.join(', ')}` : ''}`,
+  );
+  return undefined;
+}
+
+function idOf(user: GraphUser, template: IdTemplate, notes: string[]): string | undefined {
+  let out = '';
+  const missing: string[] = [];
+  for (const part of template.parts) {
+    if ('text' in part) {
+      out += part.text;
+      continue;
+    }
+    const v = text(read(user, part.property));
+    if (v === undefined) missing.push(part.property);
+    else out += part.width ? v.padStart(part.width, '0') : v;
+  }
+  if (missing.length > 0) {
+    notes.push(`no ID: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} empty`);
+    return undefined;
+  }
+  return out;
+}
+
+/** One user → one record; the Sync ID is the immutable object id. */
+export function mapUser(user: GraphUser, mapping: EntraMapping, source: string): SourceRecord {
+  const notes: string[] = [];
+  let firstName = text(read(user, mapping.firstName));
+  let lastName = text(read(user, mapping.lastName));
+  const displayName = text(user.displayName);
+  if ((!firstName || !lastName) && displayName) {
+    const split = splitDisplayName(displayName);
+    if (!firstName && split.first) {
+      firstName = split.first;
+      notes.push(`first name taken from displayName because ${mapping.firstName} is empty`);
+    }
+    if (!lastName && split.last) {
+      lastName = split.last;
+      notes.push(`last name taken from displayName because ${mapping.lastName} is empty`);
+    }
+  }
+  const email = emailOf(user, mapping, notes);
+  const id = idOf(user, mapping.id, notes);
+  return {
+    place: placeOf(source, user),
+    firstName,
+    lastName,
+    email,
+    id,
+    syncId: user.id,
+    ...(notes.length > 0 ? { notes } : {}),
+  };
+}
+
+export interface ScopeRules {
+  readonly includeGuests: boolean;
+  readonly includeDisabled: boolean;
+}
+
+export interface MappedUsers {
+  readonly records: SourceRecord[];
+  readonly skippedGuests: number;
+  readonly skippedDisabled: number;
+}
+
+/** Applies the guest/disabled rules and maps the rest, in input order. */
+export function mapUsers(
+  users: Iterable<GraphUser>,
+  mapping: EntraMapping,
+  rules: ScopeRules,
+  source: string,
+): MappedUsers {
+  const records: SourceRecord[] = [];
+  let skippedGuests = 0;
+  let skippedDisabled = 0;
+  for (const user of users) {
+    if (!rules.includeGuests && isGuest(user)) skippedGuests++;
+    else if (!rules.includeDisabled && isDisabled(user)) skippedDisabled++;
+    else records.push(mapUser(user, mapping, source));
+  }
+  return { records, skippedGuests, skippedDisabled };
+}
