@@ -175,7 +175,10 @@ export function readSecretFile(file: string, env: NodeJS.ProcessEnv, place: stri
   } catch (e) {
     throw new ConfigError(`Cannot read the secret file ${full}: ${(e as NodeJS.ErrnoException).code ?? e}`, {
       place,
-      fix: 'Check the path and that the service user may read it (systemd: LoadCredential=; Docker: secrets:).',
+      fix:
+        path.isAbsolute(file) || credDir
+          ? 'Check the path and that the service user may read it (systemd: LoadCredential=; Docker: secrets:).'
+          : `A relative secret file is looked up in $CREDENTIALS_DIRECTORY (systemd LoadCredential=), which is not set here: give an absolute path, or set the secret's env var.`,
       cause: e,
     });
   }
