@@ -6,11 +6,13 @@ import type { SourceDefinition } from '../config/define.js';
 import type { SourceKind } from '../core/types.js';
 import { csvFolderSource } from './csv/index.js';
 import { entraSource } from './entra/source.js';
+import { ldapSource } from './ldap/source.js';
 
 export const SOURCE_DEFINITIONS: ReadonlyMap<SourceKind, SourceDefinition<never>> = new Map<
   SourceKind,
   SourceDefinition<never>
 >([
+  ['ldap', ldapSource],
   ['entra', entraSource],
   ['csv-folder', csvFolderSource],
 ]);

@@ -1,0 +1,424 @@
+/**
+ * The `ldap` source's keys (LDAP and Active Directory) and their resolution into settings the
+ * source uses: preset defaults filled in, the user filter parsed, files read. Every check
+ * here throws ConfigError naming the key, so a bad config stops at `config validate`.
+ */
+import { readFileSync } from 'node:fs';
+import { type Filter, FilterParser } from 'ldapts';
+import { key, type SchemaTree, secret } from '../../config/define.js';
+import { ConfigError } from '../../core/errors.js';
+import { type AttributeMapping, templateProblem } from './map.js';
+
+export type LdapPreset = 'ad' | 'openldap';
+export type GroupMethod = 'auto' | 'in-chain' | 'walk' | 'memberof';
+export type SyncIdFormat = 'auto' | 'guid' | 'text';
+
+/** The validated keys, as the loader hands them to `create`. */
+export interface LdapConfig {
+  readonly name: string;
+  readonly preset: LdapPreset;
+  readonly urls: readonly string[];
+  readonly startTls: boolean;
+  readonly caFile: string;
+  readonly rejectUnauthorized: boolean;
+  readonly connectTimeoutMs: number;
+  readonly operationTimeoutMs: number;
+  readonly searchTimeoutMs: number;
+  readonly bindDn: string;
+  readonly bindPassword: string;
+  readonly bindPasswordFile: string;
+  readonly baseDns: readonly string[];
+  readonly scope: 'sub' | 'one';
+  readonly filter: string;
+  readonly pageSize: number;
+  readonly groups: readonly string[];
+  readonly groupMethod: GroupMethod;
+  readonly excludeDisabled: boolean;
+  readonly disabledFilter: string;
+  readonly excludeExpired: boolean;
+  readonly attributes: {
+    readonly firstName: string;
+    readonly lastName: string;
+    readonly email: string;
+    readonly emailFallback: string;
+    readonly id: string;
+    readonly syncId: string;
+    readonly displayName: string;
+    readonly commonName: string;
+  };
+  readonly idTemplate: string;
+  readonly syncIdFormat: SyncIdFormat;
+}
+
+/** The AD rule that tests bits of an integer: `(userAccountControl:<BIT_AND>:=2)` = "disabled". */
+export const MATCHING_RULE_BIT_AND = '1.2.840.113556.1.4.803';
+/** AD's transitive membership rule (LDAP_MATCHING_RULE_IN_CHAIN). */
+export const MATCHING_RULE_IN_CHAIN = '1.2.840.113556.1.4.1941';
+
+interface PresetDefaults {
+  readonly filter: string;
+  readonly disabledFilter: string;
+  readonly groupMethod: Exclude<GroupMethod, 'auto'>;
+  readonly attributes: LdapConfig['attributes'];
+}
+
+export const PRESETS: Readonly<Record<LdapPreset, PresetDefaults>> = {
+  ad: {
+    filter: '(&(objectCategory=person)(objectClass=user))',
+    disabledFilter: `(userAccountControl:${MATCHING_RULE_BIT_AND}:=2)`,
+    groupMethod: 'in-chain',
+    attributes: {
+      firstName: 'givenName',
+      lastName: 'sn',
+      email: 'mail',
+      emailFallback: 'userPrincipalName',
+      id: 'employeeID',
+      syncId: 'objectGUID',
+      displayName: 'displayName',
+      commonName: 'cn',
+    },
+  },
+  openldap: {
+    filter: '(objectClass=inetOrgPerson)',
+    disabledFilter: '',
+    groupMethod: 'walk',
+    attributes: {
+      firstName: 'givenName',
+      lastName: 'sn',
+      email: 'mail',
+      emailFallback: 'none',
+      id: 'employeeNumber',
+      syncId: 'entryUUID',
+      displayName: 'displayName',
+      commonName: 'cn',
+    },
+  },
+};
+
+const URL_RE = /^ldaps?:\/\/[^/?#\s]+\/?$/i;
+const ATTR_RE = /^[A-Za-z][A-Za-z0-9-]*$|^\d+(\.\d+)+$/;
+
+function stringList(name: string, check?: (v: string) => string | undefined) {
+  return (value: unknown): void => {
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+      throw new Error(`${name} must be an array of strings (as an env var: a JSON array)`);
+    }
+    for (const v of value as string[]) {
+      const problem = check?.(v);
+      if (problem) throw new Error(problem);
+    }
+  };
+}
+
+/** Parses a user-supplied filter with ldapts's RFC 4515 parser; returns a reason, or undefined when valid. */
+export function filterProblem(text: string): string | undefined {
+  if (text.trim() === '') return undefined;
+  try {
+    FilterParser.parseString(text.trim());
+    return undefined;
+  } catch (e) {
+    return `not a valid LDAP filter (${e instanceof Error ? e.message : String(e)})`;
+  }
+}
+
+function filterFormat(name: string) {
+  return (value: unknown): void => {
+    if (typeof value !== 'string') throw new Error(`${name} must be a string`);
+    const problem = filterProblem(value);
+    if (problem) throw new Error(`${name} is ${problem}: ${JSON.stringify(value)}`);
+  };
+}
+
+function attrFormat(value: unknown): void {
+  if (typeof value !== 'string') throw new Error('must be a string');
+  if (value !== '' && value !== 'none' && !ATTR_RE.test(value)) {
+    throw new Error(`${JSON.stringify(value)} is not an attribute name`);
+  }
+}
+
+const password = secret(
+  'Password of bindDn. Leave bindDn and this empty for an anonymous bind. Never logged.',
+);
+
+const attr = (doc: string) => key(`${doc} '' = the preset's default; 'none' = do not use.`, attrFormat, '');
+
+export const ldapSchema: SchemaTree = {
+  preset: key(
+    "Directory type: 'ad' (Active Directory / Samba: objectGUID, userAccountControl, in-chain groups) or 'openldap' (entryUUID, member walk). Sets the defaults of filter, disabledFilter, groupMethod and attributes.",
+    ['ad', 'openldap'],
+    'ad',
+  ),
+  urls: key(
+    'Server URLs, ldap:// or ldaps://, tried in order: when one cannot be reached (or its TLS fails) the next is used. E.g. ["ldaps://dc1.corp.example:636", "ldaps://dc2.corp.example:636"].',
+    stringList('urls', (v) =>
+      URL_RE.test(v)
+        ? undefined
+        : `urls: ${JSON.stringify(v)} is not ldap://host[:port] or ldaps://host[:port]`,
+    ),
+    [] as string[],
+  ),
+  startTls: key(
+    'Upgrade ldap:// connections with StartTLS before binding (ignored for ldaps://).',
+    Boolean,
+    false,
+  ),
+  caFile: key(
+    'PEM file with the CA certificate(s) that signed the server certificate. Empty = the system CAs. When set, only these CAs are trusted.',
+    String,
+    '',
+  ),
+  rejectUnauthorized: key(
+    'Verify the server certificate and host name. Turning this off is insecure and logs a warning on every run.',
+    Boolean,
+    true,
+  ),
+  connectTimeoutMs: key('Time allowed to open a connection (TCP and TLS), per URL.', 'nat', 10_000),
+  operationTimeoutMs: key(
+    'Time allowed for one operation: bind, StartTLS, and each page of a search.',
+    'nat',
+    30_000,
+  ),
+  searchTimeoutMs: key(
+    'Time allowed for the whole read (all pages of all bases and group look-ups); also sent to the server as its time limit.',
+    'nat',
+    600_000,
+  ),
+  bindDn: key(
+    'DN to bind as, e.g. "CN=svc-sync,OU=Service,DC=corp,DC=example" (AD also takes "svc-sync@corp.example"). Empty = anonymous bind.',
+    String,
+    '',
+  ),
+  bindPassword: password.value,
+  bindPasswordFile: password.file,
+  baseDns: key(
+    'One or more search bases, e.g. ["OU=Staff,DC=corp,DC=example"]. Entries found under several bases count once.',
+    stringList('baseDns', (v) => (v.trim() ? undefined : 'baseDns: an entry is empty')),
+    [] as string[],
+  ),
+  scope: key("'sub' (the base and everything below) or 'one' (direct children only).", ['sub', 'one'], 'sub'),
+  filter: key(
+    "LDAP filter (RFC 4515) selecting the people. Empty = the preset's: ad '(&(objectCategory=person)(objectClass=user))', openldap '(objectClass=inetOrgPerson)'.",
+    filterFormat('filter'),
+    '',
+  ),
+  pageSize: key(
+    'Entries per page (RFC 2696 paged results), so server size limits never cut the list short. 0 turns paging off (a size limit then fails the run).',
+    'nat',
+    1000,
+  ),
+  groups: key(
+    'Only members of these groups (DNs), nested groups included. Empty = everyone the filter matches.',
+    stringList('groups', (v) => (v.trim() ? undefined : 'groups: an entry is empty')),
+    [] as string[],
+  ),
+  groupMethod: key(
+    "How group membership is resolved: 'in-chain' (AD's LDAP_MATCHING_RULE_IN_CHAIN on memberOf), 'walk' (read member / uniqueMember / memberUid of each group, recursively; works everywhere), 'memberof' (memberOf equality, for OpenLDAP's memberof overlay; nested groups found by their memberOf), 'auto' = in-chain for ad, walk for openldap.",
+    ['auto', 'in-chain', 'walk', 'memberof'],
+    'auto',
+  ),
+  excludeDisabled: key(
+    'Leave out disabled accounts (see disabledFilter). Their count is reported.',
+    Boolean,
+    true,
+  ),
+  disabledFilter: key(
+    "Filter matching disabled accounts. Empty = the preset's: ad '(userAccountControl:1.2.840.113556.1.4.803:=2)'; openldap has none, e.g. set '(pwdAccountLockedTime=*)'.",
+    filterFormat('disabledFilter'),
+    '',
+  ),
+  excludeExpired: key('AD: also leave out accounts whose accountExpires lies in the past.', Boolean, false),
+  attributes: {
+    firstName: attr('Attribute for the first name (ad/openldap: givenName).'),
+    lastName: attr('Attribute for the last name (sn).'),
+    email: attr('Attribute for the e-mail address (mail).'),
+    emailFallback: attr(
+      'Attribute used when the e-mail attribute is empty (ad: userPrincipalName; openldap: none).',
+    ),
+    id: attr(
+      'Attribute for the ID (ad: employeeID; openldap: employeeNumber). Ignored when idTemplate is set.',
+    ),
+    syncId: attr('Immutable attribute for the Sync ID (ad: objectGUID; openldap: entryUUID).'),
+    displayName: attr(
+      'Full-name attribute split into first and last name when those are empty (displayName).',
+    ),
+    commonName: attr('Second full-name fallback (cn).'),
+  },
+  idTemplate: key(
+    'Build the ID from attributes instead: "{employeeNumber:8}" pads employeeNumber with zeros to 8 characters; text around placeholders is kept, e.g. "E-{employeeID}".',
+    (value: unknown) => {
+      if (typeof value !== 'string') throw new Error('idTemplate must be a string');
+      const problem = templateProblem(value);
+      if (problem) throw new Error(`idTemplate ${problem}`);
+    },
+    '',
+  ),
+  syncIdFormat: key(
+    "How the Sync ID attribute is read: 'guid' (16 binary bytes in AD's order → 8-4-4-4-12 text), 'text', or 'auto' (guid for objectGUID, text otherwise).",
+    ['auto', 'guid', 'text'],
+    'auto',
+  ),
+};
+
+/** Everything the source needs, with defaults applied and filters parsed. */
+export interface LdapSettings {
+  readonly name: string;
+  readonly preset: LdapPreset;
+  readonly urls: readonly string[];
+  readonly startTls: boolean;
+  readonly ca: string | undefined;
+  readonly rejectUnauthorized: boolean;
+  readonly connectTimeoutMs: number;
+  readonly operationTimeoutMs: number;
+  readonly searchTimeoutMs: number;
+  readonly bindDn: string;
+  readonly bindPassword: string;
+  readonly baseDns: readonly string[];
+  readonly scope: 'sub' | 'one';
+  readonly filter: Filter;
+  readonly filterText: string;
+  readonly pageSize: number;
+  readonly groups: readonly string[];
+  readonly groupMethod: Exclude<GroupMethod, 'auto'>;
+  /** Matches accounts to leave out; undefined = exclude nothing. */
+  readonly disabledFilter: Filter | undefined;
+  readonly disabledFilterText: string;
+  readonly excludeExpired: boolean;
+  readonly mapping: AttributeMapping;
+}
+
+function place(cfg: { name: string }, keyName: string): string {
+  return `sources[${cfg.name}].${keyName}`;
+}
+
+function parseOrThrow(cfg: { name: string }, keyName: string, text: string): Filter {
+  try {
+    return FilterParser.parseString(text.trim());
+  } catch (e) {
+    throw new ConfigError(`${keyName} is not a valid LDAP filter: ${JSON.stringify(text)}`, {
+      place: place(cfg, keyName),
+      fix: 'Write an RFC 4515 filter such as "(&(objectClass=user)(department=Sales))"; escape * ( ) \\ in values as \\2a \\28 \\29 \\5c.',
+      cause: e,
+    });
+  }
+}
+
+function pick(value: string, preset: string): string | undefined {
+  const v = value.trim() || preset;
+  return v === 'none' || v === '' ? undefined : v;
+}
+
+/** Applies the preset, checks what convict cannot, reads the CA file. Throws ConfigError naming the key. */
+export function resolveSettings(cfg: LdapConfig): LdapSettings {
+  const preset = PRESETS[cfg.preset];
+  if (cfg.urls.length === 0) {
+    throw new ConfigError('No LDAP server URL is set', {
+      place: place(cfg, 'urls'),
+      fix: 'Set urls, e.g. ["ldaps://dc1.corp.example:636"].',
+    });
+  }
+  for (const u of cfg.urls) {
+    if (!URL_RE.test(u)) {
+      throw new ConfigError(`${JSON.stringify(u)} is not an ldap:// or ldaps:// URL`, {
+        place: place(cfg, 'urls'),
+        fix: 'Write ldap://host[:port] or ldaps://host[:port], without a path.',
+      });
+    }
+  }
+  if (cfg.baseDns.length === 0 || cfg.baseDns.some((b) => !b.trim())) {
+    throw new ConfigError('No search base is set', {
+      place: place(cfg, 'baseDns'),
+      fix: 'Set baseDns, e.g. ["OU=Staff,DC=corp,DC=example"].',
+    });
+  }
+  if (cfg.bindDn && !cfg.bindPassword) {
+    throw new ConfigError(`bindDn is set but bindPassword is empty`, {
+      place: place(cfg, 'bindPassword'),
+      fix: 'Set bindPassword or bindPasswordFile (or the env var …_BIND_PASSWORD_FILE); leave bindDn empty for an anonymous bind.',
+    });
+  }
+  let ca: string | undefined;
+  if (cfg.caFile) {
+    try {
+      ca = readFileSync(cfg.caFile, 'utf8');
+    } catch (e) {
+      throw new ConfigError(
+        `Cannot read the CA file ${cfg.caFile}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+        {
+          place: place(cfg, 'caFile'),
+          fix: 'Point caFile at a readable PEM file holding the CA certificate(s) of the directory servers.',
+          cause: e,
+        },
+      );
+    }
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new ConfigError(`The CA file ${cfg.caFile} holds no PEM certificate`, {
+        place: place(cfg, 'caFile'),
+        fix: 'Export the CA certificate as Base-64 (PEM, "-----BEGIN CERTIFICATE-----").',
+      });
+    }
+  }
+  const filterText = cfg.filter.trim() || preset.filter;
+  const filter = parseOrThrow(cfg, 'filter', filterText);
+  const disabledFilterText = cfg.excludeDisabled ? cfg.disabledFilter.trim() || preset.disabledFilter : '';
+  const disabledFilter = disabledFilterText
+    ? parseOrThrow(cfg, 'disabledFilter', disabledFilterText)
+    : undefined;
+  const problem = templateProblem(cfg.idTemplate);
+  if (problem) {
+    throw new ConfigError(`idTemplate ${problem}`, {
+      place: place(cfg, 'idTemplate'),
+      fix: 'Write e.g. "{employeeNumber:8}" or "E-{employeeID}".',
+    });
+  }
+  const a = cfg.attributes;
+  const p = preset.attributes;
+  const syncId = pick(a.syncId, p.syncId);
+  if (!syncId) {
+    throw new ConfigError('attributes.syncId cannot be none: every person needs an immutable Sync ID', {
+      place: place(cfg, 'attributes.syncId'),
+      fix: 'Use objectGUID (AD) or entryUUID (OpenLDAP), or another attribute that never changes.',
+    });
+  }
+  const syncIdFormat =
+    cfg.syncIdFormat === 'auto'
+      ? syncId.toLowerCase() === 'objectguid'
+        ? 'guid'
+        : 'text'
+      : cfg.syncIdFormat;
+  const mapping: AttributeMapping = {
+    firstName: pick(a.firstName, p.firstName),
+    lastName: pick(a.lastName, p.lastName),
+    email: pick(a.email, p.email),
+    emailFallback: pick(a.emailFallback, p.emailFallback),
+    id: cfg.idTemplate ? undefined : pick(a.id, p.id),
+    idTemplate: cfg.idTemplate || undefined,
+    syncId,
+    syncIdFormat,
+    displayName: pick(a.displayName, p.displayName),
+    commonName: pick(a.commonName, p.commonName),
+  };
+  return {
+    name: cfg.name,
+    preset: cfg.preset,
+    urls: cfg.urls,
+    startTls: cfg.startTls,
+    ca,
+    rejectUnauthorized: cfg.rejectUnauthorized,
+    connectTimeoutMs: cfg.connectTimeoutMs,
+    operationTimeoutMs: cfg.operationTimeoutMs,
+    searchTimeoutMs: cfg.searchTimeoutMs,
+    bindDn: cfg.bindDn,
+    bindPassword: cfg.bindPassword,
+    baseDns: cfg.baseDns.map((b) => b.trim()),
+    scope: cfg.scope,
+    filter,
+    filterText,
+    pageSize: cfg.pageSize,
+    groups: cfg.groups.map((g) => g.trim()),
+    groupMethod: cfg.groupMethod === 'auto' ? preset.groupMethod : cfg.groupMethod,
+    disabledFilter,
+    disabledFilterText,
+    excludeExpired: cfg.excludeExpired,
+    mapping,
+  };
+}

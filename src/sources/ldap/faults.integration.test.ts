@@ -1,0 +1,119 @@
+/**
+ * A directory that stops answering or dies in the middle of a paged search must fail the
+ * source: never a partial list. A private slapd is frozen (SIGSTOP) and killed (SIGKILL) while
+ * the source is between pages; the source's own "page read" log line is the trigger.
+ */
+import convict from 'convict';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bulkPeopleLdif,
+  fixture,
+  type Slapd,
+  SUFFIX,
+  SYNC_DN,
+  SYNC_PASSWORD,
+  startSlapd,
+} from '../../../test/helpers/slapd.js';
+import { SourceUnavailableError } from '../../core/errors.js';
+import type { Source } from '../types.js';
+import { type LdapConfig, ldapSchema } from './config.js';
+import { ldapSource } from './source.js';
+
+let slapd: Slapd;
+
+beforeAll(async () => {
+  slapd = await startSlapd({ offline: [fixture('base.ldif'), bulkPeopleLdif(3000)], online: [] });
+});
+
+afterAll(async () => {
+  await slapd?.stop();
+});
+
+function sourceThat(onPage: (page: number) => void, extra: Record<string, unknown> = {}): Source {
+  const c = convict(ldapSchema as never);
+  c.load({
+    preset: 'openldap',
+    urls: [slapd.url],
+    bindDn: SYNC_DN,
+    bindPassword: SYNC_PASSWORD,
+    baseDns: [`ou=bulk,${SUFFIX}`],
+    pageSize: 100,
+    operationTimeoutMs: 1500,
+    ...extra,
+  });
+  c.validate({ allowed: 'strict' });
+  const logger = pino(
+    { level: 'debug' },
+    {
+      write(s: string) {
+        const line = JSON.parse(s) as { msg: string; page?: number };
+        if (line.msg === 'ldap page read' && typeof line.page === 'number') onPage(line.page);
+      },
+    },
+  );
+  const config = { ...(c.getProperties() as object), name: 'dir' } as LdapConfig;
+  return ldapSource.create(config, { job: 'main', stateDir: '/nonexistent', logger, now: () => new Date() });
+}
+
+describe('a server failing mid-search', () => {
+  it('reads all 3,000 entries in 30 pages when nothing goes wrong', async () => {
+    let pages = 0;
+    const snap = await sourceThat((p) => {
+      pages = p;
+    }).fetch(AbortSignal.timeout(10_000));
+    expect(snap.records).toHaveLength(3000);
+    expect(pages).toBe(30);
+  });
+
+  it('frozen (SIGSTOP) after page 3: the next page times out and the fetch rejects', async () => {
+    const source = sourceThat((p) => {
+      if (p === 3) slapd.signal('SIGSTOP');
+    });
+    try {
+      const e = await source.fetch(AbortSignal.timeout(10_000)).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(e).toBeInstanceOf(SourceUnavailableError);
+      expect((e as Error).message).toMatch(
+        /did not answer a page of the search for ou=bulk,dc=example,dc=test in time \(after \d+ entries\)/,
+      );
+    } finally {
+      slapd.signal('SIGCONT');
+      await source.close();
+    }
+  });
+
+  it('frozen before the bind: that URL times out and the next one is used', async () => {
+    const second = await startSlapd({
+      offline: [fixture('base.ldif'), bulkPeopleLdif(10)],
+      online: [],
+      pki: slapd.pki,
+    });
+    slapd.signal('SIGSTOP');
+    try {
+      const source = sourceThat(() => {}, { urls: [slapd.url, second.url] });
+      const snap = await source.fetch(AbortSignal.timeout(10_000));
+      expect(snap.records).toHaveLength(10);
+      expect(snap.description.startsWith(second.url)).toBe(true);
+    } finally {
+      slapd.signal('SIGCONT');
+      await second.stop();
+    }
+  });
+
+  it('killed (SIGKILL) after page 2: the dropped connection rejects the fetch', async () => {
+    const source = sourceThat((p) => {
+      if (p === 2) slapd.signal('SIGKILL');
+    });
+    const e = await source.fetch(AbortSignal.timeout(10_000)).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(SourceUnavailableError);
+    expect((e as Error).message).toMatch(
+      /connection to ldap:\/\/127\.0\.0\.1:\d+ dropped during the search of ou=bulk,dc=example,dc=test after [23]00 entries/,
+    );
+  });
+});

@@ -1,0 +1,414 @@
+/**
+ * The ldap source against a real OpenLDAP slapd (test/helpers/slapd.ts): fixtures in
+ * test/fixtures/ldap, binding as the normal account cn=sync so the server's size limits apply.
+ */
+import convict from 'convict';
+import { Client } from 'ldapts';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bulkPeopleLdif,
+  fixture,
+  freePort,
+  type Slapd,
+  SUFFIX,
+  SYNC_DN,
+  SYNC_PASSWORD,
+  startSlapd,
+} from '../../../test/helpers/slapd.js';
+import { AbortedError, ConfigError, SourceUnavailableError } from '../../core/errors.js';
+import type { SourceRecord } from '../../core/types.js';
+import type { Source, SourceSnapshot } from '../types.js';
+import { type LdapConfig, ldapSchema } from './config.js';
+import { ldapSource } from './source.js';
+
+const PEOPLE = `ou=people,${SUFFIX}`;
+const GROUPS = `ou=groups,${SUFFIX}`;
+const BULK = 1200;
+
+interface LogLine {
+  readonly level: number;
+  readonly msg: string;
+  readonly [k: string]: unknown;
+}
+
+function makeSource(
+  settings: Record<string, unknown>,
+  onLog?: (line: LogLine) => void,
+): { source: Source; logs: LogLine[] } {
+  const c = convict(ldapSchema as never);
+  c.load(settings);
+  c.validate({ allowed: 'strict' });
+  const logs: LogLine[] = [];
+  const logger = pino(
+    { level: 'debug' },
+    {
+      write(s: string) {
+        const line = JSON.parse(s) as LogLine;
+        logs.push(line);
+        onLog?.(line);
+      },
+    },
+  );
+  const config = { ...(c.getProperties() as object), name: 'dir' } as LdapConfig;
+  return {
+    source: ldapSource.create(config, {
+      job: 'main',
+      stateDir: '/nonexistent',
+      logger,
+      now: () => new Date(),
+    }),
+    logs,
+  };
+}
+
+async function fetchWith(settings: Record<string, unknown>): Promise<SourceSnapshot> {
+  const { source } = makeSource(settings);
+  try {
+    return await source.fetch(AbortSignal.timeout(20_000));
+  } finally {
+    await source.close();
+  }
+}
+
+async function failure(settings: Record<string, unknown>): Promise<Error> {
+  try {
+    await fetchWith(settings);
+  } catch (e) {
+    if (e instanceof Error) return e;
+  }
+  throw new Error('expected the fetch to fail');
+}
+
+const byRef = (records: readonly SourceRecord[]): Map<string, SourceRecord> =>
+  new Map(records.map((r) => [r.place.ref, r]));
+const uids = (records: readonly SourceRecord[]): string[] =>
+  records.map((r) => /^uid=([^,]+)/.exec(r.place.ref)?.[1] ?? r.place.ref).sort();
+
+let slapd: Slapd;
+let base: Record<string, unknown>;
+
+beforeAll(async () => {
+  slapd = await startSlapd({ offline: [fixture('base.ldif'), fixture('people.ldif'), bulkPeopleLdif(BULK)] });
+  base = {
+    preset: 'openldap',
+    urls: [slapd.url],
+    bindDn: SYNC_DN,
+    bindPassword: SYNC_PASSWORD,
+    baseDns: [PEOPLE],
+  };
+});
+
+afterAll(async () => {
+  await slapd?.stop();
+});
+
+describe('openldap preset', () => {
+  it('reads everyone under the base with non-ASCII names intact, Sync ID = entryUUID', async () => {
+    const snap = await fetchWith(base);
+    expect(snap.records).toHaveLength(15);
+    const r = byRef(snap.records);
+    expect(r.get(`uid=zoe,${PEOPLE}`)).toMatchObject({
+      firstName: 'Zoë',
+      lastName: 'Şahin',
+      email: undefined,
+      id: '1003',
+    });
+    expect(r.get(`uid=juergen,${PEOPLE}`)).toMatchObject({
+      firstName: 'Jürgen',
+      lastName: 'Müller',
+      email: 'juergen.mueller@example.test',
+    });
+    expect(r.get(`uid=alice,${PEOPLE}`)?.place).toEqual({
+      source: 'dir',
+      kind: 'ldap',
+      ref: `uid=alice,${PEOPLE}`,
+    });
+
+    // entryUUID as the server reports it (read directly, as the admin)
+    const admin = new Client({ url: slapd.url });
+    await admin.bind(SYNC_DN, SYNC_PASSWORD);
+    const { searchEntries } = await admin.search(`uid=alice,${PEOPLE}`, {
+      scope: 'base',
+      attributes: ['entryUUID'],
+    });
+    await admin.unbind();
+    expect(r.get(`uid=alice,${PEOPLE}`)?.syncId).toBe(searchEntries[0]?.entryUUID);
+    expect(snap.description).toMatch(/15 people from 1 base/);
+  });
+
+  it('falls back to displayName then cn for names, with notes; a missing mail stays missing', async () => {
+    const r = byRef((await fetchWith(base)).records);
+    expect(r.get(`uid=chris,${PEOPLE}`)).toMatchObject({
+      firstName: 'Chris',
+      lastName: 'Doe',
+      notes: ['first name taken from displayName (givenName is empty)'],
+    });
+    expect(r.get(`uid=dana,${PEOPLE}`)).toMatchObject({
+      firstName: 'Dana',
+      lastName: 'Cn',
+      notes: ['first name taken from cn (givenName is empty)'],
+    });
+    expect(r.get(`uid=nomail,${PEOPLE}`)?.email).toBeUndefined();
+  });
+
+  it('skips the search reference under the base, never chases it, and says so', async () => {
+    const { source, logs } = makeSource(base);
+    const snap = await source.fetch(AbortSignal.timeout(10_000));
+    expect(snap.notices.map((n) => n.message).join('\n')).toMatch(
+      /Search references .* skipped, not followed .*1 search reference/,
+    );
+    // the referral points at 127.0.0.1:9; nothing tried to go there
+    expect(logs.some((l) => JSON.stringify(l).includes(':9/'))).toBe(false);
+  });
+
+  it('leaves out accounts matched by disabledFilter and reports the count', async () => {
+    const snap = await fetchWith({ ...base, disabledFilter: '(employeeType=disabled)' });
+    expect(snap.records).toHaveLength(13);
+    expect(uids(snap.records)).not.toContain('bob');
+    expect(uids(snap.records)).not.toContain('lena');
+    expect(snap.notices.map((n) => n.message)).toContain(
+      '2 disabled accounts left out ((employeeType=disabled))',
+    );
+  });
+
+  it('builds a zero-padded ID from a template', async () => {
+    const r = byRef((await fetchWith({ ...base, idTemplate: 'P{employeeNumber:8}' })).records);
+    expect(r.get(`uid=alice,${PEOPLE}`)?.id).toBe('P00001001');
+  });
+
+  it('counts entries under overlapping bases once', async () => {
+    const snap = await fetchWith({ ...base, baseDns: [PEOPLE, SUFFIX] });
+    expect(snap.records).toHaveLength(15 + BULK);
+    expect(new Set(snap.records.map((r) => r.place.ref)).size).toBe(15 + BULK);
+  });
+});
+
+describe('ad preset on the AD-mimic schema', () => {
+  const ad = () => ({
+    ...base,
+    preset: 'ad',
+    filter: '(objectClass=inetOrgPerson)',
+    attributes: { id: 'employeeNumber' },
+  });
+
+  it('maps objectGUID to the GUID string and leaves out userAccountControl bit 2 (514, 546, not 66048)', async () => {
+    const snap = await fetchWith(ad());
+    const r = byRef(snap.records);
+    expect(r.get(`uid=alice,${PEOPLE}`)?.syncId).toBe('01234567-89ab-cdef-0123-456789abcdef');
+    expect(r.get(`uid=zoe,${PEOPLE}`)?.syncId).toBe('a1b2c303-d4e5-46f7-8899-aabbccddee03');
+    expect(uids(snap.records)).not.toContain('bob');
+    expect(uids(snap.records)).not.toContain('lena');
+    expect(uids(snap.records)).toContain('zoe');
+    expect(snap.records).toHaveLength(13);
+    expect(snap.notices.map((n) => n.message)).toContain(
+      '2 disabled accounts left out ((userAccountControl:1.2.840.113556.1.4.803:=2))',
+    );
+  });
+
+  it('takes the e-mail from userPrincipalName when mail is empty', async () => {
+    const r = byRef((await fetchWith(ad())).records);
+    expect(r.get(`uid=zoe,${PEOPLE}`)).toMatchObject({
+      email: 'zoe@corp.example.test',
+      notes: ['e-mail taken from userPrincipalName (mail is empty)'],
+    });
+    expect(r.get(`uid=nomail,${PEOPLE}`)?.email).toBeUndefined();
+  });
+
+  it('keeps disabled accounts when excludeDisabled is off', async () => {
+    expect((await fetchWith({ ...ad(), excludeDisabled: false })).records).toHaveLength(15);
+  });
+});
+
+describe('group scoping', () => {
+  const staff = `cn=staff,${GROUPS}`;
+
+  it('walk: nested groups through member, uniqueMember and memberUid, across a cycle', async () => {
+    const snap = await fetchWith({ ...base, groups: [staff], groupMethod: 'walk' });
+    expect(uids(snap.records)).toEqual(['alice', 'carol', 'dave', 'erin', 'frank', 'lena']);
+  });
+
+  it('walk with disabled accounts left out, counted within the groups only', async () => {
+    const snap = await fetchWith({ ...base, groups: [staff], disabledFilter: '(employeeType=disabled)' });
+    expect(uids(snap.records)).toEqual(['alice', 'carol', 'dave', 'erin', 'frank']);
+    expect(snap.notices.map((n) => n.message)).toContain(
+      '1 disabled account left out ((employeeType=disabled))',
+    );
+  });
+
+  it('memberof: the overlay memberOf, nested groups found by their memberOf, cycle-safe', async () => {
+    const snap = await fetchWith({ ...base, groups: [staff], groupMethod: 'memberof' });
+    // memberUid and uniqueMember do not produce memberOf: only groupOfNames members count here
+    expect(uids(snap.records)).toEqual(['alice', 'carol', 'dave', 'lena']);
+  });
+
+  it.each(['walk', 'memberof'])(
+    '%s: a group name with * ( ) \\ is matched exactly, not as a pattern',
+    async (method) => {
+      const snap = await fetchWith({ ...base, groups: [`cn=a*b(c)\\5cd,${GROUPS}`], groupMethod: method });
+      expect(uids(snap.records)).toEqual(['gina']);
+      const decoy = await fetchWith({ ...base, groups: [`cn=a*,${GROUPS}`], groupMethod: method });
+      expect(uids(decoy.records)).toEqual(['hank']);
+    },
+  );
+
+  it.each(['walk', 'memberof'])('%s: a NUL byte in the group name', async (method) => {
+    const snap = await fetchWith({ ...base, groups: [`cn=nul\\00x,${GROUPS}`], groupMethod: method });
+    expect(uids(snap.records)).toEqual(['ivan']);
+  });
+
+  it('a missing group or a DN that is not a group stops the run with a ConfigError', async () => {
+    const e = await failure({ ...base, groups: [`cn=nope,${GROUPS}`] });
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.message).toMatch(/cn=nope,ou=groups,dc=example,dc=test does not exist/);
+    const e2 = await failure({ ...base, groups: [`uid=alice,${PEOPLE}`] });
+    expect(e2.message).toMatch(/is not a group/);
+  });
+});
+
+describe('paging and limits (server sizelimit 500 for cn=sync)', () => {
+  it('pages across the size limit and reads all entries', async () => {
+    const { source, logs } = makeSource({ ...base, baseDns: [`ou=bulk,${SUFFIX}`], pageSize: 200 });
+    const snap = await source.fetch(AbortSignal.timeout(20_000));
+    expect(snap.records).toHaveLength(BULK);
+    expect(logs.filter((l) => l.msg === 'ldap page read')).toHaveLength(BULK / 200);
+  });
+
+  it('with paging off the size limit fails the source instead of returning 500', async () => {
+    const e = await failure({ ...base, baseDns: [`ou=bulk,${SUFFIX}`], pageSize: 0 });
+    expect(e).toBeInstanceOf(SourceUnavailableError);
+    expect(e.message).toMatch(/size limit stopped the search/);
+    expect((e as SourceUnavailableError).fix).toMatch(/paging on/);
+  });
+
+  it('a referral result (base inside a referral object) fails the source', async () => {
+    const e = await failure({ ...base, baseDns: [`ou=sub,ou=branch,${PEOPLE}`] });
+    expect(e).toBeInstanceOf(SourceUnavailableError);
+    expect(e.message).toMatch(/referral to another server/);
+  });
+
+  it('a base that does not exist fails the source and names it', async () => {
+    const e = await failure({ ...base, baseDns: [`ou=nowhere,${SUFFIX}`] });
+    expect(e).toBeInstanceOf(SourceUnavailableError);
+    expect(e.message).toMatch(/ou=nowhere,dc=example,dc=test does not exist/);
+  });
+});
+
+describe('bind, fail-over, check, abort', () => {
+  it('a wrong password fails clearly, naming URL and DN but never the password', async () => {
+    const e = (await failure({ ...base, bindPassword: 'Wr0ngPassw0rd!' })) as SourceUnavailableError;
+    expect(e).toBeInstanceOf(SourceUnavailableError);
+    expect(e.message).toBe(`Bind as ${SYNC_DN} at ${slapd.url} failed: invalid credentials`);
+    expect(`${e.message} ${e.fix} ${e.place} ${JSON.stringify(e)}`).not.toMatch(/Wr0ngPassw0rd/);
+  });
+
+  it('an unreachable server names the URL and the fix', async () => {
+    const port = await freePort();
+    const e = (await failure({ ...base, urls: [`ldap://127.0.0.1:${port}`] })) as SourceUnavailableError;
+    expect(e.message).toBe(`Nothing accepts connections at ldap://127.0.0.1:${port} (connection refused)`);
+    expect(e.fix).toMatch(/Check host and port/);
+  });
+
+  it('fails over to the next URL when the first cannot be reached', async () => {
+    const port = await freePort();
+    const { source, logs } = makeSource({ ...base, urls: [`ldap://127.0.0.1:${port}`, slapd.url] });
+    const snap = await source.fetch(AbortSignal.timeout(10_000));
+    expect(snap.records).toHaveLength(15);
+    expect(snap.description.startsWith(slapd.url)).toBe(true);
+    expect(logs.some((l) => l.msg === 'LDAP server unusable' && l.level === 40)).toBe(true);
+  });
+
+  it('check() tests bind and each base and counts the matches, without failing', async () => {
+    const { source } = makeSource({
+      ...base,
+      baseDns: [PEOPLE, `ou=bulk,${SUFFIX}`],
+      disabledFilter: '(employeeType=disabled)',
+      pageSize: 300,
+    });
+    const result = await source.check(AbortSignal.timeout(10_000));
+    expect(result.ok).toBe(true);
+    expect(result.lines).toEqual([
+      `connect ${slapd.url} (no TLS): OK`,
+      `bind as ${SYNC_DN}: OK`,
+      `search base ${PEOPLE}: 13 people match`,
+      `search base ou=bulk,${SUFFIX}: 1,200 people match`,
+      '2 disabled accounts would be left out',
+      `skipped (not followed) ${PEOPLE}: 1 search reference`,
+    ]);
+    const bad = makeSource({ ...base, bindPassword: 'nope' }).source;
+    const failed = await bad.check(AbortSignal.timeout(10_000));
+    expect(failed.ok).toBe(false);
+    expect(failed.lines.join('\n')).toMatch(/FAILED: Bind as cn=sync.* invalid credentials/);
+  });
+
+  it('anonymous bind works; a base hidden from anonymous readers is reported, not read as empty', async () => {
+    const { source } = makeSource({ ...base, bindDn: '', bindPassword: '' });
+    const result = await source.check(AbortSignal.timeout(10_000));
+    expect(result.ok).toBe(false);
+    expect(result.lines[1]).toBe('anonymous bind: OK');
+    expect(result.lines[2]).toMatch(
+      /^FAILED: ou=people,dc=example,dc=test does not exist on .*, or the anonymous user may not see it/,
+    );
+  });
+
+  it('an abort during the read rejects with AbortedError', async () => {
+    const controller = new AbortController();
+    const { source } = makeSource({ ...base, baseDns: [`ou=bulk,${SUFFIX}`], pageSize: 50 }, (l) => {
+      if (l.msg === 'ldap page read' && l.page === 2) controller.abort();
+    });
+    await expect(source.fetch(controller.signal)).rejects.toBeInstanceOf(AbortedError);
+  });
+});
+
+describe('TLS: StartTLS and LDAPS with a private CA', () => {
+  const tls = (extra: Record<string, unknown>) => ({ ...base, caFile: slapd.pki.caCert, ...extra });
+
+  it.each([
+    ['LDAPS to 127.0.0.1', () => tls({ urls: [slapd.ldapsUrl] })],
+    ['LDAPS to localhost', () => tls({ urls: [slapd.ldapsLocalhostUrl] })],
+    ['StartTLS', () => tls({ urls: [slapd.url], startTls: true })],
+  ])('%s with the right CA works', async (_name, settings) => {
+    const { source } = makeSource(settings());
+    const check = await source.check(AbortSignal.timeout(10_000));
+    expect(check.lines[0]).toMatch(/TLS, certificate verified\): OK/);
+    expect((await source.fetch(AbortSignal.timeout(10_000))).records).toHaveLength(15);
+  });
+
+  it.each([
+    ['LDAPS', () => tls({ urls: [slapd.ldapsUrl], caFile: slapd.pki.otherCaCert })],
+    ['StartTLS', () => tls({ urls: [slapd.url], startTls: true, caFile: slapd.pki.otherCaCert })],
+    ['LDAPS, system CAs only', () => ({ ...base, urls: [slapd.ldapsUrl] })],
+  ])('%s with a CA that did not sign the certificate fails clearly', async (_name, settings) => {
+    const e = (await failure(settings())) as SourceUnavailableError;
+    expect(e).toBeInstanceOf(SourceUnavailableError);
+    expect(e.message).toMatch(/certificate of ldaps?:\/\/127\.0\.0\.1:\d+ is not signed by a trusted CA/);
+    expect(e.fix).toMatch(/caFile/);
+  });
+
+  it.each([
+    ['LDAPS', () => tls({ urls: [slapd.ldapsWrongHostUrl] })],
+    ['StartTLS', () => tls({ urls: [slapd.wrongHostUrl], startTls: true })],
+  ])('%s to a host name the certificate does not list fails clearly', async (_name, settings) => {
+    const e = (await failure(settings())) as SourceUnavailableError;
+    expect(e.message).toMatch(/certificate of ldaps?:\/\/127\.0\.0\.2:\d+ is not valid for "127\.0\.0\.2"/);
+    expect(e.fix).toMatch(/host name the certificate names/);
+  });
+
+  it('fails over from a TLS failure to the next URL', async () => {
+    const snap = await fetchWith(tls({ urls: [slapd.ldapsWrongHostUrl, slapd.ldapsUrl] }));
+    expect(snap.records).toHaveLength(15);
+  });
+
+  it('rejectUnauthorized off connects anyway, and warns on every run', async () => {
+    const { source, logs } = makeSource(
+      tls({ urls: [slapd.ldapsWrongHostUrl], caFile: slapd.pki.otherCaCert, rejectUnauthorized: false }),
+    );
+    for (let run = 0; run < 2; run++) {
+      const snap = await source.fetch(AbortSignal.timeout(10_000));
+      expect(snap.notices.map((n) => n.message)).toContain(
+        `TLS certificate verification is off for ${slapd.ldapsWrongHostUrl} (rejectUnauthorized: false)`,
+      );
+    }
+    expect(logs.filter((l) => l.level === 40 && /verification is off/.test(l.msg))).toHaveLength(2);
+  });
+});

@@ -1,0 +1,220 @@
+/**
+ * A private OpenLDAP slapd for tests: its own temp dir, config, certificates and random high
+ * loopback ports; fixtures loaded with slapadd (offline, fast) and ldapmodify (online, so the
+ * memberof overlay sets memberOf). Runs in the foreground (`-d 0`) as a child process and is
+ * stopped by PID. Recipe and timings: /work/shared/ldap/README.md.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeTestPki, type TestPki } from './tls.js';
+
+/** test/fixtures/ldap of this checkout, found upwards from this file (also when compiled elsewhere, e.g. for bench/). */
+function findFixtures(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'test', 'fixtures', 'ldap');
+    if (existsSync(path.join(candidate, 'slapd.conf.template'))) return candidate;
+    if (path.dirname(dir) === dir) throw new Error('test/fixtures/ldap not found above this file');
+  }
+}
+
+export const FIXTURES = findFixtures();
+export const SUFFIX = 'dc=example,dc=test';
+export const ADMIN_DN = `cn=admin,${SUFFIX}`;
+export const ADMIN_PASSWORD = 'secret';
+export const SYNC_DN = `cn=sync,ou=svc,${SUFFIX}`;
+export const SYNC_PASSWORD = 'syncpw';
+
+const SLAPD = '/usr/sbin/slapd';
+
+export interface SlapdOptions {
+  /** LDIF texts loaded with slapadd before start. Defaults to base.ldif + people.ldif. */
+  readonly offline?: readonly string[];
+  /** LDIF texts applied with `ldapmodify -a` after start. Defaults to groups.ldif. */
+  readonly online?: readonly string[];
+  /** slapd `sizelimit` line. The default caps plain searches at 500 but lets paged searches read all. */
+  readonly sizeLimit?: string;
+  /** A PKI to reuse (saves ~0.5 s when a test file starts several servers). */
+  readonly pki?: TestPki;
+}
+
+export interface Slapd {
+  readonly dir: string;
+  readonly pki: TestPki;
+  readonly pid: number;
+  /** ldap://127.0.0.1:<port> (StartTLS is offered on it too). */
+  readonly url: string;
+  /** ldaps://127.0.0.1:<port>; the certificate names localhost, 127.0.0.1 and ::1. */
+  readonly ldapsUrl: string;
+  /** ldaps://localhost:<port>. */
+  readonly ldapsLocalhostUrl: string;
+  /** ldaps:// and ldap:// on 127.0.0.2, an address the certificate does not name. */
+  readonly ldapsWrongHostUrl: string;
+  readonly wrongHostUrl: string;
+  readonly port: number;
+  readonly ldapsPort: number;
+  /** Applies LDIF (adds and changetype records) as the rootdn. */
+  modify(ldif: string): void;
+  /** Sends a signal to the process (SIGSTOP / SIGCONT / SIGKILL in fault tests). */
+  signal(sig: NodeJS.Signals): void;
+  /** Stops the server by PID (SIGCONT first, in case a test left it stopped) and removes its files. */
+  stop(): Promise<void>;
+}
+
+export function fixture(name: string): string {
+  return readFileSync(path.join(FIXTURES, name), 'utf8');
+}
+
+/** `n` plain enabled users under ou=bulk, for paging and fault tests. */
+export function bulkPeopleLdif(n: number, ou = 'bulk'): string {
+  const out: string[] = [];
+  for (let i = 1; i <= n; i++) {
+    const id = String(i).padStart(6, '0');
+    out.push(
+      `dn: uid=u${id},ou=${ou},${SUFFIX}\nobjectClass: inetOrgPerson\nobjectClass: adUserMimic\nuid: u${id}\n` +
+        `cn: User ${id}\nsn: User${id}\ngivenName: Bulk\nmail: u${id}@bulk.example.test\nemployeeNumber: ${i}\n` +
+        `userAccountControl: 512\n`,
+    );
+  }
+  return out.join('\n');
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function run(cmd: string, args: readonly string[], input?: string): void {
+  const r = spawnSync(cmd, args, { input, encoding: 'utf8' });
+  if (r.status !== 0) {
+    throw new Error(
+      `${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout || r.error?.message}`,
+    );
+  }
+}
+
+/** Resolves once the port accepts TCP connections; slapd answers right after it listens. */
+async function waitForPort(port: number, child: ChildProcess, log: () => string, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`slapd exited with ${child.exitCode}: ${log()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`slapd did not listen on ${port} within ${ms} ms: ${log()}`);
+}
+
+export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mobileid-slapd-'));
+  const pki = options.pki ?? makeTestPki(path.join(dir, 'tls'));
+  mkdirSync(path.join(dir, 'db'));
+  copyFileSync(path.join(FIXTURES, 'ad-mimic.schema'), path.join(dir, 'ad-mimic.schema'));
+  const conf = fixture('slapd.conf.template')
+    .replaceAll('@DIR@', dir)
+    .replaceAll('@TLS@', pki.dir)
+    .replaceAll('@SIZELIMIT@', options.sizeLimit ?? 'size.soft=500 size.hard=500 size.prtotal=unlimited');
+  const confFile = path.join(dir, 'slapd.conf');
+  writeFileSync(confFile, conf);
+  const offline = options.offline ?? [fixture('base.ldif'), fixture('people.ldif')];
+  offline.forEach((ldif, i) => {
+    const file = path.join(dir, `load-${i}.ldif`);
+    writeFileSync(file, ldif);
+    run('/usr/sbin/slapadd', ['-q', '-f', confFile, '-l', file]);
+  });
+
+  // Random ports can collide with another test file's server: retry with fresh ones.
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const ldapsPort = await freePort();
+    const urls = [
+      `ldap://127.0.0.1:${port}/`,
+      `ldaps://127.0.0.1:${ldapsPort}/`,
+      `ldap://127.0.0.2:${port}/`,
+      `ldaps://127.0.0.2:${ldapsPort}/`,
+    ];
+    const child = spawn(SLAPD, ['-f', confFile, '-h', urls.join(' '), '-d', '0'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    try {
+      await waitForPort(port, child, () => stderr);
+    } catch (e) {
+      child.kill('SIGKILL');
+      if (attempt < 3) continue;
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+    const pid = child.pid;
+    if (pid === undefined) throw new Error('slapd has no PID');
+    const exited = new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once('exit', () => resolve());
+    });
+    const url = `ldap://127.0.0.1:${port}`;
+    const server: Slapd = {
+      dir,
+      pki,
+      pid,
+      url,
+      ldapsUrl: `ldaps://127.0.0.1:${ldapsPort}`,
+      ldapsLocalhostUrl: `ldaps://localhost:${ldapsPort}`,
+      ldapsWrongHostUrl: `ldaps://127.0.0.2:${ldapsPort}`,
+      wrongHostUrl: `ldap://127.0.0.2:${port}`,
+      port,
+      ldapsPort,
+      modify(ldif: string) {
+        run('ldapmodify', ['-a', '-x', '-H', url, '-D', ADMIN_DN, '-w', ADMIN_PASSWORD], ldif);
+      },
+      signal(sig: NodeJS.Signals) {
+        process.kill(pid, sig);
+      },
+      async stop() {
+        if (child.exitCode === null && child.signalCode === null) {
+          process.kill(pid, 'SIGCONT');
+          process.kill(pid, 'SIGTERM');
+          const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+          await exited;
+          clearTimeout(timer);
+        }
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    const online = options.online ?? [fixture('groups.ldif')];
+    try {
+      for (const ldif of online) server.modify(ldif);
+    } catch (e) {
+      await server.stop();
+      throw e;
+    }
+    return server;
+  }
+}
