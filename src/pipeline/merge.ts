@@ -48,25 +48,14 @@ function dedupeBy(
   rejections: Rejection[],
   notices: Notice[],
 ): IdentityRecord[] {
-  // One pass with a plain Map; groups are only built for the (rare) keys that repeat.
-  const first = new Map<string, IdentityRecord>();
-  let groups: Map<string, IdentityRecord[]> | undefined;
-  for (const r of records) {
-    const k = r[key];
-    const seen = first.get(k);
-    if (seen === undefined) first.set(k, r);
-    else {
-      groups ??= new Map();
-      const g = groups.get(k);
-      if (g) g.push(r);
-      else groups.set(k, [seen, r]);
-    }
-  }
-  if (!groups) return records;
+  const { sorted, groups } = duplicateGroups(records, key);
+  // Hand on the Sync ID order: the plan sorts by Sync ID, and sorting sorted input is linear.
+  const base = key === 'syncId' ? sorted : records;
+  if (groups.length === 0) return base;
 
   const { byId, byEmail } = previous();
   const losers = new Set<IdentityRecord>();
-  for (const group of groups.values()) {
+  for (const group of groups) {
     const winner = pickWinner(group, key, byId, byEmail);
     for (const r of group) {
       if (r === winner) continue;
@@ -97,7 +86,26 @@ function dedupeBy(
       });
     }
   }
-  return records.filter((r) => !losers.has(r));
+  return base.filter((r) => !losers.has(r));
+}
+
+/**
+ * Records sharing a key, each group in input (precedence) order. Sorting beats a Map at a million
+ * records (no hashing of fresh strings), and the stable sort keeps input order within a group.
+ */
+function duplicateGroups(
+  records: readonly IdentityRecord[],
+  key: Key,
+): { sorted: IdentityRecord[]; groups: IdentityRecord[][] } {
+  const sorted = records.slice().sort((a, b) => (a[key] < b[key] ? -1 : a[key] > b[key] ? 1 : 0));
+  const groups: IdentityRecord[][] = [];
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]![key] !== sorted[i - 1]![key]) continue;
+    const group = [sorted[i - 1]!];
+    while (i < sorted.length && sorted[i]![key] === group[0]![key]) group.push(sorted[i++]!);
+    groups.push(group);
+  }
+  return { sorted, groups };
 }
 
 interface Previous {
