@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the real servers the integration tests start: OpenLDAP slapd + ldap-utils, and a Samba AD DC.
+# Installs the real servers the integration tests start: OpenLDAP slapd + ldap-utils, and a Samba AD DC,
+# plus systemd's analysis tool for the unit-file checks.
 # Run as root (CI is); otherwise it prints the exact command to run and exits non-zero.
 set -euo pipefail
-PKGS=(slapd ldap-utils samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind ldb-tools openssl)
+# systemd: only for `systemd-analyze verify/security` on the shipped unit (nothing is started).
+PKGS=(slapd ldap-utils samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind ldb-tools openssl systemd)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,6 +8,7 @@ import { isSyncError } from '../core/errors.js';
 import { approveCommand } from './commands/approve.js';
 import { checkCommand } from './commands/check.js';
 import { configDocsCommand, configPrint, configValidate } from './commands/config.js';
+import { daemonCommand } from './commands/daemon.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { runJobsCommand } from './commands/run-job.js';
 import { statusCommand } from './commands/status.js';
@@ -18,6 +19,7 @@ const HELP = `mobileid-sync — keep a BALTECH Mobile ID Manager project's users
 Usage: mobileid-sync <command> [options]
 
 Commands:
+  run                  The daemon: runs jobs on schedule, drop file, start-up, SIGHUP; admin HTTP listener.
   plan                 Dry run: show who would be added, updated, deleted, and every rejected row.
                        Sends nothing. Exit 0 = nothing pending, 2 = changes pending, 3 = blocked.
   sync                 Run once now: plan, guard, upload to MIM, record. Exit 0 = done or nothing to do.
@@ -38,7 +40,7 @@ Options:
       --allow-deletes <n>  sync: allow up to n deletes for this one run (overrides the delete limits,
                        never the hard stops).
       --plan <id>      approve: the plan id to approve.
-      --log-level <l>  fatal|error|warn|info|debug|trace (CLI default: warn; logs go to stderr).
+      --log-level <l>  fatal|error|warn|info|debug|trace (CLI default: fatal; JSON logs go to stderr).
   -h, --help           This help.    -V, --version   The version.
 
 Emulator options:
@@ -105,6 +107,8 @@ async function dispatch(argv: string[]): Promise<number> {
   }
   const common = { config: v.config, job: v.job, json: v.json, logLevel: v['log-level'] };
   switch (command) {
+    case 'run':
+      return daemonCommand(common);
     case 'plan':
       return runJobsCommand('plan', { ...common, all: v.all });
     case 'sync':

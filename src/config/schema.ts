@@ -62,6 +62,7 @@ export interface AppConfig {
   readonly stateDir: string;
   readonly log: { readonly level: LogLevel; readonly maskEmails: boolean };
   readonly admin: { readonly listen: string; readonly token: string; readonly tokenFile: string };
+  readonly daemon: { readonly shutdownGraceMs: number };
   readonly jobs: readonly JobConfig[];
 }
 
@@ -87,6 +88,13 @@ export const globalSchema: SchemaTree = {
     ),
     token: adminToken.value,
     tokenFile: adminToken.file,
+  },
+  daemon: {
+    shutdownGraceMs: key(
+      'On SIGTERM/SIGINT, how long a run in progress may take to finish before its upload is cancelled, ms.',
+      'nat',
+      30_000,
+    ),
   },
 };
 

@@ -2,12 +2,15 @@
 import { isLeaf, type SchemaTree } from '../../config/define.js';
 import { maskSecrets } from '../../config/load.js';
 import { globalSchema, jobSchema } from '../../config/schema.js';
+import { checkDaemonConfig } from '../../daemon/daemon.js';
 import { SOURCE_DEFINITIONS } from '../../sources/index.js';
 import { type CommonOptions, load } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 
 export function configValidate(opts: CommonOptions): number {
   const { config, file } = load(opts);
+  // The daemon's own checks too (admin exposure, cron, drop folders), so ExecStartPre= catches them.
+  checkDaemonConfig(config);
   const jobs = config.jobs.map(
     (j) => `${j.name} (${j.sources.map((s) => `${s.name}: ${s.kind}`).join(', ')} → ${j.mim.project})`,
   );

@@ -1,0 +1,234 @@
+/**
+ * The admin listener: /healthz, /readyz, /metrics, /status and POST /jobs/{name}/run.
+ *
+ * Exposure rules: loopback by default; a non-loopback address needs `admin.token` (checked at
+ * start-up), and with a token every endpoint but /healthz wants `Authorization: Bearer <token>`.
+ * Without a token (loopback only) the Host header must name the loopback too, so a web page
+ * cannot read /status through DNS rebinding; and a POST carrying a browser's Origin header is
+ * refused, so a web page cannot start runs (CSRF).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
+import { ConfigError } from '../core/errors.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { TriggerResult } from './job-runner.js';
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly checks: readonly { readonly name: string; readonly ok: boolean; readonly detail?: string }[];
+}
+
+export interface AdminHandlers {
+  readiness(): Promise<Readiness>;
+  metrics(): Promise<{ readonly body: string; readonly contentType: string }>;
+  status(): Promise<unknown>;
+  runNow(job: string): TriggerResult | 'unknown-job';
+}
+
+export interface AdminServer {
+  /** e.g. http://127.0.0.1:9464 (the bound port when 0 was asked for). */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const PLACE = 'admin.listen';
+
+/** `host:port`, `[v6]:port` or `:port` (every interface); '' turns the listener off. */
+export function parseListen(listen: string): ListenAddress | null {
+  const text = listen.trim();
+  if (!text) return null;
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || port > 65_535) {
+    throw new ConfigError(`admin.listen "${text}" is not host:port`, {
+      place: PLACE,
+      fix: 'Write e.g. "127.0.0.1:9464", "[::1]:9464" or "0.0.0.0:9464" (with admin.token); empty turns it off.',
+    });
+  }
+  return { host: m[1] ?? m[2] ?? '', port };
+}
+
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase();
+  if (h === 'localhost') return true;
+  if (net.isIPv4(h)) return h.startsWith('127.');
+  if (net.isIPv6(h)) return h === '::1' || /^::ffff:127\./.test(h);
+  return false;
+}
+
+/** The address to bind, or null when off. Refuses a non-loopback bind without a token. */
+export function adminAddress(admin: {
+  readonly listen: string;
+  readonly token: string;
+}): ListenAddress | null {
+  const address = parseListen(admin.listen);
+  if (address && !isLoopback(address.host) && !admin.token) {
+    throw new ConfigError(
+      `The admin listener would be reachable from the network (${admin.listen}) without a token`,
+      {
+        place: PLACE,
+        fix: 'Set admin.token or admin.tokenFile (MOBILEID_SYNC_ADMIN_TOKEN_FILE), or listen on 127.0.0.1.',
+      },
+    );
+  }
+  return address;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+function bearerMatches(header: string | undefined, expected: Buffer): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m?.[1] !== undefined && timingSafeEqual(digest(m[1]), expected);
+}
+
+/** Host header is a loopback name (with or without port). */
+function hostIsLoopback(hostHeader: string | undefined): boolean {
+  if (!hostHeader) return false;
+  const host = hostHeader.startsWith('[')
+    ? hostHeader.slice(1, hostHeader.indexOf(']'))
+    : hostHeader.split(':')[0];
+  return host !== undefined && isLoopback(host);
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = typeof body === 'string' ? body : `${JSON.stringify(body, null, 2)}\n`;
+  res.writeHead(status, {
+    'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+const RUN_PATH = /^\/jobs\/([^/]+)\/run$/;
+const RUN_STATUS: Record<TriggerResult, number> = {
+  started: 202,
+  queued: 202,
+  'already-queued': 202,
+  stopping: 503,
+};
+
+async function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  handlers: AdminHandlers,
+  token: Buffer | null,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://admin');
+  const method = req.method ?? 'GET';
+  const read = method === 'GET' || method === 'HEAD';
+  if (url.pathname === '/healthz') {
+    if (!read) return send(res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
+    return send(res, 200, { status: 'ok' });
+  }
+  if (token && !bearerMatches(req.headers.authorization, token)) {
+    return send(
+      res,
+      401,
+      { error: 'a valid Authorization: Bearer token is required' },
+      {
+        'www-authenticate': 'Bearer realm="mobileid-sync"',
+      },
+    );
+  }
+  if (!token && !hostIsLoopback(req.headers.host)) {
+    return send(res, 421, { error: 'this listener answers requests to a loopback host name only' });
+  }
+
+  const runMatch = RUN_PATH.exec(url.pathname);
+  if (runMatch?.[1] !== undefined) {
+    if (method !== 'POST') return send(res, 405, { error: 'method not allowed' }, { allow: 'POST' });
+    if (req.headers.origin) return send(res, 403, { error: 'requests from web pages are refused' });
+    const job = decodeURIComponent(runMatch[1]);
+    const result = handlers.runNow(job);
+    if (result === 'unknown-job') return send(res, 404, { error: `no job named "${job}"` });
+    return send(res, RUN_STATUS[result], { job, result });
+  }
+
+  if (!read) return send(res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
+  switch (url.pathname) {
+    case '/readyz': {
+      const r = await handlers.readiness();
+      return send(res, r.ready ? 200 : 503, r);
+    }
+    case '/metrics': {
+      const m = await handlers.metrics();
+      res.writeHead(200, { 'content-type': m.contentType, 'cache-control': 'no-store' });
+      res.end(m.body);
+      return;
+    }
+    case '/status':
+      return send(res, 200, await handlers.status());
+    default:
+      return send(res, 404, { error: 'not found' });
+  }
+}
+
+function isAddressInfo(a: string | AddressInfo | null): a is AddressInfo {
+  return typeof a === 'object' && a !== null;
+}
+
+export async function startAdminServer(
+  address: ListenAddress,
+  token: string,
+  handlers: AdminHandlers,
+  log: Logger,
+): Promise<AdminServer> {
+  const expected = token ? digest(token) : null;
+  const server = http.createServer((req, res) => {
+    route(req, res, handlers, expected).catch((e: unknown) => {
+      log.error({ err: e instanceof Error ? e.message : String(e), path: req.url }, 'Admin request failed');
+      if (!res.headersSent) send(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  });
+  server.requestTimeout = 10_000;
+  server.headersTimeout = 5_000;
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException): void => {
+      reject(
+        new ConfigError(`Cannot listen on ${address.host || '*'}:${address.port}: ${e.code ?? e.message}`, {
+          place: PLACE,
+          fix:
+            e.code === 'EADDRINUSE'
+              ? 'Another process uses that port: pick another one in admin.listen, or stop the other daemon.'
+              : 'Check the address in admin.listen (it must be one of this host), or leave it empty to turn the listener off.',
+          cause: e,
+        }),
+      );
+    };
+    server.once('error', onError);
+    server.listen({ host: address.host || undefined, port: address.port }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const bound = server.address();
+  if (!isAddressInfo(bound)) throw new Error('the admin listener has no TCP address');
+  const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+  return {
+    url: `http://${host}:${bound.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,109 @@
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { JobConfig } from '../config/schema.js';
+import { compilePatterns, DEFAULT_PATTERN } from '../sources/csv/config.js';
+import { silentLogger } from '../telemetry/logger.js';
+import { isIgnored, type WatchedFolder, watchDropFolders } from './triggers.js';
+
+/** The csv-folder settings the loader would hand over (only what the watcher reads matters). */
+const csvDefaults = {
+  pattern: DEFAULT_PATTERN,
+  header: 'auto',
+  delimiter: 'auto',
+  encoding: 'auto',
+  columns: { firstName: '', lastName: '', email: '', id: '', syncId: '' },
+  syncId: 'column',
+  stableTimeoutMs: 30_000,
+  archiveDir: '',
+  failedDir: '',
+};
+
+const folder = path.resolve('/srv/drop');
+const folders: WatchedFolder[] = [
+  { source: 'hr', folder, matches: compilePatterns(['*.csv', '*.txt']), stableMs: 2000 },
+];
+const at = (name: string): string => path.join(folder, name);
+
+describe('drop folder watch filter', () => {
+  it('reports matching files directly in the folder', () => {
+    expect(isIgnored(folders, folder)).toBe(false);
+    expect(isIgnored(folders, at('staff.csv'))).toBe(false);
+    expect(isIgnored(folders, at('STAFF.CSV'))).toBe(false);
+  });
+
+  it('ignores files in progress, reports, other names, sub-folders and their contents', () => {
+    for (const name of [
+      'staff.csv.tmp',
+      'staff.csv.part',
+      '.staff.csv',
+      'staff.csv~',
+      'x.csv.rejects.txt',
+      'x.csv.errors.txt',
+      'notes.xlsx',
+    ])
+      expect(isIgnored(folders, at(name)), name).toBe(true);
+    expect(isIgnored(folders, at('archive'))).toBe(true);
+    expect(isIgnored(folders, at('archive/20260101T000000Z-staff.csv'))).toBe(true);
+    expect(isIgnored(folders, at('failed/x.csv'))).toBe(true);
+    expect(isIgnored(folders, '/elsewhere/staff.csv')).toBe(true);
+  });
+});
+
+describe('drop folder watch', () => {
+  const job = (folder: string): JobConfig =>
+    ({
+      name: 'main',
+      schedule: { cron: '', jitterSeconds: 0, onStart: false, watch: true, debounceMs: 100 },
+      sources: [{ name: 'hr', kind: 'csv-folder', settings: { ...csvDefaults, folder, stableMs: 50 } }],
+    }) as unknown as JobConfig;
+
+  it('fires once per quiet burst of matching files and ignores the rest', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'watch-'));
+    const fired: (readonly string[])[] = [];
+    const w = watchDropFolders(job(dir), (f) => fired.push(f), silentLogger, { reportExisting: false });
+    await w?.ready;
+    writeFileSync(path.join(dir, 'a.csv.tmp'), 'x');
+    renameSync(path.join(dir, 'a.csv.tmp'), path.join(dir, 'a.csv'));
+    writeFileSync(path.join(dir, 'b.csv'), 'x');
+    writeFileSync(path.join(dir, 'notes.xlsx'), 'x');
+    mkdirSync(path.join(dir, 'archive'));
+    writeFileSync(path.join(dir, 'archive', 'c.csv'), 'x');
+    await until(() => fired.length > 0);
+    await new Promise((r) => setTimeout(r, 300));
+    await w?.close();
+    expect(fired).toEqual([['a.csv', 'b.csv']]);
+  });
+
+  it('picks a folder up once it appears, and again after it was removed', async () => {
+    const parent = mkdtempSync(path.join(os.tmpdir(), 'watch-'));
+    const dir = path.join(parent, 'drop');
+    const fired: (readonly string[])[] = [];
+    const w = watchDropFolders(job(dir), (f) => fired.push(f), silentLogger, {
+      reportExisting: false,
+      probeMs: 50,
+    });
+    await w?.ready;
+    mkdirSync(dir);
+    await until(() => fired.length === 1);
+    writeFileSync(path.join(dir, 'a.csv'), 'x');
+    await until(() => fired.length === 2);
+    rmSync(dir, { recursive: true });
+    await new Promise((r) => setTimeout(r, 150));
+    mkdirSync(dir);
+    await until(() => fired.length === 3);
+    writeFileSync(path.join(dir, 'b.csv'), 'x');
+    await until(() => fired.length === 4);
+    await w?.close();
+    expect(fired).toEqual([['hr: folder appeared'], ['a.csv'], ['hr: folder appeared'], ['b.csv']]);
+  });
+});
+
+async function until(cond: () => boolean, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
