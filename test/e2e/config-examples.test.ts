@@ -10,7 +10,7 @@ describe('example configs', async () => {
 
   it.each(files)('config/%s validates', async (file) => {
     const creds = await mkdtemp(path.join(os.tmpdir(), 'creds-'));
-    for (const name of ['mim-token', 'ldap-password', 'entra-secret'])
+    for (const name of ['mim_token', 'ldap_password', 'entra_secret'])
       await writeFile(path.join(creds, name), 'x');
     const r = await runCli(['config', 'validate', '--config', path.join('config', file)], {
       env: { CREDENTIALS_DIRECTORY: creds },
