@@ -1,9 +1,19 @@
 #!/usr/bin/env node
 // The demo behind `npm run demo`: starts the MIM emulator, points mobileid-sync at a sample drop
 // folder, and walks through a first import, a change with a removal (guarded, then approved) and
-// an unchanged re-run — showing the plan, the push and what MIM holds and e-mails after each step.
+// an unchanged re-run — showing the plan, the push and what MIM holds and e-mails after each step —
+// then runs the daemon, which picks up the next file dropped into the folder by itself.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,7 +55,9 @@ function step(title) {
 function run(...args) {
   console.log(bold(`$ mobileid-sync ${args.join(' ')}`));
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args, '--config', config], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout.on('data', (d) => {
       stdout += d;
@@ -68,6 +80,22 @@ function dropFile(name) {
   console.log(
     `HR export job drops ${name} into ${path.relative(root, drop)}/ (written as .tmp, then renamed)`,
   );
+}
+function freePort() {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+async function waitFor(check, ms = 10_000) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the demo timed out waiting for the daemon');
 }
 async function get(p) {
   const res = await fetch(`${admin}/${p}`);
@@ -116,6 +144,61 @@ try {
   const { uploads } = await get('uploads');
   console.log(`MIM received ${uploads.length} uploads in total.`);
   await run('status');
+
+  step('5. The daemon: it watches the drop folder and pushes when a file lands');
+  const port = await freePort();
+  const daemonConfig = path.join(work, 'daemon.json5');
+  writeFileSync(
+    daemonConfig,
+    readFileSync(config, 'utf8')
+      .replace("admin: { listen: '' }", `admin: { listen: '127.0.0.1:${port}' }`)
+      .replace(
+        "name: 'main',",
+        "name: 'main', schedule: { cron: '0 3 * * *', onStart: false, debounceMs: 500 },",
+      ),
+  );
+  console.log(bold('$ mobileid-sync run   (in the background; its JSON log lines follow)'));
+  const daemon = spawn(process.execPath, [cli, 'run', '--config', daemonConfig], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  daemon.stdout.on('data', (d) => {
+    for (const line of String(d).split('\n').filter(Boolean)) {
+      try {
+        const j = JSON.parse(line);
+        console.log(
+          `  [daemon] ${j.level.padEnd(5)} ${j.msg}${j.email ? ` ${j.email}` : ''}${j.trigger ? ` (trigger: ${j.trigger})` : ''}`,
+        );
+      } catch {
+        console.log(`  [daemon] ${line}`);
+      }
+    }
+  });
+  daemon.stderr.on('data', (d) => process.stdout.write(d));
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok);
+  dropFile('staff-3.csv');
+  const before = seen;
+  await waitFor(
+    async () => (await get('users')).users.some((u) => u.email === 'paul.wagner@example.com'),
+    20_000,
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  seen = await showMim(before);
+  const status = await (await fetch(`http://127.0.0.1:${port}/status`)).json();
+  console.log(
+    bold('GET /status (excerpt):'),
+    JSON.stringify(status, null, 1).split('\n').slice(0, 12).join('\n'),
+    '\n  …',
+  );
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  console.log(bold('GET /metrics (excerpt):'));
+  for (const line of metrics
+    .split('\n')
+    .filter((l) => l.startsWith('mobileid_sync_runs_total') || l.startsWith('mobileid_sync_users')))
+    console.log(`  ${line}`);
+  daemon.kill('SIGTERM');
+  await new Promise((r) =>
+    daemon.on('close', (code) => r(console.log(`daemon stopped on SIGTERM (exit code ${code})`))),
+  );
 } finally {
   await emu.close();
 }
