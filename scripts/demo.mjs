@@ -152,19 +152,18 @@ try {
     daemonConfig,
     readFileSync(config, 'utf8')
       .replace("admin: { listen: '' }", `admin: { listen: '127.0.0.1:${port}' }`)
-      .replace(
-        "name: 'main',",
-        "name: 'main', schedule: { cron: '0 3 * * *', onStart: false, debounceMs: 500 },",
-      ),
+      .replace("name: 'main',", "name: 'main', schedule: { cron: '0 3 * * *', debounceMs: 500 },"),
   );
   console.log(bold('$ mobileid-sync run   (in the background; its JSON log lines follow)'));
   const daemon = spawn(process.execPath, [cli, 'run', '--config', daemonConfig], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let started = false;
   daemon.stdout.on('data', (d) => {
     for (const line of String(d).split('\n').filter(Boolean)) {
       try {
         const j = JSON.parse(line);
+        if (j.msg === 'Daemon started') started = true;
         console.log(
           `  [daemon] ${j.level.padEnd(5)} ${j.msg}${j.email ? ` ${j.email}` : ''}${j.trigger ? ` (trigger: ${j.trigger})` : ''}`,
         );
@@ -174,7 +173,14 @@ try {
     }
   });
   daemon.stderr.on('data', (d) => process.stdout.write(d));
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok);
+  await waitFor(
+    async () => started && (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok,
+  );
+  await waitFor(async () =>
+    (await (await fetch(`http://127.0.0.1:${port}/status`)).json()).jobs.every(
+      (j) => !j.running && !j.queued,
+    ),
+  );
   dropFile('staff-3.csv');
   const before = seen;
   await waitFor(
