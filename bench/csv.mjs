@@ -112,6 +112,8 @@ async function phasePlan(dir) {
     const [firstName, lastName, email, id, syncId] = person(i, i % 100 === 0);
     previous.push({ firstName, lastName: lastName.normalize('NFC'), email, id, syncId });
   }
+  // As stored in snapshot.json: sorted by Sync ID.
+  previous.sort((a, b) => (a.syncId < b.syncId ? -1 : a.syncId > b.syncId ? 1 : 0));
   const t0 = performance.now();
   const r = buildPlan({ snapshots: [snap], previous, now: new Date() });
   const ms = performance.now() - t0;

@@ -38,7 +38,16 @@ export function compareSyncId(a: { syncId: string }, b: { syncId: string }): num
   return a.syncId < b.syncId ? -1 : a.syncId > b.syncId ? 1 : 0;
 }
 
-function diffFields(before: PushedRecord, after: DesiredRecord): FieldChange[] {
+function diffFields(before: PushedRecord, after: DesiredRecord): FieldChange[] | undefined {
+  // Most people are unchanged: compare first, allocate only for a real change.
+  if (
+    before.firstName === after.firstName &&
+    before.lastName === after.lastName &&
+    before.email === after.email &&
+    before.id === after.id
+  ) {
+    return undefined;
+  }
   const out: FieldChange[] = [];
   for (const field of COMPARED) {
     if (before[field] !== after[field]) out.push({ field, from: before[field], to: after[field] });
@@ -59,28 +68,40 @@ export function planId(
   return h.digest('hex').slice(0, 12);
 }
 
+/**
+ * A merge-join of the desired set and the previous snapshot, both in Sync ID order: no hashing,
+ * which matters at a million people. The snapshot is stored sorted and the merge stage hands on
+ * Sync ID order, so both sorts here are linear in practice (TimSort on sorted runs).
+ */
 export function computePlan(
   desiredIn: readonly DesiredRecord[],
   previous: readonly PushedRecord[] | null,
 ): Plan {
   const desired = [...desiredIn].sort(compareSyncId);
-  const prev = new Map<string, PushedRecord>();
-  for (const p of previous ?? []) prev.set(p.syncId, p);
+  const prev = previous ? [...previous].sort(compareSyncId) : [];
   const adds: DesiredRecord[] = [];
   const updates: PlannedUpdate[] = [];
+  const deletes: PushedRecord[] = [];
   let unchanged = 0;
-  for (const d of desired) {
-    const before = prev.get(d.syncId);
-    if (!before) {
-      adds.push(d);
-      continue;
+  let i = 0;
+  let j = 0;
+  while (i < desired.length || j < prev.length) {
+    const d = desired[i];
+    const p = prev[j];
+    if (p === undefined || (d !== undefined && d.syncId < p.syncId)) {
+      adds.push(d!);
+      i++;
+    } else if (d === undefined || p.syncId < d.syncId) {
+      deletes.push(p);
+      j++;
+    } else {
+      const changes = diffFields(p, d);
+      if (changes) updates.push({ syncId: d.syncId, before: p, after: d, changes });
+      else unchanged++;
+      i++;
+      j++;
     }
-    prev.delete(d.syncId);
-    const changes = diffFields(before, d);
-    if (changes.length > 0) updates.push({ syncId: d.syncId, before, after: d, changes });
-    else unchanged++;
   }
-  const deletes = [...prev.values()].sort(compareSyncId);
   return {
     id: planId(adds, updates, deletes),
     adds,
