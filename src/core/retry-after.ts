@@ -1,13 +1,16 @@
-/** Parses a Retry-After header: delta-seconds (fractional allowed) or an HTTP-date. Returns ms, or undefined. */
+/**
+ * Parses a Retry-After header (MIM, Graph, the token endpoint): delta-seconds, fractional allowed
+ * (Graph sends "2.128"), or an HTTP-date. Returns ms, or undefined so the caller backs off itself.
+ */
 export function parseRetryAfter(
-  value: string | string[] | undefined,
+  value: string | string[] | null | undefined,
   now: number = Date.now(),
 ): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (v === undefined || v.trim() === '') return undefined;
-  const s = v.trim();
-  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
-  const at = Date.parse(s);
+  const v = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!v) return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  // An HTTP date names its day and month ("Wed, 21 Oct 2015 07:28:00 GMT"); "-3" or "12x" is junk.
+  const at = /[a-z]/i.test(v) ? Date.parse(v) : Number.NaN;
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 

@@ -3,9 +3,8 @@
  * only these for its recent runs — a report holds the whole desired set and plan, which for a
  * large directory would pin megabytes per run in memory.
  */
-import type { RunReport } from '../pipeline/sync-once.js';
+import { planCounts, type RunReport } from '../pipeline/sync-once.js';
 import type { HistoryEntry } from '../state/store.js';
-import { rejectedCount } from '../telemetry/metrics.js';
 
 export interface RunSummary {
   readonly runId: string;
@@ -39,7 +38,6 @@ export function fromHistory(h: HistoryEntry): RunSummary {
 }
 
 export function fromReport(r: RunReport): RunSummary {
-  const plan = r.build?.plan;
   return {
     runId: r.runId,
     trigger: r.trigger,
@@ -47,15 +45,7 @@ export function fromReport(r: RunReport): RunSummary {
     endedAt: r.endedAt,
     durationMs: r.durationMs,
     outcome: r.outcome,
-    plan: plan && {
-      id: plan.id,
-      adds: plan.adds.length,
-      updates: plan.updates.length,
-      deletes: plan.deletes.length,
-      unchanged: plan.unchanged,
-      carried: r.build?.carried.length ?? 0,
-    },
-    rejected: rejectedCount(r),
+    ...planCounts(r),
     httpStatus: r.push?.status,
     guard:
       r.guard && !r.guard.ok

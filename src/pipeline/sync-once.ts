@@ -389,8 +389,34 @@ async function refreshCarried(
   if (!same) await state.writeSnapshot({ ...stored, records: next });
 }
 
+export interface PlanCounts {
+  readonly id: string;
+  readonly adds: number;
+  readonly updates: number;
+  readonly deletes: number;
+  readonly unchanged: number;
+  readonly carried: number;
+}
+
+/** A run's plan as counts, and its rejected records (distinct places), for history, /status and metrics. */
+export function planCounts(r: RunReport): { plan: PlanCounts; rejected: number } | Record<string, never> {
+  const b = r.build;
+  if (!b) return {};
+  const { plan } = b;
+  return {
+    plan: {
+      id: plan.id,
+      adds: plan.adds.length,
+      updates: plan.updates.length,
+      deletes: plan.deletes.length,
+      unchanged: plan.unchanged,
+      carried: b.carried.length,
+    },
+    rejected: new Set(b.rejections.map((x) => `${x.place.source}\0${x.place.ref}`)).size,
+  };
+}
+
 function historyEntry(r: RunReport): HistoryEntry {
-  const plan = r.build?.plan;
   return {
     runId: r.runId,
     job: r.job,
@@ -405,19 +431,7 @@ function historyEntry(r: RunReport): HistoryEntry {
       total,
       valid,
     })),
-    ...(plan
-      ? {
-          plan: {
-            id: plan.id,
-            adds: plan.adds.length,
-            updates: plan.updates.length,
-            deletes: plan.deletes.length,
-            unchanged: plan.unchanged,
-            carried: r.build?.carried.length ?? 0,
-          },
-          rejected: new Set(r.build?.rejections.map((x) => `${x.place.source}\0${x.place.ref}`)).size,
-        }
-      : {}),
+    ...planCounts(r),
     ...(r.payloadSha256 ? { payloadSha256: r.payloadSha256 } : {}),
     ...(r.push ? { httpStatus: r.push.status } : {}),
     ...(r.guard && !r.guard.ok

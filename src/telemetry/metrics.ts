@@ -4,7 +4,7 @@
  * e-mail, a token or anything read from a source.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { RunReport } from '../pipeline/sync-once.js';
+import { planCounts, type RunReport } from '../pipeline/sync-once.js';
 import type { RunOutcome } from '../state/store.js';
 
 const OUTCOMES: readonly RunOutcome[] = ['applied', 'unchanged', 'blocked', 'failed'];
@@ -25,9 +25,8 @@ export interface Metrics {
 
 /** Distinct rejected rows of a run (a row rejected for two reasons counts once). */
 export function rejectedCount(report: RunReport): number | undefined {
-  const rejections = report.build?.rejections;
-  if (!rejections) return undefined;
-  return new Set(rejections.map((r) => `${r.place.source}\0${r.place.ref}`)).size;
+  const counts = planCounts(report);
+  return 'rejected' in counts ? counts.rejected : undefined;
 }
 
 export function createMetrics(jobs: readonly string[]): Metrics {

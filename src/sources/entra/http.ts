@@ -12,6 +12,7 @@ import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsof
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher, request } from 'undici';
 import { AbortedError, ConfigError, isSyncError, SourceInvalidError } from '../../core/errors.js';
+import { backoffDelay, parseRetryAfter } from '../../core/retry-after.js';
 
 export interface RetryPolicy {
   readonly max: number;
@@ -56,22 +57,6 @@ export function createDispatcher(caFile: string, place: string, timeoutMs: numbe
     connect: { timeout: timeoutMs, ...(secureContext ? { secureContext } : {}) },
     keepAliveTimeout: 30_000,
   });
-}
-
-/** Retry-After as milliseconds: integer or fractional seconds, or an HTTP date. */
-export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
-  const v = value?.trim();
-  if (!v) return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
-  // An HTTP date names its day and month ("Wed, 21 Oct 2015 07:28:00 GMT").
-  const at = /[a-z]/i.test(v) ? Date.parse(v) : Number.NaN;
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
-}
-
-/** Exponential backoff with jitter (50–100 % of the step). `attempt` counts from 0. */
-export function backoffMs(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const step = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  return Math.round(step * (0.5 + random() / 2));
 }
 
 export function waitFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -182,6 +167,10 @@ export class GraphTransport implements Middleware {
 
   constructor(private readonly o: TransportOptions) {}
 
+  private backoff(attempt: number): number {
+    return backoffDelay(attempt, this.o.retry.baseDelayMs, this.o.retry.maxDelayMs);
+  }
+
   setNext(next: Middleware): void {
     this.next = next;
   }
@@ -235,12 +224,12 @@ export class GraphTransport implements Middleware {
         if (!RETRY_STATUSES.has(res.status) || attempt >= this.o.retry.max) return;
         requestId = res.headers.get('request-id');
         const hinted = parseRetryAfter(res.headers.get('retry-after'), Date.now());
-        wait = Math.min(hinted ?? backoffMs(attempt, this.o.retry), this.o.retry.maxDelayMs);
+        wait = Math.min(hinted ?? this.backoff(attempt), this.o.retry.maxDelayMs);
         why = `HTTP ${res.status}`;
       } catch (e) {
         if (outer?.aborted) throw new AbortedError();
         if (isSyncError(e) || isTlsTrustError(e) || attempt >= this.o.retry.max) throw e;
-        wait = backoffMs(attempt, this.o.retry);
+        wait = this.backoff(attempt);
         why = networkCode(e);
       } finally {
         options.signal = outer ?? null;

@@ -9,17 +9,11 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { fetch } from 'undici';
 import { AbortedError, ConfigError, SourceUnavailableError } from '../../core/errors.js';
+import { backoffDelay, parseRetryAfter } from '../../core/retry-after.js';
 import { clientAssertion, type LoadedCertificate, loadCertificate } from './certificate.js';
 import type { Credential } from './config.js';
 import { type ExplainContext, explainTokenFailure } from './explain.js';
-import {
-  backoffMs,
-  isTlsTrustError,
-  parseRetryAfter,
-  type RetryPolicy,
-  type TokenSource,
-  waitFor,
-} from './http.js';
+import { isTlsTrustError, type RetryPolicy, type TokenSource, waitFor } from './http.js';
 
 /** MSAL renews 300 s before expiry; very short lifetimes renew at half-life instead. */
 const RENEW_BEFORE_SECONDS = 300;
@@ -130,7 +124,8 @@ export class TokenProvider implements TokenSource {
         throw explainTokenFailure(this.o.explain, place, status, text, attempt + 1, failure);
       }
       const hinted = parseRetryAfter(retryAfter, Date.now());
-      const wait = Math.min(hinted ?? backoffMs(attempt, this.o.retry), this.o.retry.maxDelayMs);
+      const { baseDelayMs, maxDelayMs } = this.o.retry;
+      const wait = Math.min(hinted ?? backoffDelay(attempt, baseDelayMs, maxDelayMs), maxDelayMs);
       this.o.logger.warn({ attempt: attempt + 1, status, waitMs: wait }, 'Entra sign-in failed; retrying');
       await waitFor(wait, signal);
     }
