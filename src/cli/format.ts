@@ -76,7 +76,7 @@ export function formatReport(r: RunReport, options: FormatOptions = {}): string 
     if (r.pendingFromCrash) {
       out.push(
         '',
-        "An earlier upload was interrupted before MIM's answer was recorded; this run re-sends (harmless: a replacing sync is idempotent).",
+        "An earlier upload got no definite answer (interrupted before MIM's answer was recorded, or MIM kept failing), so MIM may or may not hold it; this run re-sends (harmless: a replacing sync is idempotent).",
       );
     }
   }

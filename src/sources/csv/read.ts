@@ -164,6 +164,8 @@ async function readOpened(
       throw await toFileError(e2, handle, choice);
     }
   }
+  const cut = await cutOffLastRow(handle, before.size, choice, rows);
+  if (cut) throw new CsvFileError([cut]);
   notices.push(...rows.notices);
   return {
     records: rows.records,
@@ -253,6 +255,8 @@ class RowSink {
   header = false;
   mapping: ColumnMapping | undefined;
   failure: CsvFileError | undefined;
+  /** The last non-blank row: a file cut off mid-row ends in one with too few fields. */
+  lastRow: { readonly line: number; readonly fields: number } | undefined;
 
   private readonly options: CsvReadOptions;
   private readonly source: string;
@@ -346,6 +350,7 @@ class RowSink {
     const syncId = this.iSync >= 0 ? f[this.iSync] : deriveSyncId(email);
     // Excel leaves rows like ";;;;" after the data: not a person.
     if (isBlank(firstName) && isBlank(lastName) && isBlank(email) && isBlank(id) && isBlank(syncId)) return;
+    this.lastRow = { line, fields: f.length };
     this.records.push({
       place: { source: this.source, kind: 'csv-folder', ref: this.refPrefix + line },
       firstName,
@@ -355,6 +360,43 @@ class RowSink {
       syncId,
     });
   }
+}
+
+/**
+ * A file whose last row has fewer fields than the mapping reads and no line break after it was
+ * cut off mid-row (a copy or export that stopped early). Reading it would drop that person and so
+ * delete them, under every deletion limit: the whole file is unusable instead.
+ */
+async function cutOffLastRow(
+  handle: FileHandle,
+  size: number,
+  choice: EncodingChoice,
+  rows: RowSink,
+): Promise<FileProblem | undefined> {
+  const m = rows.mapping;
+  const last = rows.lastRow;
+  if (!m || !last) return undefined;
+  const needed = Math.max(m.firstName, m.lastName, m.email, m.id, m.syncId) + 1;
+  if (last.fields >= needed) return undefined;
+  const unit = choice.encoding === 'utf-16le' || choice.encoding === 'utf-16be' ? 2 : 1;
+  const tail = Buffer.alloc(unit);
+  await handle.read(tail, 0, unit, Math.max(0, size - unit));
+  const c =
+    unit === 1
+      ? tail[0]
+      : choice.encoding === 'utf-16le'
+        ? tail[1] === 0
+          ? tail[0]
+          : -1
+        : tail[0] === 0
+          ? tail[1]
+          : -1;
+  if (c === 0x0a || c === 0x0d) return undefined;
+  return {
+    line: last.line,
+    reason: `the file is cut off: its last row (line ${last.line}) has ${last.fields} of ${needed} fields and no line end`,
+    fix: 'Export the file again completely (writers: write x.csv.tmp and rename it when complete).',
+  };
 }
 
 /**

@@ -16,7 +16,7 @@ import {
   groupDn,
 } from '../../../test/fixtures/ldap/ad-directory.js';
 import { loadAdDirectory, type SambaDc, startSambaDc } from '../../../test/helpers/samba.js';
-import { SourceUnavailableError } from '../../core/errors.js';
+import { ConfigError, SourceUnavailableError } from '../../core/errors.js';
 import type { SourceRecord } from '../../core/types.js';
 import type { Source, SourceSnapshot } from '../types.js';
 import { type LdapConfig, ldapSchema, resolveSettings } from './config.js';
@@ -199,7 +199,7 @@ describe('Active Directory (Samba 4 DC)', () => {
       () => undefined,
       (err: unknown) => err,
     );
-    expect(e).toBeInstanceOf(SourceUnavailableError);
+    expect(e).toBeInstanceOf(ConfigError);
     expect((e as Error).message).toBe(
       `Bind as ${AD_SYNC_DN} at ${dc.url} failed: the password is wrong (AD code 52e)`,
     );

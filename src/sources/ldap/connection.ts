@@ -9,7 +9,7 @@ import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { Client } from 'ldapts';
 import type { Logger } from 'pino';
-import { AbortedError, SourceUnavailableError } from '../../core/errors.js';
+import { AbortedError, ConfigError, SourceUnavailableError } from '../../core/errors.js';
 import type { LdapSettings } from './config.js';
 import { describeFailure, resultCode, type Stage } from './errors.js';
 
@@ -153,7 +153,12 @@ export async function connect(
       const { failure, stage, ldaps } = wrapped;
       const d = describeFailure(failure, { url, stage, bindDn: s.bindDn, ldaps });
       lastCause = failure;
-      if (!d.tryNext) throw new SourceUnavailableError(d.message, { place: url, fix: d.fix, cause: failure });
+      if (!d.tryNext) {
+        const options = { place: url, fix: d.fix, cause: failure };
+        throw d.credentials
+          ? new ConfigError(d.message, options)
+          : new SourceUnavailableError(d.message, options);
+      }
       logger.warn({ source: s.name, url, reason: d.message }, 'LDAP server unusable');
       failures.push({ url, message: d.message, fix: d.fix });
     }

@@ -21,6 +21,8 @@ export interface Described {
   readonly fix: string;
   /** True when another server of the list might do better (unreachable, TLS, busy). */
   readonly tryNext: boolean;
+  /** The server refused our credentials: a configuration problem, not an outage (no retry helps). */
+  readonly credentials?: boolean;
 }
 
 /** AD's sub-codes in "80090308: LdapErr: DSID-…, comment: AcceptSecurityContext error, data 52e, v…". */
@@ -140,6 +142,7 @@ function describeResult(code: number, e: unknown, ctx: FailureContext): Describe
           message: `The anonymous bind to ${ctx.url} was refused${server}`,
           fix: 'Set bindDn and bindPassword.',
           tryNext: false,
+          credentials: true,
         };
       }
       if (ad) {
@@ -147,12 +150,14 @@ function describeResult(code: number, e: unknown, ctx: FailureContext): Describe
           message: `Bind as ${ctx.bindDn} at ${ctx.url} failed: ${ad.what} (AD code ${ad.code})`,
           fix: ad.fix,
           tryNext: false,
+          credentials: true,
         };
       }
       return {
         message: `Bind as ${ctx.bindDn} at ${ctx.url} failed: invalid credentials${server}`,
         fix: 'Check bindDn (the full DN of the account) and bindPassword / bindPasswordFile.',
         tryNext: false,
+        credentials: true,
       };
     }
     case 8:

@@ -296,8 +296,8 @@ describe('paging and limits (server sizelimit 500 for cn=sync)', () => {
 
 describe('bind, fail-over, check, abort', () => {
   it('a wrong password fails clearly, naming URL and DN but never the password', async () => {
-    const e = (await failure({ ...base, bindPassword: 'Wr0ngPassw0rd!' })) as SourceUnavailableError;
-    expect(e).toBeInstanceOf(SourceUnavailableError);
+    const e = (await failure({ ...base, bindPassword: 'Wr0ngPassw0rd!' })) as ConfigError;
+    expect(e).toBeInstanceOf(ConfigError); // a credential problem: retrying will not help
     expect(e.message).toBe(`Bind as ${SYNC_DN} at ${slapd.url} failed: invalid credentials`);
     expect(`${e.message} ${e.fix} ${e.place} ${JSON.stringify(e)}`).not.toMatch(/Wr0ngPassw0rd/);
   });
