@@ -188,6 +188,14 @@ export function createDecoder(choice: EncodingChoice): Transform {
   }
 }
 
+/** A NUL byte means binary data (a single-byte or UTF-8 text never has one); `start` is the chunk's file offset. */
+function nulError(chunk: Buffer, start: number): DecodeError | undefined {
+  const nul = chunk.indexOf(0);
+  return nul === -1
+    ? undefined
+    : new DecodeError('binary', start + nul, 'it contains NUL bytes: binary data, not text');
+}
+
 /** Passes UTF-8 through unchanged, failing on NUL bytes or invalid sequences (split characters are carried). */
 class Utf8Check extends Transform {
   private offset: number;
@@ -201,9 +209,9 @@ class Utf8Check extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     const start = this.offset;
     this.offset += chunk.length;
-    const nul = chunk.indexOf(0);
-    if (nul !== -1) {
-      done(new DecodeError('binary', start + nul, 'it contains NUL bytes: binary data, not text'));
+    const binary = nulError(chunk, start);
+    if (binary) {
+      done(binary);
       return;
     }
     const carried = this.carry?.length ?? 0;
@@ -251,9 +259,9 @@ class Windows1252Decoder extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     const start = this.offset;
     this.offset += chunk.length;
-    const nul = chunk.indexOf(0);
-    if (nul !== -1) {
-      done(new DecodeError('binary', start + nul, 'it contains NUL bytes: binary data, not text'));
+    const binary = nulError(chunk, start);
+    if (binary) {
+      done(binary);
       return;
     }
     const text = this.decoder.write(chunk);
