@@ -229,7 +229,7 @@ describe('secrets never appear in output, errors, state or the daemon', () => {
       {
         name: 'wrong LDAP password',
         v: { ldapPassword: S.wrongLdapPassword.value },
-        exit: 69,
+        exit: 78, // refused credentials are a configuration error, like a wrong Entra secret
         text: /invalid credentials/,
         checkFails: true,
       },
