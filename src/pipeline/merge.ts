@@ -89,6 +89,12 @@ function dedupeBy(
   return base.filter((r) => !losers.has(r));
 }
 
+// One comparator per key: a fixed property read is much faster than \`a[key]\` in a hot sort.
+const bySyncId = (a: IdentityRecord, b: IdentityRecord): number =>
+  a.syncId < b.syncId ? -1 : a.syncId > b.syncId ? 1 : 0;
+const byEmail = (a: IdentityRecord, b: IdentityRecord): number =>
+  a.email < b.email ? -1 : a.email > b.email ? 1 : 0;
+
 /**
  * Records sharing a key, each group in input (precedence) order. Sorting beats a Map at a million
  * records (no hashing of fresh strings), and the stable sort keeps input order within a group.
@@ -97,7 +103,7 @@ function duplicateGroups(
   records: readonly IdentityRecord[],
   key: Key,
 ): { sorted: IdentityRecord[]; groups: IdentityRecord[][] } {
-  const sorted = records.slice().sort((a, b) => (a[key] < b[key] ? -1 : a[key] > b[key] ? 1 : 0));
+  const sorted = records.slice().sort(key === 'syncId' ? bySyncId : byEmail);
   const groups: IdentityRecord[][] = [];
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i]![key] !== sorted[i - 1]![key]) continue;

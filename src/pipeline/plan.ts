@@ -61,10 +61,19 @@ export function planId(
   deletes: readonly PushedRecord[],
 ): string {
   const h = createHash('sha256');
-  for (const a of adds) h.update(`+\0${a.syncId}\0${a.firstName}\0${a.lastName}\0${a.email}\0${a.id}\n`);
-  for (const u of updates)
-    h.update(`~\0${u.syncId}\0${u.changes.map((c) => `${c.field}\0${c.to}`).join('\0')}\n`);
-  for (const d of deletes) h.update(`-\0${d.syncId}\n`);
+  // Hashed in batches: one update() per line costs more than the hashing at a million adds.
+  let batch = '';
+  const add = (line: string): void => {
+    batch += line;
+    if (batch.length > 65_536) {
+      h.update(batch);
+      batch = '';
+    }
+  };
+  for (const a of adds) add(`+\0${a.syncId}\0${a.firstName}\0${a.lastName}\0${a.email}\0${a.id}\n`);
+  for (const u of updates) add(`~\0${u.syncId}\0${u.changes.map((c) => `${c.field}\0${c.to}`).join('\0')}\n`);
+  for (const d of deletes) add(`-\0${d.syncId}\n`);
+  h.update(batch);
   return h.digest('hex').slice(0, 12);
 }
 
