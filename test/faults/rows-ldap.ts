@@ -158,8 +158,9 @@ export const LDAP_ROWS: Row[] = [
     name: 'LDAP server frozen (SIGSTOP) mid search: page timeout',
     setup: async (w) => {
       const slapd = await ldapBaseline(w);
-      // Short only for the faulty run, so a busy machine cannot fail the clean runs.
-      await useDirectory(w, slapd, { urls: [await relay(w, slapd)], operationTimeoutMs: 1000 });
+      // Short only for the faulty run (the clean runs use the default); 3 s so that a busy CI
+      // machine still reaches page 3 before the timeout.
+      await useDirectory(w, slapd, { urls: [await relay(w, slapd)], operationTimeoutMs: 3000 });
     },
     act: (w) => signalAtPage(w, 'SIGSTOP', 3),
     expect: {
