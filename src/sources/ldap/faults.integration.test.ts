@@ -39,7 +39,7 @@ function sourceThat(onPage: (page: number) => void, extra: Record<string, unknow
     bindPassword: SYNC_PASSWORD,
     baseDns: [`ou=bulk,${SUFFIX}`],
     pageSize: 100,
-    operationTimeoutMs: 1500,
+    operationTimeoutMs: 3000, // generous: a loaded CI machine must still reach the page where the fault is injected
     ...extra,
   });
   c.validate({ allowed: 'strict' });
