@@ -116,6 +116,7 @@ async function showMim(outboxFrom = 0) {
   return messages.length;
 }
 
+let daemon;
 try {
   step('1. First export: plan (dry run), then sync');
   dropFile('staff-1.csv');
@@ -155,7 +156,7 @@ try {
       .replace("name: 'main',", "name: 'main', schedule: { cron: '0 3 * * *', debounceMs: 500 },"),
   );
   console.log(bold('$ mobileid-sync run   (in the background; its JSON log lines follow)'));
-  const daemon = spawn(process.execPath, [cli, 'run', '--config', daemonConfig], {
+  daemon = spawn(process.execPath, [cli, 'run', '--config', daemonConfig], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let started = false;
@@ -206,6 +207,8 @@ try {
     daemon.on('close', (code) => r(console.log(`daemon stopped on SIGTERM (exit code ${code})`))),
   );
 } finally {
+  // Never leave the daemon running, whatever failed above.
+  if (daemon && daemon.exitCode === null) daemon.kill('SIGTERM');
   await emu.close();
 }
 console.log(
