@@ -61,6 +61,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   all: { type: 'boolean' },
   'allow-deletes': { type: 'string' },
+  'accept-unknown-baseline': { type: 'boolean' },
   plan: { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -116,6 +117,7 @@ async function dispatch(argv: string[]): Promise<number> {
         ...common,
         all: v.all,
         allowDeletes: nat(v['allow-deletes'], '--allow-deletes'),
+        acceptUnknownBaseline: v['accept-unknown-baseline'] ?? false,
       });
     case 'approve':
       return approveCommand(sub ?? v.job, v.plan, common);

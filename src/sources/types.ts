@@ -16,6 +16,20 @@ export type SettleOutcome =
   /** The run failed (another source, MIM, state). Keep the input for the next try. */
   | 'failed';
 
+/**
+ * Exactly which input a snapshot was read from (csv-folder: the file), so the state can record
+ * what the baseline came from and a later run can find that same input again — by content hash
+ * and sequence number, never by a wall-clock stamp or mtime ordering.
+ */
+export interface InputIdentity {
+  /** File name as stored (archive name for an archived file). */
+  readonly name: string;
+  /** SHA-256 (hex) of the input's bytes. */
+  readonly sha256: string;
+  /** Monotonic sequence the source gave this input (e.g. archive order); not a clock reading. */
+  readonly seq?: number | undefined;
+}
+
 export interface SourceSnapshot {
   readonly source: string;
   readonly kind: SourceKind;
@@ -27,6 +41,8 @@ export interface SourceSnapshot {
   readonly notices: readonly Notice[];
   /** A short description of what was read, e.g. "staff-2026-11-25.csv (1,204 rows)". */
   readonly description: string;
+  /** The exact input read, where the source has one (csv-folder); recorded with the baseline. */
+  readonly input?: InputIdentity | undefined;
   /**
    * Called once per run after the outcome is settled. Sources that consume input (a drop file)
    * or keep a cursor (a delta link) act here, never earlier.
@@ -62,4 +78,14 @@ export interface SourceContext {
   readonly stateDir: string;
   readonly logger: Logger;
   readonly now: () => Date;
+  /**
+   * True for `plan` and `check`: the source must change nothing on disk (no moves to failed/ or
+   * archive/, no cursor or state writes). Settle is never called in a dry run.
+   */
+  readonly dryRun?: boolean | undefined;
+  /**
+   * The input this source delivered for the baseline the run plans against (from the state), or
+   * undefined when the baseline is unknown. A csv-folder with no new file re-reads exactly this.
+   */
+  readonly acceptedInput?: InputIdentity | undefined;
 }

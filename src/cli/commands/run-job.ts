@@ -7,6 +7,8 @@ import { formatReport, reportJson } from '../format.js';
 
 export interface RunJobOptions extends CommonOptions {
   readonly allowDeletes?: number | undefined;
+  /** sync: push even though the baseline is unknown (a one-off, manual run only). */
+  readonly acceptUnknownBaseline?: boolean | undefined;
   readonly all?: boolean | undefined;
 }
 
