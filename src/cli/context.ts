@@ -26,6 +26,13 @@ export function resolveConfigPath(
   });
 }
 
+/** ` -c <file>` as the command was given it, so a printed hint can be copied as is. */
+export function configArg(opts: CommonOptions): string {
+  return opts.config
+    ? ` -c ${/^[\w./@:-]+$/.test(opts.config) ? opts.config : JSON.stringify(opts.config)}`
+    : '';
+}
+
 export function load(opts: CommonOptions): { config: AppConfig; file: string } {
   const file = resolveConfigPath(opts.config);
   return { config: loadConfig(file), file };

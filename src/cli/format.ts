@@ -17,6 +17,8 @@ function plural(n: number, word: string): string {
 export interface FormatOptions {
   /** Show at most this many lines per change list (0 = all). */
   readonly limit?: number;
+  /** ` -c <file>` as the command was given, repeated in every printed hint. */
+  readonly configArg?: string;
 }
 
 function listed<T>(items: readonly T[], limit: number, render: (t: T) => string, out: string[]): void {
@@ -28,9 +30,22 @@ function listed<T>(items: readonly T[], limit: number, render: (t: T) => string,
 
 export function formatReport(r: RunReport, options: FormatOptions = {}): string {
   const limit = options.limit ?? 50;
+  const c = options.configArg ?? '';
   const out: string[] = [];
   const title = r.mode === 'plan' ? 'Plan (dry run, nothing is sent)' : 'Sync';
   out.push(`${title} for job "${r.job}"${r.build ? ` — plan ${r.build.plan.id}` : ''}`);
+  if (r.baseline && !r.baseline.known) {
+    out.push(
+      '',
+      `UNKNOWN BASELINE: mobileid-sync does not know who is in project "${r.baseline.target.project}" at ${r.baseline.target.baseUrl} now`,
+      `  (${r.baseline.detail}).`,
+      `  MIM will delete everyone who is not among the ${r.build?.plan.desired.length ?? 0} people below. A push needs an approval of exactly this plan.`,
+      '',
+    );
+  } else if (r.baseline?.known) {
+    out.push(`  baseline #${r.baseline.seq}: ${r.baseline.users} users pushed at ${r.baseline.pushedAt}`);
+  }
+  if (r.approvalVoided) out.push(`  ${r.approvalVoided}.`);
   for (const s of r.sources) {
     out.push(`  source ${s.source} (${s.kind}): ${s.description} — ${s.valid} valid of ${s.total}`);
   }
@@ -63,16 +78,17 @@ export function formatReport(r: RunReport, options: FormatOptions = {}): string 
       out,
     );
     listed(p.deletes, limit, (d) => `  - ${person(d)}  (MIM deletes this user and e-mails them)`, out);
+    if (p.maybeDeletes.length > 0) {
+      out.push(
+        `  and ${p.maybeDeletes.length} more who are deleted if an earlier upload with an unknown outcome was applied:`,
+      );
+      listed(p.maybeDeletes, limit, (d) => `  ? ${person(d)}`, out);
+    }
     if (r.warnings.length > 0) {
       out.push('', 'Warnings:');
       for (const w of r.warnings) out.push(`  ! ${w}`);
     }
-    if (r.firstPush && r.outcome !== 'blocked') {
-      out.push(
-        '',
-        'First upload for this job: MIM will delete any user of the project who is not in this list.',
-      );
-    }
+
     if (r.pendingFromCrash) {
       out.push(
         '',
@@ -89,12 +105,25 @@ export function formatReport(r: RunReport, options: FormatOptions = {}): string 
     );
     for (const reason of r.guard.reasons) out.push(`  ${reason.message}`);
     if (r.guard.kind === 'needs-approval' && b) {
+      const codes = new Set(r.guard.reasons.map((x) => x.code));
+      const onlyDeletes = [...codes].every(
+        (x) => x === 'too-many-deletes' || x === 'too-many-deletes-percent' || x === 'source-shrank',
+      );
       out.push(
         '',
         'If these changes are intended, approve exactly this plan, then run again:',
-        `  mobileid-sync approve ${r.job} --plan ${b.plan.id}`,
-        `or for one manual run: mobileid-sync sync --job ${r.job} --allow-deletes ${b.plan.deletes.length}`,
+        `  mobileid-sync approve ${r.job} --plan ${b.plan.id}${c}`,
+        `  mobileid-sync sync --job ${r.job}${c}`,
       );
+      if (onlyDeletes)
+        out.push(
+          `or for one manual run: mobileid-sync sync --job ${r.job}${c} --allow-deletes ${b.plan.deletes.length + b.plan.maybeDeletes.length}`,
+        );
+      else if (codes.size === 1 && codes.has('unknown-baseline'))
+        out.push(
+          `or for one manual run: mobileid-sync sync --job ${r.job}${c} --accept-unknown-baseline`,
+          `or, if you have a snapshot matching what MIM holds: mobileid-sync baseline list --job ${r.job}${c}`,
+        );
     } else {
       out.push('  Fix the source; this cannot be approved.');
     }
@@ -105,6 +134,8 @@ export function formatReport(r: RunReport, options: FormatOptions = {}): string 
 }
 
 function resultLine(r: RunReport): string {
+  if (r.error && r.outcomeUnknown)
+    return `OUTCOME UNKNOWN: ${r.error.describe()}\nMIM may or may not have applied this upload; it stays recorded as pending and the next run re-sends it.`;
   if (r.error) return `FAILED: ${r.error.describe()}`;
   switch (r.outcome) {
     case 'planned':
@@ -137,6 +168,9 @@ export function reportJson(r: RunReport): unknown {
     durationMs: r.durationMs,
     sources: r.sources,
     firstPush: r.firstPush,
+    baseline: r.baseline ?? null,
+    approvalVoided: r.approvalVoided ?? null,
+    outcomeUnknown: r.outcomeUnknown ?? false,
     plan: b
       ? {
           id: b.plan.id,
@@ -155,6 +189,7 @@ export function reportJson(r: RunReport): unknown {
             changes: u.changes,
           })),
           deletes: b.plan.deletes,
+          maybeDeletes: b.plan.maybeDeletes,
           carried: b.carried.map(strip),
         }
       : null,

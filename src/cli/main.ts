@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { isSyncError } from '../core/errors.js';
 import { approveCommand } from './commands/approve.js';
+import { baselineList, baselineRestore } from './commands/baseline.js';
 import { checkCommand } from './commands/check.js';
 import { configDocsCommand, configPrint, configValidate } from './commands/config.js';
 import { daemonCommand } from './commands/daemon.js';
@@ -23,9 +24,14 @@ Commands:
   plan                 Dry run: show who would be added, updated, deleted, and every rejected row.
                        Sends nothing. Exit 0 = nothing pending, 2 = changes pending, 3 = blocked.
   sync                 Run once now: plan, guard, upload to MIM, record. Exit 0 = done or nothing to do.
-  approve <job>        Approve the blocked plan of a job (--plan <id> as printed by the blocked run).
+  approve <job> --plan <id>  Approve exactly the blocked plan with this id (as printed by the blocked
+                       run). Bound to the plan and its baseline; expires after guard.approvalTtlHours;
+                       voided by any run whose plan differs.
   check                Test every source and MIM connection and credential; changes nothing.
-  status               Recent runs of each job and any plan awaiting approval.
+  status               Each job's baseline (target, age), unknown-outcome uploads, plans awaiting
+                       approval, and recent runs.
+  baseline list        The accepted snapshots each job keeps (the newest 5) and whether each is intact.
+  baseline restore <job> --seq <n>  Make kept snapshot n the baseline again (voids approvals).
   config validate      Load and check the config; names the key and the fix on error.
   config print         The effective config (file + env + secret files), secrets masked.
   config docs          The reference of every config key, generated from the schema (Markdown).
@@ -38,8 +44,12 @@ Options:
       --json           Machine-readable output on stdout.
       --all            List every change and rejection (text output shows 50 of each by default).
       --allow-deletes <n>  sync: allow up to n deletes for this one run (overrides the delete limits,
-                       never the hard stops).
-      --plan <id>      approve: the plan id to approve.
+                       never the hard stops, an unknown baseline or the ID-change limits).
+      --accept-unknown-baseline  sync: push although mobileid-sync does not know who is in the
+                       project now (first run, lost or foreign state). MIM deletes everyone not in
+                       the upload: review \`plan\` first. One manual run only.
+      --plan <id>      approve: the plan id to approve (required).
+      --seq <n>        baseline restore: the kept snapshot to restore.
       --log-level <l>  fatal|error|warn|info|debug|trace (CLI default: fatal; JSON logs go to stderr).
   -h, --help           This help.    -V, --version   The version.
 
@@ -64,6 +74,7 @@ const OPTIONS = {
   'accept-unknown-baseline': { type: 'boolean' },
   plan: { type: 'string' },
   'log-level': { type: 'string' },
+  seq: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
   host: { type: 'string' },
@@ -123,6 +134,10 @@ async function dispatch(argv: string[]): Promise<number> {
       return approveCommand(sub ?? v.job, v.plan, common);
     case 'check':
       return checkCommand(common);
+    case 'baseline':
+      if (sub === 'list') return baselineList(common);
+      if (sub === 'restore') return baselineRestore(positionals[2] ?? v.job, nat(v.seq, '--seq'), common);
+      throw new UsageError('baseline needs one of: list, restore');
     case 'status':
       return statusCommand({ ...common, limit: nat(v.limit, '--limit') });
     case 'config':

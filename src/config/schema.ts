@@ -33,6 +33,9 @@ export interface GuardConfig {
   readonly minUsers: number;
   readonly maxShrinkPercent: number;
   readonly carryForwardDays: number;
+  readonly maxIdChangePercent: number;
+  readonly maxNameSwapPercent: number;
+  readonly approvalTtlHours: number;
 }
 
 export interface ScheduleConfig {
@@ -149,6 +152,21 @@ export const jobSchema: SchemaTree = {
       'Days a pushed person whose new record is invalid keeps their last good data before being treated as removed.',
       'nat',
       14,
+    ),
+    maxIdChangePercent: key(
+      'A plan changing the ID of more than this percentage of the pushed people (two or more) needs `approve`: each change re-keys a phone credential.',
+      Number,
+      10,
+    ),
+    maxNameSwapPercent: key(
+      'A plan swapping first and last name of more than this percentage of the pushed people (two or more) needs `approve`.',
+      Number,
+      10,
+    ),
+    approvalTtlHours: key(
+      'An approval expires this many hours after it was given (and is voided earlier by any run whose plan differs).',
+      Number,
+      24,
     ),
   },
   schedule: {

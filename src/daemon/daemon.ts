@@ -10,6 +10,7 @@ import { access, mkdir } from 'node:fs/promises';
 import type { AppConfig, JobConfig } from '../config/schema.js';
 import { StateError } from '../core/errors.js';
 import { runJob } from '../pipeline/sync-once.js';
+import { targetOf } from '../state/baseline.js';
 import { type HistoryEntry, JobState } from '../state/store.js';
 import { type Logger, maskEmail } from '../telemetry/logger.js';
 import { createMetrics, type Metrics, rejectedCount } from '../telemetry/metrics.js';
@@ -300,8 +301,11 @@ async function restoreUnit(unit: JobUnit, metrics: Metrics, log: Logger): Promis
     const history = await unit.state.readHistory(50);
     unit.runner.restoreFailures(trailingFailures(history));
     unit.lastSuccessAt = history.findLast((h) => isSuccess(h.outcome))?.endedAt;
-    const snapshot = await unit.state.readSnapshot();
-    metrics.restore(unit.job.name, { users: snapshot?.records.length, lastSuccessAt: unit.lastSuccessAt });
+    const baseline = await unit.state.readBaseline(targetOf(unit.job));
+    metrics.restore(unit.job.name, {
+      users: baseline.known ? baseline.snapshot.records.length : undefined,
+      lastSuccessAt: unit.lastSuccessAt,
+    });
   } catch (e) {
     log.warn(
       { job: unit.job.name, err: e instanceof Error ? e.message : String(e) },
@@ -372,9 +376,11 @@ function adminHandlers(
 }
 
 async function jobStatus(u: JobUnit): Promise<Record<string, unknown>> {
-  const [history, blocked] = await Promise.all([
+  const target = targetOf(u.job);
+  const [history, blocked, baseline] = await Promise.all([
     u.state.readHistory(STATUS_RUNS).catch(() => [] as HistoryEntry[]),
     u.state.readBlocked().catch(() => null),
+    u.state.readBaseline(target),
   ]);
   const byId = new Map<string, RunSummary>();
   for (const h of history) byId.set(h.runId, fromHistory(h));
@@ -395,6 +401,15 @@ async function jobStatus(u: JobUnit): Promise<Record<string, unknown>> {
     watching: u.watch?.folders.map((f) => f.folder) ?? [],
     consecutiveFailures: u.runner.consecutiveFailures,
     lastSuccessAt: u.lastSuccessAt ?? null,
+    baseline: baseline.known
+      ? {
+          known: true,
+          target,
+          seq: baseline.snapshot.seq,
+          users: baseline.snapshot.records.length,
+          pushedAt: baseline.snapshot.pushedAt,
+        }
+      : { known: false, target, reason: baseline.reason, detail: baseline.detail },
     pendingApproval: blocked,
     runs,
   };

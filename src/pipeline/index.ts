@@ -16,6 +16,10 @@ export interface BuildInput {
   /** In precedence order: the first source wins a conflict. */
   readonly snapshots: readonly SourceSnapshot[];
   readonly previous: readonly PushedRecord[] | null;
+  /** Binds the plan id to the baseline it was computed on. */
+  readonly baselineId?: string | undefined;
+  /** People uploads with an unknown outcome may have put into MIM (pending.json). */
+  readonly pending?: readonly PushedRecord[] | undefined;
   readonly now: Date;
   readonly carryForwardDays?: number;
 }
@@ -89,7 +93,10 @@ export function buildPlan(input: BuildInput): BuildResult {
     });
   }
   const desired: DesiredRecord[] = [...merged.records, ...carried];
-  const plan = computePlan(desired, input.previous);
+  const plan = computePlan(desired, input.previous, {
+    baselineId: input.baselineId,
+    pending: input.pending,
+  });
   return { plan, desired: plan.desired, rejections, notices, carried, counts };
 }
 
@@ -105,4 +112,4 @@ export type { DesiredRecord } from './carry.js';
 export type { Approval, GuardReason, GuardVerdict, SourceCount } from './guard.js';
 export { evaluateGuard } from './guard.js';
 export type { FieldChange, Plan, PlannedUpdate } from './plan.js';
-export { hasChanges, likelyEmailChanges, toPushed } from './plan.js';
+export { hasChanges, idChanges, likelyEmailChanges, nameSwaps, toPushed } from './plan.js';

@@ -28,8 +28,21 @@ export interface Plan {
   readonly unchanged: number;
   /** The complete set to upload, sorted by Sync ID (so payloads are byte-stable). */
   readonly desired: readonly DesiredRecord[];
-  /** Number of people in the last pushed snapshot; null when nothing was ever pushed. */
+  /** Number of people in the baseline; null when the baseline is unknown. */
   readonly previousCount: number | null;
+  /**
+   * People an earlier upload with no definite answer may have put into MIM, who are neither in
+   * the baseline nor in this upload: if that upload was applied, this one deletes them.
+   */
+  readonly maybeDeletes: readonly PushedRecord[];
+}
+
+/** Besides the baseline, what a plan is measured against. */
+export interface PlanBasis {
+  /** Binds the plan id to the baseline, so an approval never carries over to another baseline. */
+  readonly baselineId?: string | undefined;
+  /** Union of the records of uploads MIM may have applied (pending.json). */
+  readonly pending?: readonly PushedRecord[] | undefined;
 }
 
 const COMPARED: readonly Field[] = ['firstName', 'lastName', 'email', 'id'];
@@ -59,8 +72,11 @@ export function planId(
   adds: readonly DesiredRecord[],
   updates: readonly PlannedUpdate[],
   deletes: readonly PushedRecord[],
+  baselineId = '',
+  maybeDeletes: readonly PushedRecord[] = [],
 ): string {
   const h = createHash('sha256');
+  h.update(`baseline\0${baselineId}\n`);
   // Hashed in batches: one update() per line costs more than the hashing at a million adds.
   let batch = '';
   const add = (line: string): void => {
@@ -73,6 +89,7 @@ export function planId(
   for (const a of adds) add(`+\0${a.syncId}\0${a.firstName}\0${a.lastName}\0${a.email}\0${a.id}\n`);
   for (const u of updates) add(`~\0${u.syncId}\0${u.changes.map((c) => `${c.field}\0${c.to}`).join('\0')}\n`);
   for (const d of deletes) add(`-\0${d.syncId}\n`);
+  for (const d of maybeDeletes) add(`?\0${d.syncId}\n`);
   h.update(batch);
   return h.digest('hex').slice(0, 12);
 }
@@ -85,6 +102,7 @@ export function planId(
 export function computePlan(
   desiredIn: readonly DesiredRecord[],
   previous: readonly PushedRecord[] | null,
+  basis: PlanBasis = {},
 ): Plan {
   const desired = [...desiredIn].sort(compareSyncId);
   const prev = previous ? [...previous].sort(compareSyncId) : [];
@@ -111,19 +129,48 @@ export function computePlan(
       j++;
     }
   }
+  const maybe = maybeDeleted(desired, prev, basis.pending ?? []);
   return {
-    id: planId(adds, updates, deletes),
+    id: planId(adds, updates, deletes, basis.baselineId ?? '', maybe),
     adds,
     updates,
     deletes,
     unchanged,
     desired,
     previousCount: previous ? previous.length : null,
+    maybeDeletes: maybe,
   };
 }
 
+function maybeDeleted(
+  desired: readonly DesiredRecord[],
+  prev: readonly PushedRecord[],
+  pending: readonly PushedRecord[],
+): PushedRecord[] {
+  if (pending.length === 0) return [];
+  const known = new Set<string>();
+  for (const d of desired) known.add(d.syncId);
+  for (const p of prev) known.add(p.syncId);
+  return pending.filter((p) => !known.has(p.syncId)).sort(compareSyncId);
+}
+
 export function hasChanges(plan: Plan): boolean {
-  return plan.adds.length + plan.updates.length + plan.deletes.length > 0;
+  return plan.adds.length + plan.updates.length + plan.deletes.length + plan.maybeDeletes.length > 0;
+}
+
+/** Updates that change the credential ID of someone already pushed (re-keys their phone). */
+export function idChanges(plan: Plan): readonly PlannedUpdate[] {
+  return plan.updates.filter((u) => u.changes.some((c) => c.field === 'id'));
+}
+
+/** Updates that swap first and last name: a mapping or export with the two columns swapped. */
+export function nameSwaps(plan: Plan): readonly PlannedUpdate[] {
+  return plan.updates.filter(
+    (u) =>
+      u.before.firstName !== u.before.lastName &&
+      u.before.firstName === u.after.lastName &&
+      u.before.lastName === u.after.firstName,
+  );
 }
 
 /** What the state will hold after MIM accepts this plan. */

@@ -10,13 +10,22 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { JobConfig } from '../config/schema.js';
 import { AbortedError, isSyncError, SyncError } from '../core/errors.js';
-import type { Notice, Rejection } from '../core/types.js';
+import type { Notice, PushedRecord, Rejection } from '../core/types.js';
 import { MimClient } from '../sinks/mim/client.js';
 import { encodePayload, sha256 } from '../sinks/mim/encode-csv.js';
 import { createSources } from '../sources/create.js';
-import type { SettleOutcome, Source, SourceSnapshot } from '../sources/types.js';
-import { type HistoryEntry, JobState, type RunOutcome, type StoredSnapshot } from '../state/store.js';
+import type { InputIdentity, SettleOutcome, Source, SourceSnapshot } from '../sources/types.js';
+import { type Baseline, describeTarget, recordsDigest, type Target, targetOf } from '../state/baseline.js';
+import {
+  type HistoryEntry,
+  JobState,
+  type PendingPush,
+  type PendingState,
+  type RunOutcome,
+  type StoredSnapshot,
+} from '../state/store.js';
 import type { Logger } from '../telemetry/logger.js';
+import { judgeApproval } from './approval.js';
 import {
   type Approval,
   type BuildResult,
@@ -41,7 +50,7 @@ export interface RunOptions {
   readonly stateDir: string;
   readonly logger: Logger;
   readonly signal: AbortSignal;
-  /** One-shot approval from the CLI (`--allow-deletes N`, `--approve-plan ID`). */
+  /** One-shot approval from the CLI (`--allow-deletes N`, `--accept-unknown-baseline`). */
   readonly approval?: Approval | undefined;
   readonly now?: () => Date;
   readonly observer?: RunObserver | undefined;
@@ -76,10 +85,34 @@ export interface RunReport {
   readonly payloadSha256?: string | undefined;
   readonly firstPush: boolean;
   readonly pendingFromCrash: boolean;
+  /** What the plan was measured against; absent when the run failed before reading the state. */
+  readonly baseline?: BaselineSummary | undefined;
+  /** A stored approval or blocked plan this run found no longer valid and removed (or, in a dry run, would). */
+  readonly approvalVoided?: string | undefined;
+  /** The upload got no definite answer: MIM may or may not hold it (pending.json is kept). */
+  readonly outcomeUnknown?: boolean | undefined;
   readonly approvedBy?: string | undefined;
   /** Things the admin should know before this upload (e.g. e-mail changes that re-invite). */
   readonly warnings: readonly string[];
   readonly error?: SyncError | undefined;
+}
+
+export interface BaselineSummary {
+  readonly target: Target;
+  readonly known: boolean;
+  readonly id: string;
+  /** Known: seq, users and when they were pushed. Unknown: why. */
+  readonly seq?: number | undefined;
+  readonly users?: number | undefined;
+  readonly pushedAt?: string | undefined;
+  readonly detail?: string | undefined;
+}
+
+/** The baseline, and any uploads MIM may hold, as read at the start of a run. */
+interface Basis {
+  readonly target: Target;
+  readonly baseline: Baseline;
+  readonly pending: PendingState;
 }
 
 interface Ctx {
@@ -152,12 +185,31 @@ function osUser(): string {
   }
 }
 
-async function resolveApproval(ctx: Ctx, planId: string): Promise<{ approval?: Approval; by?: string }> {
-  if (ctx.opts.approval) return { approval: ctx.opts.approval, by: `${osUser()} (command line)` };
-  const blocked = await ctx.state.readBlocked();
-  if (blocked?.approvedBy && blocked.planId === planId)
-    return { approval: { planId }, by: blocked.approvedBy };
-  return {};
+/**
+ * The approval that applies to this plan: a one-off flag of a manual run, or a stored approval
+ * of exactly this plan on this baseline that has not expired. A stored plan or approval that no
+ * longer applies is voided (removed in a sync; only reported in a dry run, which writes nothing).
+ */
+async function resolveApproval(
+  ctx: Ctx,
+  basis: Basis,
+  planId: string,
+): Promise<{ approval?: Approval; by?: string; voided?: string }> {
+  const stored = await ctx.state.readBlocked();
+  const judged = judgeApproval(
+    stored,
+    { target: basis.target, planId, baselineId: basis.baseline.id },
+    ctx.now(),
+  );
+  let voided: string | undefined;
+  if (judged.kind === 'void') {
+    voided = `The blocked plan ${stored?.planId ?? ''}${stored?.approval ? ' and its approval' : ''} no longer apply: ${judged.why}`;
+    ctx.log.warn({ planId: stored?.planId }, voided);
+    if (ctx.opts.mode === 'sync') await ctx.state.clearBlocked();
+  }
+  if (ctx.opts.approval) return { approval: ctx.opts.approval, by: `${osUser()} (command line)`, voided };
+  if (judged.kind === 'valid') return { approval: { planId }, by: judged.by, voided };
+  return { voided };
 }
 
 export async function runJob(job: JobConfig, opts: RunOptions): Promise<RunReport> {
@@ -194,8 +246,12 @@ export async function runJob(job: JobConfig, opts: RunOptions): Promise<RunRepor
   let report: RunReport;
   try {
     if (opts.mode === 'sync') release = await ctx.state.lock();
-    sources = createSources(job, opts.stateDir, ctx.log, now);
-    report = await runStages(ctx, sources, finish);
+    const basis = await readBasis(ctx);
+    sources = createSources(job, opts.stateDir, ctx.log, now, {
+      dryRun: opts.mode === 'plan',
+      acceptedInputs: acceptedInputs(basis.baseline),
+    });
+    report = await runStages(ctx, sources, basis, finish);
   } catch (e) {
     const error = isSyncError(e) ? e : opts.signal.aborted ? new AbortedError() : wrapUnexpected(e);
     ctx.log.error({ err: errorFields(error) }, error.describe());
@@ -207,6 +263,7 @@ export async function runJob(job: JobConfig, opts: RunOptions): Promise<RunRepor
       pendingFromCrash: false,
       warnings: [],
       error,
+      ...(isSyncError(e) && e.outcomeUnknown ? { outcomeUnknown: true } : {}),
     });
   } finally {
     await Promise.all(sources.map((s) => s.close().catch(() => undefined)));
@@ -220,6 +277,50 @@ export async function runJob(job: JobConfig, opts: RunOptions): Promise<RunRepor
   return report;
 }
 
+/**
+ * The baseline and pending uploads, neither taken on trust. A pending.json we cannot read means
+ * an upload of unknown content may be in MIM: the baseline is then unknown as well.
+ */
+async function readBasis(ctx: Ctx): Promise<Basis> {
+  const target = targetOf(ctx.job);
+  const baseline = await ctx.state.readBaseline(target);
+  const pending = await ctx.state.readPending(target);
+  if (pending.kind === 'unusable' && baseline.known) {
+    return {
+      target,
+      pending,
+      baseline: {
+        known: false,
+        id: 'unknown',
+        reason: 'damaged',
+        detail: `${pending.detail}, so an upload of unknown content may be in MIM`,
+        place: ctx.state.dir,
+      },
+    };
+  }
+  return { target, baseline, pending };
+}
+
+function acceptedInputs(b: Baseline): Map<string, InputIdentity> {
+  const out = new Map<string, InputIdentity>();
+  if (b.known) for (const { source, input } of b.snapshot.inputs) out.set(source, input);
+  return out;
+}
+
+function summarizeBaseline(basis: Basis): BaselineSummary {
+  const b = basis.baseline;
+  return b.known
+    ? {
+        target: basis.target,
+        known: true,
+        id: b.id,
+        seq: b.snapshot.seq,
+        users: b.snapshot.records.length,
+        pushedAt: b.snapshot.pushedAt,
+      }
+    : { target: basis.target, known: false, id: b.id, detail: b.detail };
+}
+
 function wrapUnexpected(e: unknown): SyncError {
   return new SyncError('INTERNAL', `Unexpected error: ${e instanceof Error ? e.message : String(e)}`, {
     fix: 'This is a bug; please report it with the log lines above. Nothing was pushed or recorded.',
@@ -231,14 +332,17 @@ type Finish = (
   partial: Omit<RunReport, 'runId' | 'job' | 'mode' | 'trigger' | 'startedAt' | 'endedAt' | 'durationMs'>,
 ) => RunReport;
 
-async function runStages(ctx: Ctx, sources: Source[], finish: Finish): Promise<RunReport> {
+async function runStages(ctx: Ctx, sources: Source[], basis: Basis, finish: Finish): Promise<RunReport> {
   const { job, opts, log, state } = ctx;
   const snapshots = await fetchAll(sources, opts.signal);
-  const stored = await state.readSnapshot();
-  const pending = await state.readPending();
+  const { baseline, pending } = basis;
+  const stored = baseline.known ? baseline.snapshot : null;
+  const earlier = pending.kind === 'pending' ? pending.pending : null;
   const build = buildPlan({
     snapshots,
     previous: stored?.records ?? null,
+    baselineId: baseline.id,
+    pending: earlier?.records,
     now: ctx.now(),
     carryForwardDays: job.guard.carryForwardDays,
   });
@@ -250,14 +354,26 @@ async function runStages(ctx: Ctx, sources: Source[], finish: Finish): Promise<R
     valid: build.counts[i]!.valid,
   }));
   logFindings(log, build.rejections, build.notices);
-  const { approval, by } = await resolveApproval(ctx, build.plan.id);
-  const guard = evaluateGuard({ plan: build.plan, sources: build.counts, limits: job.guard, approval });
+  if (!baseline.known)
+    log.warn({ reason: baseline.reason, place: baseline.place }, `Unknown baseline: ${baseline.detail}`);
+  const { approval, by, voided } = await resolveApproval(ctx, basis, build.plan.id);
+  const guard = evaluateGuard({
+    plan: build.plan,
+    sources: build.counts,
+    limits: job.guard,
+    approval,
+    baseline: baseline.known
+      ? { known: true }
+      : { known: false, detail: baseline.detail, project: job.mim.project },
+  });
   const common = {
     sources: summaries,
     build,
     guard,
-    firstPush: stored === null,
-    pendingFromCrash: pending !== null,
+    firstPush: !baseline.known,
+    pendingFromCrash: pending.kind !== 'none',
+    baseline: summarizeBaseline(basis),
+    ...(voided ? { approvalVoided: voided } : {}),
     warnings: planWarnings(job, build),
   };
   for (const w of common.warnings) log.warn(w);
@@ -268,17 +384,7 @@ async function runStages(ctx: Ctx, sources: Source[], finish: Finish): Promise<R
       'Run blocked by the guard; nothing pushed',
     );
     if (opts.mode === 'sync') {
-      if (guard.kind === 'needs-approval') {
-        await state.writeBlocked({
-          planId: build.plan.id,
-          blockedAt: ctx.now().toISOString(),
-          runId: ctx.runId,
-          reasons: guard.reasons.map((r) => r.message),
-          adds: build.plan.adds.length,
-          updates: build.plan.updates.length,
-          deletes: build.plan.deletes.length,
-        });
-      }
+      if (guard.kind === 'needs-approval') await recordBlocked(ctx, basis, build, guard.reasons);
       await settleAll(snapshots, 'blocked', build.rejections, log);
     }
     return finish({ ...common, outcome: 'blocked', pushNeeded: false });
@@ -286,7 +392,8 @@ async function runStages(ctx: Ctx, sources: Source[], finish: Finish): Promise<R
 
   const payload = encodePayload(build.desired, job.mim.dialect);
   const payloadSha256 = sha256(payload);
-  const identical = stored?.payloadSha256 === payloadSha256 && pending === null;
+  // Skipping is safe only when MIM is known to hold exactly this payload.
+  const identical = stored?.payloadSha256 === payloadSha256 && pending.kind === 'none';
   if (identical) {
     if (opts.mode === 'sync') {
       await refreshCarried(state, stored, build);
@@ -307,40 +414,19 @@ async function runStages(ctx: Ctx, sources: Source[], finish: Finish): Promise<R
 
   logChanges(log, build);
   if (by) log.warn({ planId: build.plan.id, approvedBy: by }, 'Guard limits overridden by approval');
-  await state.writePending({
-    startedAt: ctx.now().toISOString(),
-    runId: ctx.runId,
-    payloadSha256,
-    count: build.desired.length,
-  });
-  const client = new MimClient(job.mim, {
-    tokenPlace: `jobs[${job.name}].mim.token`,
-    onAttempt: (outcome, attempt, delayMs) => {
-      opts.observer?.onMimAttempt?.(job.name, outcome);
-      if (outcome === 'network' || outcome >= 300)
-        log.warn({ outcome, attempt, retryInMs: delayMs }, 'MIM upload attempt failed');
-    },
-  });
-  let result: Awaited<ReturnType<MimClient['push']>>;
-  try {
-    result = await client.push(payload, opts.signal);
-  } catch (e) {
-    // A definite refusal means nothing was applied; anything else may have been (keep the intent).
-    if (isSyncError(e) && e.code !== 'TARGET_UNAVAILABLE' && e.code !== 'ABORTED') await state.clearPending();
-    await settleAll(snapshots, 'failed', build.rejections, log);
-    throw opts.signal.aborted ? new AbortedError('The run was cancelled during the upload') : e;
-  } finally {
-    await client.close();
-  }
+  const result = await upload(ctx, basis, build, payload, payloadSha256, snapshots);
   const snapshot: StoredSnapshot = {
-    version: 1,
-    job: job.name,
+    version: 2,
+    target: basis.target,
+    seq: (await state.lastSeq()) + 1,
     pushedAt: ctx.now().toISOString(),
     planId: build.plan.id,
     payloadSha256,
+    inputs: snapshots.flatMap((s) => (s.input ? [{ source: s.source, input: s.input }] : [])),
     records: toPushed(build.desired),
+    recordsSha256: '',
   };
-  await state.writeSnapshot(snapshot);
+  await state.writeSnapshot({ ...snapshot, recordsSha256: recordsDigest(snapshot.records) });
   await state.clearPending();
   await state.clearBlocked();
   await settleAll(snapshots, 'applied', build.rejections, log);
@@ -356,6 +442,92 @@ async function runStages(ctx: Ctx, sources: Source[], finish: Finish): Promise<R
     payloadSha256,
     approvedBy: by,
   });
+}
+
+/** Records the blocked plan for `approve`, keeping an existing record of this very plan. */
+async function recordBlocked(
+  ctx: Ctx,
+  basis: Basis,
+  build: BuildResult,
+  reasons: readonly { readonly message: string }[],
+): Promise<void> {
+  const existing = await ctx.state.readBlocked();
+  const same = existing?.planId === build.plan.id && existing.baselineId === basis.baseline.id;
+  await ctx.state.writeBlocked({
+    version: 2,
+    target: basis.target,
+    planId: build.plan.id,
+    baselineId: basis.baseline.id,
+    blockedAt: same ? existing.blockedAt : ctx.now().toISOString(),
+    runId: ctx.runId,
+    reasons: reasons.map((r) => r.message),
+    adds: build.plan.adds.length,
+    updates: build.plan.updates.length,
+    deletes: build.plan.deletes.length + build.plan.maybeDeletes.length,
+  });
+}
+
+/**
+ * The upload, with its intent recorded first. pending.json keeps every upload whose outcome is
+ * unknown (and everyone those uploads held) until one is confirmed: a later attempt's refusal
+ * does not prove that an earlier one was not applied.
+ */
+async function upload(
+  ctx: Ctx,
+  basis: Basis,
+  build: BuildResult,
+  payload: Buffer,
+  payloadSha256: string,
+  snapshots: readonly SourceSnapshot[],
+): Promise<{ status: number; attempts: number }> {
+  const { job, opts, log, state } = ctx;
+  const earlier = basis.pending.kind === 'pending' ? basis.pending.pending : null;
+  const intent: PendingPush = {
+    version: 2,
+    target: basis.target,
+    uploads: [
+      ...(earlier?.uploads ?? []).slice(-9),
+      { runId: ctx.runId, startedAt: ctx.now().toISOString(), payloadSha256, count: build.desired.length },
+    ],
+    records: unionBySyncId(earlier?.records ?? [], toPushed(build.desired)),
+  };
+  await state.writePending(intent);
+  const client = new MimClient(job.mim, {
+    tokenPlace: `jobs[${job.name}].mim.token`,
+    onAttempt: (outcome, attempt, delayMs) => {
+      opts.observer?.onMimAttempt?.(job.name, outcome);
+      if (outcome === 'network' || outcome >= 300)
+        log.warn({ outcome, attempt, retryInMs: delayMs }, 'MIM upload attempt failed');
+    },
+  });
+  try {
+    return await client.push(payload, opts.signal);
+  } catch (e) {
+    if (mayHaveApplied(e)) {
+      log.warn(
+        { target: describeTarget(basis.target) },
+        'MIM may or may not have applied the upload; the next run re-sends it',
+      );
+    } else if (earlier) await state.writePending(earlier);
+    else await state.clearPending();
+    await settleAll(snapshots, 'failed', build.rejections, log);
+    throw opts.signal.aborted ? new AbortedError('The run was cancelled during the upload') : e;
+  } finally {
+    await client.close();
+  }
+}
+
+/** Whether a failed push may still have reached MIM (then its intent must be kept). */
+function mayHaveApplied(e: unknown): boolean {
+  if (!isSyncError(e)) return true;
+  return e.code === 'TARGET_UNAVAILABLE' || e.code === 'ABORTED' || e.outcomeUnknown === true;
+}
+
+function unionBySyncId(a: readonly PushedRecord[], b: readonly PushedRecord[]): PushedRecord[] {
+  const byId = new Map<string, PushedRecord>();
+  for (const r of a) byId.set(r.syncId, r);
+  for (const r of b) byId.set(r.syncId, r);
+  return [...byId.values()].sort((x, y) => (x.syncId < y.syncId ? -1 : x.syncId > y.syncId ? 1 : 0));
 }
 
 function planWarnings(job: JobConfig, build: BuildResult): string[] {
@@ -386,7 +558,7 @@ async function refreshCarried(
     next.every(
       (r, i) => r.carriedSince === stored.records[i]?.carriedSince && r.syncId === stored.records[i]?.syncId,
     );
-  if (!same) await state.writeSnapshot({ ...stored, records: next });
+  if (!same) await state.writeSnapshot({ ...stored, records: next, recordsSha256: recordsDigest(next) });
 }
 
 export interface PlanCounts {

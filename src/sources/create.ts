@@ -4,9 +4,22 @@ import type { JobConfig } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { SOURCE_DEFINITIONS } from './index.js';
-import type { Source } from './types.js';
+import type { InputIdentity, Source } from './types.js';
 
-export function createSources(job: JobConfig, stateDir: string, logger: Logger, now: () => Date): Source[] {
+export interface CreateOptions {
+  /** `plan` / `check`: sources change nothing on disk. */
+  readonly dryRun?: boolean | undefined;
+  /** The input each source (by name) delivered for the current baseline, when it is known. */
+  readonly acceptedInputs?: ReadonlyMap<string, InputIdentity> | undefined;
+}
+
+export function createSources(
+  job: JobConfig,
+  stateDir: string,
+  logger: Logger,
+  now: () => Date,
+  options: CreateOptions = {},
+): Source[] {
   return job.sources.map((entry) => {
     const def = SOURCE_DEFINITIONS.get(entry.kind as never);
     if (!def) {
@@ -21,6 +34,8 @@ export function createSources(job: JobConfig, stateDir: string, logger: Logger, 
       stateDir: path.join(stateDir, job.name, 'sources', entry.name),
       logger: logger.child({ source: entry.name }),
       now,
+      dryRun: options.dryRun,
+      acceptedInput: options.acceptedInputs?.get(entry.name),
     });
   });
 }

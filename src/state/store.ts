@@ -6,39 +6,74 @@
  * pending.json first; while it exists, the next run never skips its upload (MIM may hold either
  * version), and a re-upload is harmless because a replacing sync is idempotent.
  */
-import { appendFile, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { StateError } from '../core/errors.js';
 import type { PushedRecord } from '../core/types.js';
 import { writeFileAtomic } from './atomic.js';
+import {
+  type Baseline,
+  checkBaseline,
+  type StoredSnapshot,
+  sameTarget,
+  snapshotShapeProblem,
+  type Target,
+} from './baseline.js';
 
-export interface StoredSnapshot {
-  readonly version: 1;
-  readonly job: string;
-  readonly pushedAt: string;
-  readonly planId: string;
-  readonly payloadSha256: string;
+export type { StoredSnapshot, Target } from './baseline.js';
+
+/** How many accepted snapshots baselines/ keeps for `baseline restore`. */
+export const KEEP_BASELINES = 5;
+
+/**
+ * Uploads that got no definite answer: MIM may hold any of them. Kept until an upload is
+ * confirmed, whatever later attempts answer; the guard counts its people as possibly in MIM.
+ */
+export interface PendingPush {
+  readonly version: 2;
+  readonly target: Target;
+  readonly uploads: readonly {
+    readonly runId: string;
+    readonly startedAt: string;
+    readonly payloadSha256: string;
+    readonly count: number;
+  }[];
+  /** Everyone any of those uploads held (union by Sync ID): people MIM may have. */
   readonly records: readonly PushedRecord[];
 }
 
-export interface PendingPush {
-  readonly startedAt: string;
-  readonly runId: string;
-  readonly payloadSha256: string;
-  readonly count: number;
+/** pending.json as read: none, a usable record, or one we cannot vouch for. */
+export type PendingState =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'pending'; readonly pending: PendingPush }
+  | { readonly kind: 'unusable'; readonly detail: string };
+
+export interface Approval {
+  readonly by: string;
+  readonly at: string;
+  readonly expiresAt: string;
 }
 
+/** A plan the guard blocked, bound to its target and baseline; `approve` adds the approval. */
 export interface BlockedPlan {
+  readonly version: 2;
+  readonly target: Target;
   readonly planId: string;
+  readonly baselineId: string;
   readonly blockedAt: string;
   readonly runId: string;
   readonly reasons: readonly string[];
   readonly deletes: number;
   readonly adds: number;
   readonly updates: number;
-  /** Set by `approve`: who approved, when. */
-  readonly approvedBy?: string | undefined;
-  readonly approvedAt?: string | undefined;
+  readonly approval?: Approval | undefined;
+}
+
+/** A snapshot kept in baselines/ for `baseline list` / `baseline restore`. */
+export interface KeptBaseline {
+  readonly seq: number;
+  readonly file: string;
+  readonly baseline: Baseline;
 }
 
 export interface HistoryEntry {
@@ -82,23 +117,61 @@ function wrap(file: string, what: string, e: unknown): StateError {
   return new StateError(`Cannot ${what}: ${code}`, { place: file, fix, cause: e });
 }
 
-async function readJson<T>(file: string): Promise<T | null> {
+type Parsed =
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'ok'; readonly value: unknown }
+  | { readonly kind: 'bad'; readonly detail: string };
+
+/** Reads and parses a JSON state file without trusting it: missing, parsed, or why not. */
+async function parseFile(file: string): Promise<Parsed> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw wrap(file, 'read the state', e);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'missing' };
+    return { kind: 'bad', detail: `it cannot be read (${code ?? String(e)})` };
   }
   try {
-    return JSON.parse(text) as T;
-  } catch (e) {
-    throw new StateError('A state file is not valid JSON', {
-      place: file,
-      fix: 'Restore it from a backup, or move it away to start over (the next push then re-sends everyone).',
-      cause: e,
-    });
+    return { kind: 'ok', value: JSON.parse(text) as unknown };
+  } catch {
+    return { kind: 'bad', detail: 'it is not valid JSON (damaged or cut off)' };
   }
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function pendingProblem(v: unknown): string | undefined {
+  if (!isObj(v)) return 'it is not an object';
+  if (v.version !== 2) return 'it was written by an older version and does not say what was uploaded';
+  if (!isObj(v.target)) return 'it has no target';
+  if (!Array.isArray(v.uploads) || v.uploads.length === 0) return 'it lists no upload';
+  if (!Array.isArray(v.records)) return 'it has no records';
+  const probe = {
+    version: 2,
+    target: v.target,
+    seq: 1,
+    pushedAt: 'x',
+    planId: 'x',
+    payloadSha256: 'x',
+    recordsSha256: 'x',
+    inputs: [],
+    records: v.records,
+  };
+  return v.records.length > 0 ? snapshotShapeProblem(probe) : undefined;
+}
+
+function blockedProblem(v: unknown): string | undefined {
+  if (!isObj(v) || v.version !== 2 || !isObj(v.target)) return 'unknown format';
+  for (const k of ['planId', 'baselineId', 'blockedAt', 'runId'] as const)
+    if (typeof v[k] !== 'string') return `no ${k}`;
+  if (v.approval !== undefined) {
+    const a = v.approval;
+    if (!isObj(a) || typeof a.by !== 'string' || typeof a.at !== 'string' || typeof a.expiresAt !== 'string')
+      return 'a malformed approval';
+  }
+  return undefined;
 }
 
 export class JobState {
@@ -123,23 +196,132 @@ export class JobState {
     }
   }
 
-  async readSnapshot(): Promise<StoredSnapshot | null> {
-    const s = await readJson<StoredSnapshot>(this.file('snapshot.json'));
-    if (s && (s.version !== 1 || !Array.isArray(s.records))) {
-      throw new StateError('snapshot.json has an unknown format', {
-        place: this.file('snapshot.json'),
-        fix: 'It was written by another version; move it away to start over.',
+  /** The baseline for `target`, checked for shape, integrity and target on every read. */
+  async readBaseline(target: Target): Promise<Baseline> {
+    const file = this.file('snapshot.json');
+    const parsed = await parseFile(file);
+    if (parsed.kind === 'bad') {
+      return {
+        known: false,
+        id: 'unknown',
+        reason: 'unreadable',
+        detail: `snapshot.json: ${parsed.detail}`,
+        place: file,
+      };
+    }
+    return checkBaseline(parsed.kind === 'ok' ? parsed.value : undefined, target, file);
+  }
+
+  /**
+   * Records a snapshot MIM accepted: snapshot.json (atomically) plus a copy in baselines/ for
+   * `baseline restore`, keeping the newest KEEP_BASELINES. A damaged or foreign snapshot.json
+   * that this replaces is kept beside it for the admin (snapshot.json.replaced-<seq>).
+   */
+  async writeSnapshot(snapshot: StoredSnapshot): Promise<void> {
+    const current = await parseFile(this.file('snapshot.json'));
+    if (current.kind !== 'missing') {
+      const check = current.kind === 'ok' ? checkBaseline(current.value, snapshot.target, '') : null;
+      if (!check?.known) {
+        await rename(this.file('snapshot.json'), this.file(`snapshot.json.replaced-${snapshot.seq}`)).catch(
+          () => undefined,
+        );
+      }
+    }
+    const text = `${JSON.stringify(snapshot)}\n`;
+    await this.writeText(
+      path.join('baselines', `snapshot-${snapshot.seq}.json`),
+      text,
+      'keep a copy of the snapshot',
+    );
+    await this.writeText('snapshot.json', text, 'record the pushed snapshot');
+    await this.pruneBaselines();
+  }
+
+  private async pruneBaselines(): Promise<void> {
+    const kept = await this.baselineFiles();
+    for (const k of kept.slice(0, Math.max(0, kept.length - KEEP_BASELINES)))
+      await rm(k.file, { force: true }).catch(() => undefined);
+  }
+
+  private async baselineFiles(): Promise<{ seq: number; file: string }[]> {
+    const dir = this.file('baselines');
+    const names = await readdir(dir).catch(() => [] as string[]);
+    return names
+      .map((n) => ({ n, m: /^snapshot-(\d+)\.json$/.exec(n) }))
+      .filter((x): x is { n: string; m: RegExpExecArray } => x.m !== null)
+      .map((x) => ({ seq: Number(x.m[1]), file: path.join(dir, x.n) }))
+      .sort((a, b) => a.seq - b.seq);
+  }
+
+  /** The kept snapshots, oldest first, each checked against `target`. */
+  async listBaselines(target: Target): Promise<KeptBaseline[]> {
+    const out: KeptBaseline[] = [];
+    for (const f of await this.baselineFiles()) {
+      const parsed = await parseFile(f.file);
+      const baseline: Baseline =
+        parsed.kind === 'ok'
+          ? checkBaseline(parsed.value, target, f.file)
+          : {
+              known: false,
+              id: 'unknown',
+              reason: 'unreadable',
+              detail: parsed.kind === 'bad' ? parsed.detail : 'gone',
+              place: f.file,
+            };
+      out.push({ seq: f.seq, file: f.file, baseline });
+    }
+    return out;
+  }
+
+  /** Makes kept snapshot `seq` the baseline again; it must be intact and of this target. */
+  async restoreBaseline(target: Target, seq: number): Promise<StoredSnapshot> {
+    const kept = (await this.listBaselines(target)).find((k) => k.seq === seq);
+    if (!kept) {
+      throw new StateError(`There is no kept snapshot ${seq}`, {
+        place: this.file('baselines'),
+        fix: 'Run `mobileid-sync baseline list` to see the kept snapshots.',
       });
     }
-    return s;
+    if (!kept.baseline.known) {
+      throw new StateError(`Snapshot ${seq} cannot be restored: ${kept.baseline.detail}`, {
+        place: kept.file,
+        fix: 'Pick another kept snapshot, or approve the plan against the unknown baseline.',
+      });
+    }
+    const current = await parseFile(this.file('snapshot.json'));
+    if (current.kind !== 'missing')
+      await rename(this.file('snapshot.json'), this.file(`snapshot.json.before-restore-${seq}`)).catch(
+        () => undefined,
+      );
+    await this.writeText(
+      'snapshot.json',
+      `${JSON.stringify(kept.baseline.snapshot)}\n`,
+      'restore the snapshot',
+    );
+    await this.clearBlocked();
+    return kept.baseline.snapshot;
   }
 
-  async writeSnapshot(snapshot: StoredSnapshot): Promise<void> {
-    await this.writeJson('snapshot.json', snapshot, 'record the pushed snapshot');
+  /** The highest snapshot sequence this state dir has used (so a new one never repeats it). */
+  async lastSeq(): Promise<number> {
+    let seq = 0;
+    for (const f of await this.baselineFiles()) seq = Math.max(seq, f.seq);
+    const current = await parseFile(this.file('snapshot.json'));
+    if (current.kind === 'ok' && isObj(current.value) && Number.isSafeInteger(current.value.seq))
+      seq = Math.max(seq, current.value.seq as number);
+    return seq;
   }
 
-  async readPending(): Promise<PendingPush | null> {
-    return readJson<PendingPush>(this.file('pending.json'));
+  async readPending(target: Target): Promise<PendingState> {
+    const parsed = await parseFile(this.file('pending.json'));
+    if (parsed.kind === 'missing') return { kind: 'none' };
+    if (parsed.kind === 'bad') return { kind: 'unusable', detail: `pending.json: ${parsed.detail}` };
+    const problem = pendingProblem(parsed.value);
+    if (problem) return { kind: 'unusable', detail: `pending.json: ${problem}` };
+    const p = parsed.value as PendingPush;
+    if (!sameTarget(p.target, target))
+      return { kind: 'unusable', detail: 'pending.json belongs to another MIM target' };
+    return { kind: 'pending', pending: p };
   }
 
   async writePending(p: PendingPush): Promise<void> {
@@ -154,8 +336,11 @@ export class JobState {
     }
   }
 
+  /** The blocked plan, or null when there is none or it is not in a shape we can trust. */
   async readBlocked(): Promise<BlockedPlan | null> {
-    return readJson<BlockedPlan>(this.file('blocked.json'));
+    const parsed = await parseFile(this.file('blocked.json'));
+    if (parsed.kind !== 'ok' || blockedProblem(parsed.value)) return null;
+    return parsed.value as BlockedPlan;
   }
 
   async writeBlocked(b: BlockedPlan): Promise<void> {
@@ -166,13 +351,19 @@ export class JobState {
     await rm(this.file('blocked.json'), { force: true });
   }
 
-  private async writeJson(name: string, value: unknown, what: string): Promise<void> {
+  private async writeText(name: string, text: string, what: string): Promise<void> {
     await this.ensureDir();
+    const file = this.file(name);
     try {
-      await writeFileAtomic(this.file(name), `${JSON.stringify(value)}\n`);
+      await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+      await writeFileAtomic(file, text);
     } catch (e) {
-      throw wrap(this.file(name), what, e);
+      throw wrap(file, what, e);
     }
+  }
+
+  private async writeJson(name: string, value: unknown, what: string): Promise<void> {
+    await this.writeText(name, `${JSON.stringify(value)}\n`, what);
   }
 
   /** Appends one run to history.jsonl, rotating it at 1 MiB (history.1.jsonl … history.5.jsonl). */

@@ -32,15 +32,32 @@ afterEach(async () => {
 });
 
 const cli = (...args: string[]) => runCli([...args, '--config', ws.config]);
+/** A first sync: the state dir is new, so the admin accepts the unknown baseline for this run. */
+const first = (...args: string[]) => cli('sync', '--accept-unknown-baseline', ...args);
 
 describe('plan and sync against the emulator', () => {
-  it('plans, invites everyone on the first sync, then does nothing for an unchanged file', async () => {
+  it('blocks the first sync until its exact plan is approved, then invites everyone once', async () => {
     await ws.dropFile('staff.csv', HEADER + ADA + BOB + CAROL);
     const plan = await cli('plan');
-    expect(plan.code).toBe(2);
+    expect(plan.code).toBe(3);
+    expect(plan.stdout).toMatch(/UNKNOWN BASELINE: mobileid-sync does not know who is in project "demo"/);
+    expect(plan.stdout).toContain('MIM will delete everyone who is not among the 3 people below');
     expect(plan.stdout).toContain('3 to add, 0 to update, 0 to delete');
     expect(plan.stdout).toContain('+ Ada Lovelace <ada@example.com> ID 1001 [Sync ID E1]');
     expect(await emu.uploads()).toHaveLength(0);
+
+    const blocked = await cli('sync');
+    expect(blocked.code, blocked.stdout).toBe(3);
+    const planId = /approve main --plan (\w+)/.exec(blocked.stdout)?.[1];
+    expect(planId).toBeDefined();
+    expect(blocked.stdout).toContain(`--config ${ws.config}`.replace('--config', '-c'));
+    expect(await emu.uploads()).toHaveLength(0);
+    const noPlan = await cli('approve', 'main');
+    expect(noPlan.code).toBe(64);
+    expect(noPlan.stderr).toContain('approve needs --plan');
+    const approve = await cli('approve', 'main', '--plan', planId!);
+    expect(approve.code, approve.stderr).toBe(0);
+    expect(approve.stdout).toMatch(/Approved plan \w+ .* until 20/);
 
     const sync = await cli('sync');
     expect(sync.code, sync.stderr).toBe(0);
@@ -62,11 +79,13 @@ describe('plan and sync against the emulator', () => {
     expect(await emu.uploads()).toHaveLength(1);
     const replan = await cli('plan');
     expect(replan.code).toBe(0);
+    const status = await cli('status');
+    expect(status.stdout).toMatch(/baseline #1: 3 users pushed at .* \(\d+ min ago\)/);
   });
 
   it('sends an update for a changed name and a delete (with its e-mail) for a removed row', async () => {
     await ws.dropFile('a.csv', HEADER + ADA + BOB + CAROL);
-    expect((await cli('sync')).code).toBe(0);
+    expect((await first()).code).toBe(0);
     await emu.act('E2', 'activate');
     await ws.dropFile('b.csv', HEADER + ADA.replace('Lovelace', 'King') + BOB);
     const plan = await cli('plan');
@@ -90,7 +109,7 @@ describe('plan and sync against the emulator', () => {
 
   it('leaves a Reset user alone in MIM even when the file no longer has them', async () => {
     await ws.dropFile('a.csv', HEADER + ADA + BOB);
-    expect((await cli('sync')).code).toBe(0);
+    expect((await first()).code).toBe(0);
     await emu.act('E2', 'reset');
     await ws.dropFile('b.csv', HEADER + ADA);
     expect((await cli('sync', '--allow-deletes', '1')).code).toBe(0);
@@ -102,7 +121,7 @@ describe('plan and sync against the emulator', () => {
 
   it('reports a bad row by line, keeps a pushed person on their last data and leaves a new one out', async () => {
     await ws.dropFile('a.csv', HEADER + ADA + BOB);
-    expect((await cli('sync')).code).toBe(0);
+    expect((await first()).code).toBe(0);
     await ws.dropFile('b.csv', `${HEADER}${ADA}Bob,Builder,bob@,1002,E2\nDan,New,dan@example.com,ÄÖ,E4\n`);
     const plan = await cli('plan');
     expect(plan.stdout).toMatch(/b\.csv:3: E-mail address "bob@" is not valid \(use the form/);
@@ -121,7 +140,7 @@ describe('plan and sync against the emulator', () => {
 
   it('hard-stops on an empty or header-only file and pushes nothing', async () => {
     await ws.dropFile('a.csv', HEADER + ADA + BOB);
-    expect((await cli('sync')).code).toBe(0);
+    expect((await first()).code).toBe(0);
     for (const content of ['', HEADER]) {
       await ws.dropFile('empty.csv', content);
       const r = await cli('sync');
@@ -136,7 +155,7 @@ describe('plan and sync against the emulator', () => {
   it('retries 429 with Retry-After and succeeds', async () => {
     await emu.fault({ type: 'status', status: 429, count: 2, retryAfter: '0.05' });
     await ws.dropFile('a.csv', HEADER + ADA);
-    const r = await cli('sync');
+    const r = await first();
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('3 attempts');
     expect((await emu.uploads()).map((u) => u.status)).toEqual([429, 429, 200]);
@@ -145,13 +164,13 @@ describe('plan and sync against the emulator', () => {
   it('fails on 500 forever, records nothing, and the next run succeeds', async () => {
     await emu.fault({ type: 'status', status: 500, count: 10 });
     await ws.dropFile('a.csv', HEADER + ADA);
-    const r = await cli('sync');
+    const r = await first();
     expect(r.code).toBe(69);
     expect(r.stdout).toContain('FAILED: MIM did not accept the upload after 4 attempts (last: HTTP 500');
     await expect(readFile(path.join(ws.state, 'main', 'snapshot.json'))).rejects.toThrow();
     expect((await import('node:fs')).existsSync(path.join(ws.drop, 'a.csv'))).toBe(true);
     await emu.clearFaults();
-    const ok = await cli('sync');
+    const ok = await first();
     expect(ok.code, ok.stdout).toBe(0);
     expect(await emu.users()).toHaveLength(1);
   });
@@ -160,7 +179,7 @@ describe('plan and sync against the emulator', () => {
     await ws.cleanup();
     ws = await makeWorkspace({ mimUrl: emu.url, token: 'wrong-token' });
     await ws.dropFile('a.csv', HEADER + ADA);
-    const r = await cli('sync');
+    const r = await first();
     expect(r.code).toBe(77);
     expect(r.stdout).toContain('MIM refused the project token (HTTP 401)');
     expect(r.stdout + r.stderr).not.toContain('wrong-token');
@@ -171,19 +190,23 @@ describe('plan and sync against the emulator', () => {
     await emu.fault({ type: 'apply-then-hang', count: 1 });
     const { spawn } = await import('node:child_process');
     const { CLI } = await import('../helpers/cli.js');
-    const child = spawn(process.execPath, [CLI, 'sync', '--config', ws.config], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, 'sync', '--accept-unknown-baseline', '--config', ws.config], {
+      stdio: 'ignore',
+    });
     for (let i = 0; i < 100 && (await emu.users()).length === 0; i++)
       await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGKILL');
     await new Promise((r) => child.on('close', r));
     expect(await emu.users()).toHaveLength(2);
     const pending = JSON.parse(await readFile(path.join(ws.state, 'main', 'pending.json'), 'utf8')) as {
-      count: number;
+      uploads: { count: number }[];
     };
-    expect(pending.count).toBe(2);
+    expect(pending.uploads.map((u) => u.count)).toEqual([2]);
     await expect(readFile(path.join(ws.state, 'main', 'snapshot.json'))).rejects.toThrow();
 
-    const rerun = await cli('sync');
+    // Still no baseline: the re-run is a first push again and needs the admin's word again.
+    expect((await cli('sync')).code).toBe(3);
+    const rerun = await first();
     expect(rerun.code, rerun.stdout).toBe(0);
     expect(rerun.stdout).toContain('interrupted before');
     expect((await emu.outbox()).filter((m) => m.kind === 'invitation')).toHaveLength(2);

@@ -42,7 +42,7 @@ export const BASELINE = 40;
 /** 40 people pushed by a first sync: what MIM holds before every CSV / MIM / state row. */
 export async function csvBaseline(w: World, people: Person[] = makePeople(BASELINE)): Promise<Person[]> {
   await w.dropFile(csvOf(people));
-  await mustSync(w, 'baseline');
+  await baselineSync(w, 'baseline');
   w.desired = people;
   return people;
 }
@@ -68,6 +68,14 @@ export async function mustSync(w: World, what: string, ...args: string[]): Promi
   const r = await w.cli('sync', ...args);
   if (r.code !== 0) throw new Error(`${what} sync failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
   return r;
+}
+
+/**
+ * The first sync of a world: its state dir is new, so the baseline is unknown and the push needs
+ * the explicit one-off flag (as an admin's first run does).
+ */
+export async function baselineSync(w: World, what: string, ...args: string[]): Promise<CliResult> {
+  return mustSync(w, what, '--accept-unknown-baseline', ...args);
 }
 
 export async function timed(run: () => Promise<CliResult>): Promise<ActResult> {

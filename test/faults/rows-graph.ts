@@ -12,7 +12,7 @@ import {
   type StandInUser,
   startGraphStandIn,
 } from '../helpers/graph-standin/index.js';
-import { mustSync, type Row, timed } from './row.js';
+import { baselineSync, mustSync, type Row, timed } from './row.js';
 import type { Person, World } from './world.js';
 
 const standIns = new WeakMap<World, GraphStandIn>();
@@ -56,7 +56,7 @@ async function graphBaseline(w: World, count: number, extra: Record<string, unkn
     },
   ];
   await w.saveConfig();
-  await mustSync(w, 'Graph baseline');
+  await baselineSync(w, 'Graph baseline');
   w.desired = peopleOf(g.allUsers());
 }
 

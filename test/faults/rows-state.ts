@@ -8,7 +8,7 @@
  * and remounted read-only (or filled up) does.
  */
 import { spawnSync } from 'node:child_process';
-import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { request } from 'undici';
 import { changed, csvBaseline, dropChange, mustSync, type Row } from './row.js';
@@ -121,14 +121,15 @@ export const STATE_ROWS: Row[] = [
       await writeFile(path.join(w.jobState, 'snapshot.json'), '{"version":1,"records":[{"syncId":"P00');
     },
     act: (w) => w.cli('sync'),
+    // A damaged baseline is an unknown one: the run blocks and says so, it never plans against it.
     expect: {
-      exit: 74,
-      text: [/A state file is not valid JSON/, /move it away/],
+      exit: 3,
+      text: [/UNKNOWN BASELINE/, /snapshot.json: it is not valid JSON/, /approve main --plan/],
       mim: 'unchanged',
       state: 'left-corrupt',
     },
     heal: async (w) => {
-      await rename(path.join(w.jobState, 'snapshot.json'), path.join(w.dir, 'snapshot.json.bad'));
+      await mustSync(w, 'the admin accepting the unknown baseline', '--accept-unknown-baseline');
     },
   },
   {
@@ -208,10 +209,17 @@ export const STATE_ROWS: Row[] = [
       const s = await w.readState();
       if (!s.snapshot || s.snapshot === 'corrupt') throw new Error('no snapshot after the change');
       const pending = {
-        startedAt: new Date().toISOString(),
-        runId: 'crashed-run',
-        payloadSha256: s.snapshot.payloadSha256,
-        count: s.snapshot.records.length,
+        version: 2,
+        target: (s.snapshot as unknown as { target: unknown }).target,
+        uploads: [
+          {
+            startedAt: new Date().toISOString(),
+            runId: 'crashed-run',
+            payloadSha256: s.snapshot.payloadSha256,
+            count: s.snapshot.records.length,
+          },
+        ],
+        records: s.snapshot.records,
       };
       await writeFile(path.join(w.jobState, 'pending.json'), `${JSON.stringify(pending)}\n`);
       await writeFile(path.join(w.jobState, 'lock'), '999999');

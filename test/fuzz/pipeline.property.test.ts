@@ -116,6 +116,9 @@ const LIMITS: GuardConfig = {
   minUsers: 1,
   maxShrinkPercent: 50,
   carryForwardDays: 14,
+  maxIdChangePercent: 10,
+  maxNameSwapPercent: 10,
+  approvalTtlHours: 24,
 };
 
 describe('the pipeline on generated records', () => {

@@ -1,9 +1,22 @@
-/** `approve <job> [--plan ID]`: approves exactly the blocked plan that was shown. */
+/**
+ * `approve <job> --plan ID`: approves exactly the blocked plan that was shown — bound to its
+ * baseline and target, valid for guard.approvalTtlHours, voided by any run whose plan differs.
+ */
 import os from 'node:os';
 import { ConfigError } from '../../core/errors.js';
+import { approvalExpiry } from '../../pipeline/approval.js';
+import { describeTarget, sameTarget, targetOf } from '../../state/baseline.js';
 import { JobState } from '../../state/store.js';
-import { type CommonOptions, load, selectJobs } from '../context.js';
+import { type CommonOptions, configArg, load, selectJobs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+
+function osUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
+}
 
 export async function approveCommand(
   jobName: string | undefined,
@@ -18,31 +31,55 @@ export async function approveCommand(
     });
   }
   const [job] = selectJobs(config, jobName);
-  const state = new JobState(config.stateDir, job!.name);
-  const blocked = await state.readBlocked();
-  if (!blocked) {
-    process.stderr.write(`Job "${job!.name}" has no blocked plan waiting for approval.\n`);
-    return EXIT.usage;
-  }
-  if (planId && planId !== blocked.planId) {
+  if (!job) return EXIT.usage;
+  if (!planId) {
     process.stderr.write(
-      `Plan ${planId} is not the blocked plan (${blocked.planId}, blocked ${blocked.blockedAt}).\n` +
-        'The source changed since you looked; run `mobileid-sync plan` and review the current plan.\n',
+      `approve needs --plan <id>: an approval covers exactly one plan you have reviewed.\n` +
+        `See the blocked plan with: mobileid-sync plan --job ${job.name}${configArg(opts)}\n`,
     );
     return EXIT.usage;
   }
-  const user = (() => {
-    try {
-      return os.userInfo().username;
-    } catch {
-      return `uid ${process.getuid?.() ?? '?'}`;
-    }
-  })();
-  const approvedAt = new Date().toISOString();
-  await state.writeBlocked({ ...blocked, approvedBy: `${user} at ${approvedAt}`, approvedAt });
+  const state = new JobState(config.stateDir, job.name);
+  const blocked = await state.readBlocked();
+  if (!blocked) {
+    process.stderr.write(`Job "${job.name}" has no blocked plan waiting for approval.\n`);
+    return EXIT.usage;
+  }
+  const target = targetOf(job);
+  if (!sameTarget(blocked.target, target)) {
+    process.stderr.write(
+      `The blocked plan ${blocked.planId} was computed for ${describeTarget(blocked.target)}, but the config now points at ${describeTarget(target)}.\n` +
+        `Run \`mobileid-sync sync --job ${job.name}${configArg(opts)}\` to get a plan for this target.\n`,
+    );
+    return EXIT.usage;
+  }
+  if (planId !== blocked.planId) {
+    process.stderr.write(
+      `Plan ${planId} is not the blocked plan (${blocked.planId}, blocked ${blocked.blockedAt}).\n` +
+        `The source changed since you looked; run \`mobileid-sync plan --job ${job.name}${configArg(opts)}\` and review the current plan.\n`,
+    );
+    return EXIT.usage;
+  }
+  const now = new Date();
+  const ttl = job.guard.approvalTtlHours;
+  const blockedAt = Date.parse(blocked.blockedAt);
+  if (!Number.isFinite(blockedAt) || now.getTime() - blockedAt > ttl * 3_600_000) {
+    process.stderr.write(
+      `Plan ${planId} was blocked at ${blocked.blockedAt}, more than guard.approvalTtlHours = ${ttl} h ago; the directory may have changed since.\n` +
+        `Run \`mobileid-sync sync --job ${job.name}${configArg(opts)}\` for a current plan, review it and approve that.\n`,
+    );
+    return EXIT.usage;
+  }
+  const approval = {
+    by: `${osUser()} at ${now.toISOString()}`,
+    at: now.toISOString(),
+    expiresAt: approvalExpiry(now, ttl),
+  };
+  await state.writeBlocked({ ...blocked, approval });
   process.stdout.write(
-    `Approved plan ${blocked.planId} of job "${job!.name}" (${blocked.adds} adds, ${blocked.updates} updates, ${blocked.deletes} deletes).\n` +
-      `The next run pushes it if the sources still give exactly this plan: mobileid-sync sync --job ${job!.name}\n`,
+    `Approved plan ${blocked.planId} of job "${job.name}" (${blocked.adds} adds, ${blocked.updates} updates, ${blocked.deletes} deletes) until ${approval.expiresAt}.\n` +
+      `The next run pushes it if the sources still give exactly this plan on the same baseline; any run with another plan voids this approval.\n` +
+      `Run it now: mobileid-sync sync --job ${job.name}${configArg(opts)}\n`,
   );
   return EXIT.ok;
 }

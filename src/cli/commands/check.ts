@@ -40,7 +40,7 @@ async function checkJob(
 ): Promise<boolean> {
   let allOk = true;
   process.stdout.write(`Job ${job.name}\n`);
-  const sources = createSources(job, stateDir, logger, () => new Date());
+  const sources = createSources(job, stateDir, logger, () => new Date(), { dryRun: true });
   try {
     for (const s of sources) {
       const r = await s.check(signal);

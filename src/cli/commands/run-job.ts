@@ -1,7 +1,7 @@
 /** `plan` (dry run) and `sync` (one run now) for one or all jobs. */
 
 import { type RunMode, type RunReport, runJob } from '../../pipeline/sync-once.js';
-import { type CommonOptions, cliLogger, interruptSignal, load, selectJobs } from '../context.js';
+import { type CommonOptions, cliLogger, configArg, interruptSignal, load, selectJobs } from '../context.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { formatReport, reportJson } from '../format.js';
 
@@ -39,10 +39,16 @@ export async function runJobsCommand(mode: RunMode, opts: RunJobOptions): Promis
       stateDir: config.stateDir,
       logger,
       signal,
-      approval: opts.allowDeletes !== undefined ? { allowDeletes: opts.allowDeletes } : undefined,
+      approval:
+        opts.allowDeletes !== undefined || opts.acceptUnknownBaseline
+          ? { allowDeletes: opts.allowDeletes, acceptUnknownBaseline: opts.acceptUnknownBaseline }
+          : undefined,
     });
     reports.push(report);
-    if (!opts.json) process.stdout.write(`${formatReport(report, { limit: opts.all ? 0 : 50 })}\n\n`);
+    if (!opts.json)
+      process.stdout.write(
+        `${formatReport(report, { limit: opts.all ? 0 : 50, configArg: configArg(opts) })}\n\n`,
+      );
     if (signal.aborted) break;
   }
   if (opts.json) {
