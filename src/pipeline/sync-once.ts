@@ -459,6 +459,7 @@ async function recordBlocked(
     planId: build.plan.id,
     baselineId: basis.baseline.id,
     blockedAt: same ? existing.blockedAt : ctx.now().toISOString(),
+    seenAt: ctx.now().toISOString(),
     runId: ctx.runId,
     reasons: reasons.map((r) => r.message),
     adds: build.plan.adds.length,

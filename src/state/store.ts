@@ -61,6 +61,8 @@ export interface BlockedPlan {
   readonly planId: string;
   readonly baselineId: string;
   readonly blockedAt: string;
+  /** The last run that computed this same plan (the daemon re-checks it on every trigger). */
+  readonly seenAt?: string | undefined;
   readonly runId: string;
   readonly reasons: readonly string[];
   readonly deletes: number;

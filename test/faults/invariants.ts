@@ -86,7 +86,7 @@ export async function stateProblems(world: World): Promise<string[]> {
   const out: string[] = [];
   if (s.snapshot === 'corrupt') return ['snapshot.json is not valid JSON'];
   if (s.pending === 'corrupt') return ['pending.json is not valid JSON'];
-  if (s.snapshot && (s.snapshot.version !== 1 || !Array.isArray(s.snapshot.records)))
+  if (s.snapshot && (s.snapshot.version !== 2 || !Array.isArray(s.snapshot.records)))
     out.push('snapshot.json has an unknown shape');
   const users = (await world.emu.users()).filter((u) => u.status !== 'reset');
   const diff = diffPeople(users, s.snapshot?.records ?? []);
@@ -97,7 +97,8 @@ export async function stateProblems(world: World): Promise<string[]> {
   }
   const applied = (await world.emu.uploads()).filter((u) => u.result !== undefined);
   const last = applied.at(-1);
-  if (last?.sha256 !== s.pending.payloadSha256) {
+  const maybe = new Set((s.pending.uploads ?? []).map((u) => u.payloadSha256));
+  if (last === undefined || !maybe.has(last.sha256)) {
     out.push(
       `MIM differs from snapshot.json, and the last upload MIM applied is not the pending one: ${diff.join('; ')}`,
     );

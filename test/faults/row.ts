@@ -16,8 +16,10 @@ export interface Expectation {
   /**
    * 'consistent' (default): the state dir agrees with MIM after the fault. 'left-corrupt': the row
    * corrupted snapshot.json itself, and the run must have left it as it was (for the admin to see).
+   * 'unknown-baseline': the row made the baseline untrustworthy on purpose (lost, foreign, edited);
+   * after the fault the state need not agree with MIM — it only must not have pushed.
    */
-  readonly state?: 'consistent' | 'left-corrupt';
+  readonly state?: 'consistent' | 'left-corrupt' | 'unknown-baseline';
   /** Each must match the output of the first clean run after the fault is healed. */
   readonly healText?: readonly RegExp[];
 }

@@ -72,8 +72,8 @@ export interface SnapshotFile {
 }
 
 export interface PendingFile {
-  readonly payloadSha256: string;
-  readonly count: number;
+  /** Every upload whose outcome is unknown (MIM may hold any of them). */
+  readonly uploads?: readonly { readonly payloadSha256: string; readonly count: number }[];
 }
 
 export class World {

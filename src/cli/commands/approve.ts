@@ -62,10 +62,12 @@ export async function approveCommand(
   }
   const now = new Date();
   const ttl = job.guard.approvalTtlHours;
-  const blockedAt = Date.parse(blocked.blockedAt);
-  if (!Number.isFinite(blockedAt) || now.getTime() - blockedAt > ttl * 3_600_000) {
+  // The plan must have been computed recently: the directory may have changed since.
+  const seen = blocked.seenAt ?? blocked.blockedAt;
+  const seenAt = Date.parse(seen);
+  if (!Number.isFinite(seenAt) || now.getTime() - seenAt > ttl * 3_600_000) {
     process.stderr.write(
-      `Plan ${planId} was blocked at ${blocked.blockedAt}, more than guard.approvalTtlHours = ${ttl} h ago; the directory may have changed since.\n` +
+      `Plan ${planId} was last computed at ${seen}, more than guard.approvalTtlHours = ${ttl} h ago; the directory may have changed since.\n` +
         `Run \`mobileid-sync sync --job ${job.name}${configArg(opts)}\` for a current plan, review it and approve that.\n`,
     );
     return EXIT.usage;
