@@ -3,11 +3,12 @@
  * emulator on loopback, and reads its JSON log lines as they come.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
+import { runCli } from '../helpers/cli.js';
 
 /** The daemon command line, relative to the package root; the Dockerfile's ENTRYPOINT + CMD equal it. */
 export const DAEMON_COMMAND = ['node', 'dist/cli/main.js', 'run'] as const;
@@ -169,6 +170,42 @@ export function dropFile(ws: Workspace, name: string, content: string): number {
   writeFileSync(tmp, content);
   renameSync(tmp, path.join(ws.drop, name));
   return Date.now();
+}
+
+/** What MIM and the state held after {@link seedBaseline}; tests count relative to it. */
+export interface Seed {
+  /** Uploads the emulator has seen so far (all of them, not only the seed's). */
+  readonly uploads: number;
+  /** Users in the project after the seed. */
+  readonly users: number;
+  /** Lines in the job's history.jsonl after the seed. */
+  readonly runs: number;
+}
+
+/**
+ * The first push of a fresh state dir, done as an admin would before starting the daemon: a
+ * small export (`staffCsv(people)`, a prefix of the files the tests drop later, so no one is
+ * deleted) and a manual `sync --accept-unknown-baseline`. Without it every daemon run is blocked
+ * as an unknown baseline (see daemon-first-run.test.ts for that path).
+ */
+export async function seedBaseline(ws: Workspace, emu: RunningEmulator, people: number): Promise<Seed> {
+  dropFile(ws, 'seed.csv', staffCsv(people));
+  const job = readJobName(ws);
+  const r = await runCli(['sync', '--accept-unknown-baseline', '--job', job, '--config', ws.configFile], {
+    cwd: ws.dir,
+  });
+  if (r.code !== 0) throw new Error(`seed sync exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
+  const history = path.join(ws.state, job, 'history.jsonl');
+  return {
+    uploads: (await uploads(emu)).length,
+    users: (await users(emu)).length,
+    runs: existsSync(history) ? readFileSync(history, 'utf8').trim().split('\n').length : 0,
+  };
+}
+
+function readJobName(ws: Workspace): string {
+  const config = JSON.parse(readFileSync(ws.configFile, 'utf8')) as { jobs: { name: string }[] };
+  return config.jobs[0]!.name;
 }
 
 export function startDaemon(
