@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
-import { runCli } from '../helpers/cli.js';
 
 /** The daemon command line, relative to the package root; the Dockerfile's ENTRYPOINT + CMD equal it. */
 export const DAEMON_COMMAND = ['node', 'dist/cli/main.js', 'run'] as const;
@@ -191,16 +190,34 @@ export interface Seed {
 export async function seedBaseline(ws: Workspace, emu: RunningEmulator, people: number): Promise<Seed> {
   dropFile(ws, 'seed.csv', staffCsv(people));
   const job = readJobName(ws);
-  const r = await runCli(['sync', '--accept-unknown-baseline', '--job', job, '--config', ws.configFile], {
-    cwd: ws.dir,
-  });
-  if (r.code !== 0) throw new Error(`seed sync exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
+  const r = await runCliIn(ws, ['sync', '--accept-unknown-baseline', '--job', job]);
+  if (r.code !== 0) throw new Error(`seed sync exited ${r.code}:\n${r.out}`);
   const history = path.join(ws.state, job, 'history.jsonl');
   return {
     uploads: (await uploads(emu)).length,
     users: (await users(emu)).length,
     runs: existsSync(history) ? readFileSync(history, 'utf8').trim().split('\n').length : 0,
   };
+}
+
+/** The CLI in the workspace, as an admin runs it there; stdout and stderr together. */
+function runCliIn(ws: Workspace, args: readonly string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args, '--config', ws.configFile], {
+      cwd: ws.dir,
+      env: { ...process.env, MOBILEID_SYNC_CONFIG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, out }));
+  });
 }
 
 function readJobName(ws: Workspace): string {
