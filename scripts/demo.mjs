@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The demo behind `npm run demo`: starts the MIM emulator, points mobileid-sync at a sample drop
-// folder, and walks through a first import, a change with a removal (guarded, then approved) and
-// an unchanged re-run — showing the plan, the push and what MIM holds and e-mails after each step —
-// then runs the daemon, which picks up the next file dropped into the folder by itself.
+// folder, and walks through a first import (blocked as an unknown baseline, its exact plan
+// approved once, then pushed), a change with a removal (guarded, then approved) and an unchanged
+// re-run — showing the plan, the push and what MIM holds and e-mails after each step — then runs
+// the daemon, which picks up the next file dropped into the folder by itself. A step that does
+// not end as the story says stops the demo with a non-zero exit.
 import { spawn } from 'node:child_process';
 import {
   copyFileSync,
@@ -70,6 +72,17 @@ function run(...args) {
     });
   });
 }
+/** Stops the demo when a command did not end as the story says (so a broken demo never passes). */
+function expectExit(result, code, what) {
+  if (result.status !== code) throw new Error(`${what}: expected exit code ${code}, got ${result.status}`);
+  return result;
+}
+/** The admin approves exactly the plan a blocked run printed, with the command it printed. */
+async function approveShown(blocked) {
+  const planId = /mobileid-sync approve main --plan (\w+)/.exec(blocked.stdout)?.[1];
+  if (!planId) throw new Error('the blocked run printed no plan id to approve');
+  expectExit(await run('approve', 'main', '--plan', planId), 0, 'approve');
+}
 function dropFile(name) {
   const src = path.join(root, 'examples/demo', name);
   const tmp = path.join(drop, `${name}.tmp`);
@@ -118,10 +131,17 @@ async function showMim(outboxFrom = 0) {
 
 let daemon;
 try {
-  step('1. First export: plan (dry run), then sync');
+  step('1. First export: plan (dry run), then sync — the first push is approved once');
   dropFile('staff-1.csv');
-  await run('plan');
-  await run('sync');
+  expectExit(await run('plan'), 3, 'first plan');
+  const first = expectExit(await run('sync'), 3, 'first sync');
+  console.log(
+    '\nA new state directory: mobileid-sync cannot know who is in the MIM project now, and MIM deletes' +
+      '\neveryone who is not in an upload. The admin checks that the list above is everyone the project' +
+      '\nshould hold, and approves exactly this plan:',
+  );
+  await approveShown(first);
+  expectExit(await run('sync'), 0, 'first approved sync');
   let seen = await showMim();
 
   step('2. Three people activate their phones');
@@ -131,17 +151,14 @@ try {
 
   step("3. Next export: Anna renamed, Maria left, Tom's e-mail filled in");
   dropFile('staff-2.csv');
-  const blocked = await run('sync');
-  const planId = /--plan (\w+)/.exec(blocked.stdout)?.[1];
-  if (planId) {
-    console.log('\nThe admin reviews the plan above and approves exactly it:');
-    await run('approve', 'main', '--plan', planId);
-    await run('sync');
-  }
+  const blocked = expectExit(await run('sync'), 3, 'sync with a removal');
+  console.log('\nThe admin reviews the plan above and approves exactly it:');
+  await approveShown(blocked);
+  expectExit(await run('sync'), 0, 'approved sync');
   seen = await showMim(seen);
 
   step('4. The same export again: nothing to send');
-  await run('sync');
+  expectExit(await run('sync'), 0, 'unchanged sync');
   const { uploads } = await get('uploads');
   console.log(`MIM received ${uploads.length} uploads in total.`);
   await run('status');
@@ -177,24 +194,24 @@ try {
   await waitFor(
     async () => started && (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok,
   );
-  await waitFor(async () =>
+  const idle = async () =>
     (await (await fetch(`http://127.0.0.1:${port}/status`)).json()).jobs.every(
       (j) => !j.running && !j.queued,
-    ),
-  );
+    );
+  await waitFor(idle);
   dropFile('staff-3.csv');
   const before = seen;
   await waitFor(
     async () => (await get('users')).users.some((u) => u.email === 'paul.wagner@example.com'),
     20_000,
   );
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor(idle); // the run that pushed Paul has finished and recorded its baseline
   seen = await showMim(before);
-  const status = await (await fetch(`http://127.0.0.1:${port}/status`)).json();
+  const [job] = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()).jobs;
+  const { baseline, pendingApproval, runs } = job;
   console.log(
     bold('GET /status (excerpt):'),
-    JSON.stringify(status, null, 1).split('\n').slice(0, 12).join('\n'),
-    '\n  …',
+    JSON.stringify({ job: job.job, baseline, pendingApproval, lastRun: runs[0] }, null, 1),
   );
   const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   console.log(bold('GET /metrics (excerpt):'));

@@ -1,7 +1,8 @@
 /**
  * The daemon when MIM misbehaves: /readyz after repeated failures, and SIGTERM during a slow
  * upload — finished within the grace period, or cancelled when it runs out — always exit 0 with a
- * state the next run can build on.
+ * state the next run can build on. Each daemon starts on a baseline an admin pushed by hand
+ * (seedBaseline), so its runs really upload; counts are relative to that seed.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import {
   fault,
   isRunFinished,
   isRunStarted,
+  seedBaseline,
   staffCsv,
   startDaemon,
   until,
@@ -33,6 +35,13 @@ afterAll(async () => {
   await emu.close();
 });
 
+function snapshot(state: string): { seq: number; records: unknown[] } {
+  return JSON.parse(readFileSync(path.join(state, 'main', 'snapshot.json'), 'utf8')) as {
+    seq: number;
+    records: unknown[];
+  };
+}
+
 function history(state: string): { outcome: string; error?: { code: string } }[] {
   const file = path.join(state, 'main', 'history.jsonl');
   return readFileSync(file, 'utf8')
@@ -45,6 +54,7 @@ describe('mobileid-sync run under failures', () => {
   it('/readyz turns 503 after more than 3 failed runs in a row and 200 after a success', async () => {
     await fetch(`${emu.url}/_admin/reset`, { method: 'POST' });
     const ws = workspace(emu.url, { retries: 0, watch: false });
+    const seed = await seedBaseline(ws, emu, 2);
     dropFile(ws, 'staff.csv', staffCsv(3));
     const d = startDaemon(ws);
     daemons.push(d);
@@ -80,6 +90,7 @@ describe('mobileid-sync run under failures', () => {
     expect(await d.waitForNth(isRunFinished(), 5, 5_000)).toMatchObject({ outcome: 'applied' });
     expect((await ready()).status).toBe(200);
     expect(history(ws.state).map((h) => h.outcome)).toEqual([
+      ...Array<string>(seed.runs).fill('applied'),
       'failed',
       'failed',
       'failed',
@@ -92,6 +103,7 @@ describe('mobileid-sync run under failures', () => {
   it('SIGTERM during a slow upload lets it finish, records it, and exits 0', async () => {
     await fetch(`${emu.url}/_admin/reset`, { method: 'POST' });
     const ws = workspace(emu.url, { onStart: true, watch: false });
+    const seed = await seedBaseline(ws, emu, 2);
     dropFile(ws, 'staff.csv', staffCsv(3));
     await fault(emu, { type: 'delay', ms: 1_500, count: 1 });
     const d = startDaemon(ws);
@@ -107,17 +119,23 @@ describe('mobileid-sync run under failures', () => {
 
     expect(await d.exited).toEqual({ code: 0, signal: null });
     expect(d.matching(isRunFinished())).toEqual([expect.objectContaining({ outcome: 'applied' })]);
-    expect(history(ws.state).map((h) => h.outcome)).toEqual(['applied']);
+    expect(
+      history(ws.state)
+        .map((h) => h.outcome)
+        .slice(seed.runs),
+    ).toEqual(['applied']);
     const dir = path.join(ws.state, 'main');
-    expect(existsSync(path.join(dir, 'snapshot.json'))).toBe(true);
+    // The baseline advanced past the seed to the 3 people just uploaded.
+    expect(snapshot(ws.state)).toMatchObject({ seq: 2, records: { length: 3 } });
     expect(existsSync(path.join(dir, 'pending.json'))).toBe(false);
     expect(existsSync(path.join(dir, 'lock'))).toBe(false);
-    expect((await uploads(emu)).map((u) => u.status)).toEqual([200]);
+    expect((await uploads(emu)).map((u) => u.status).slice(seed.uploads)).toEqual([200]);
   });
 
   it('cancels the upload when the grace period runs out, keeping the push intent, and exits 0', async () => {
     await fetch(`${emu.url}/_admin/reset`, { method: 'POST' });
     const ws = workspace(emu.url, { onStart: true, watch: false });
+    const seed = await seedBaseline(ws, emu, 2);
     dropFile(ws, 'staff.csv', staffCsv(3));
     await fault(emu, { type: 'delay', ms: 2_000, count: 1 });
     const d = startDaemon(ws, { MOBILEID_SYNC_DAEMON_SHUTDOWN_GRACE_MS: '400' });
@@ -130,30 +148,33 @@ describe('mobileid-sync run under failures', () => {
     expect(await d.exited).toEqual({ code: 0, signal: null });
     expect(Date.now() - t0).toBeLessThan(3_000);
     expect(d.matching((l) => l.msg === 'Grace period over: cancelling the runs in progress')).toHaveLength(1);
-    const h = history(ws.state);
+    const h = history(ws.state).slice(seed.runs);
     expect(h).toEqual([
       expect.objectContaining({ outcome: 'failed', error: expect.objectContaining({ code: 'ABORTED' }) }),
     ]);
     const dir = path.join(ws.state, 'main');
     // MIM may or may not have applied it: the intent stays, so the next run re-sends.
     expect(existsSync(path.join(dir, 'pending.json'))).toBe(true);
-    expect(existsSync(path.join(dir, 'snapshot.json'))).toBe(false);
+    // The baseline is still the seed: nothing is recorded as pushed before MIM confirms it.
+    expect(snapshot(ws.state)).toMatchObject({ seq: 1, records: { length: seed.users } });
     expect(existsSync(path.join(dir, 'lock'))).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
     // The emulator saw the client leave and did not apply the upload.
-    await until(async () => ((await uploads(emu)).length > 0 ? true : undefined), 4_000, 50);
-    expect((await uploads(emu))[0]?.status).toBeNull();
+    await until(async () => ((await uploads(emu)).length > seed.uploads ? true : undefined), 4_000, 50);
+    expect((await uploads(emu))[seed.uploads]?.status).toBeNull();
 
     // The next daemon start re-sends and records it.
     const again = startDaemon(ws);
     daemons.push(again);
     expect(await again.waitFor(isRunFinished(), 5_000)).toMatchObject({ outcome: 'applied' });
     expect(existsSync(path.join(dir, 'pending.json'))).toBe(false);
+    expect(snapshot(ws.state)).toMatchObject({ seq: 2, records: { length: 3 } });
     expect(await again.stop()).toEqual({ code: 0, signal: null });
   });
 
   it('a second signal exits at once', async () => {
     const ws = workspace(emu.url, { onStart: true, watch: false });
+    await seedBaseline(ws, emu, 2);
     dropFile(ws, 'staff.csv', staffCsv(3));
     await fault(emu, { type: 'delay', ms: 5_000, count: 1 });
     const d = startDaemon(ws);

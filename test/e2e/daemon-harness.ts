@@ -3,7 +3,7 @@
  * emulator on loopback, and reads its JSON log lines as they come.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -169,6 +169,60 @@ export function dropFile(ws: Workspace, name: string, content: string): number {
   writeFileSync(tmp, content);
   renameSync(tmp, path.join(ws.drop, name));
   return Date.now();
+}
+
+/** What MIM and the state held after {@link seedBaseline}; tests count relative to it. */
+export interface Seed {
+  /** Uploads the emulator has seen so far (all of them, not only the seed's). */
+  readonly uploads: number;
+  /** Users in the project after the seed. */
+  readonly users: number;
+  /** Lines in the job's history.jsonl after the seed. */
+  readonly runs: number;
+}
+
+/**
+ * The first push of a fresh state dir, done as an admin would before starting the daemon: a
+ * small export (`staffCsv(people)`, a prefix of the files the tests drop later, so no one is
+ * deleted) and a manual `sync --accept-unknown-baseline`. Without it every daemon run is blocked
+ * as an unknown baseline (see daemon-first-run.test.ts for that path).
+ */
+export async function seedBaseline(ws: Workspace, emu: RunningEmulator, people: number): Promise<Seed> {
+  dropFile(ws, 'seed.csv', staffCsv(people));
+  const job = readJobName(ws);
+  const r = await runCliIn(ws, ['sync', '--accept-unknown-baseline', '--job', job]);
+  if (r.code !== 0) throw new Error(`seed sync exited ${r.code}:\n${r.out}`);
+  const history = path.join(ws.state, job, 'history.jsonl');
+  return {
+    uploads: (await uploads(emu)).length,
+    users: (await users(emu)).length,
+    runs: existsSync(history) ? readFileSync(history, 'utf8').trim().split('\n').length : 0,
+  };
+}
+
+/** The CLI in the workspace, as an admin runs it there; stdout and stderr together. */
+function runCliIn(ws: Workspace, args: readonly string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args, '--config', ws.configFile], {
+      cwd: ws.dir,
+      env: { ...process.env, MOBILEID_SYNC_CONFIG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, out }));
+  });
+}
+
+function readJobName(ws: Workspace): string {
+  const config = JSON.parse(readFileSync(ws.configFile, 'utf8')) as { jobs: { name: string }[] };
+  return config.jobs[0]!.name;
 }
 
 export function startDaemon(

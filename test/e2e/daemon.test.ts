@@ -1,7 +1,9 @@
 /**
  * `mobileid-sync run` as a real process against the MIM emulator: drop-folder, cron, SIGHUP and
  * HTTP triggers; one follow-up instead of overlapping runs; /metrics, /status and the admin
- * listener's exposure rules.
+ * listener's exposure rules. Each daemon starts on a baseline an admin pushed by hand
+ * (seedBaseline); uploads, users and runs are counted from there. The first run on a fresh state
+ * dir is daemon-first-run.test.ts.
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +19,7 @@ import {
   isRunStarted,
   parsePrometheus,
   sample,
+  seedBaseline,
   staffCsv,
   startDaemon,
   until,
@@ -50,11 +53,12 @@ describe('mobileid-sync run', () => {
   it('pushes a dropped file within the quiet window, one run per burst', async () => {
     await resetEmulator();
     const ws = workspace(emu.url, { debounceMs: 300, stableMs: 300 });
+    const seed = await seedBaseline(ws, emu, 2);
     const d = track(startDaemon(ws));
     await d.adminUrl();
 
     const dropped = dropFile(ws, 'staff.csv', staffCsv(5));
-    const first = await until(async () => (await uploads(emu))[0], 5_000);
+    const first = await until(async () => (await uploads(emu))[seed.uploads], 5_000);
     const latency = Date.parse(first.at) - dropped;
     // Quiet window 300 ms (max of debounce and stableMs), then one run; generous bound for CI.
     expect(latency).toBeGreaterThanOrEqual(250);
@@ -75,13 +79,13 @@ describe('mobileid-sync run', () => {
     expect(second).toMatchObject({ trigger: 'watch', outcome: 'applied', users: 8 });
     await new Promise((r) => setTimeout(r, 700)); // nothing else may follow
     expect(d.matching(isRunStarted())).toHaveLength(2);
-    expect(await uploads(emu)).toHaveLength(2);
+    expect(await uploads(emu)).toHaveLength(seed.uploads + 2);
     // The source archived what it read; temp files and reports never triggered anything.
     expect(
       readFileSync(path.join(ws.state, 'main', 'history.jsonl'), 'utf8')
         .trim()
         .split('\n'),
-    ).toHaveLength(2);
+    ).toHaveLength(seed.runs + 2);
 
     expect(await d.stop()).toEqual({ code: 0, signal: null });
   });
@@ -89,6 +93,7 @@ describe('mobileid-sync run', () => {
   it('fires on its cron schedule (per second, no jitter) and on SIGHUP', async () => {
     await resetEmulator();
     const ws = workspace(emu.url, { cron: '*/1 * * * * *', watch: false });
+    const seed = await seedBaseline(ws, emu, 2);
     dropFile(ws, 'staff.csv', staffCsv(3));
     const d = track(startDaemon(ws));
     const started = await d.waitFor((l) => l.msg === 'Daemon started');
@@ -103,13 +108,15 @@ describe('mobileid-sync run', () => {
 
     d.child.kill('SIGHUP');
     await d.waitFor((l) => isRunStarted()(l) && l.trigger === 'sighup', 3_000, 'a SIGHUP run');
-    expect(await uploads(emu)).toHaveLength(1); // unchanged payloads are never re-sent
+    // One upload by the daemon; unchanged payloads are never re-sent.
+    expect(await uploads(emu)).toHaveLength(seed.uploads + 1);
     expect(await d.stop('SIGINT')).toEqual({ code: 0, signal: null });
   });
 
   it('queues one follow-up for triggers during a run, never a parallel run', async () => {
     await resetEmulator();
     const ws = workspace(emu.url, { onStart: true, watch: false });
+    const seed = await seedBaseline(ws, emu, 2);
     dropFile(ws, 'staff.csv', staffCsv(4));
     await fault(emu, { type: 'delay', ms: 1_500, count: 1 });
     const d = track(startDaemon(ws));
@@ -135,7 +142,8 @@ describe('mobileid-sync run', () => {
     const history = readFileSync(path.join(ws.state, 'main', 'history.jsonl'), 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { startedAt: string; endedAt: string });
+      .map((l) => JSON.parse(l) as { startedAt: string; endedAt: string })
+      .slice(seed.runs);
     expect(history).toHaveLength(2);
     expect(Date.parse(history[1]!.startedAt)).toBeGreaterThanOrEqual(Date.parse(history[0]!.endedAt));
 
@@ -152,7 +160,7 @@ describe('mobileid-sync run', () => {
     expect(sample(m, 'mobileid_sync_run_duration_seconds_count', job)).toBe(2);
     expect(sample(m, 'mobileid_sync_run_duration_seconds_sum', job)).toBeGreaterThan(1.4);
     expect(sample(m, 'mobileid_sync_users', job)).toBe(4);
-    expect(sample(m, 'mobileid_sync_changes_pushed_total', { ...job, change: 'add' })).toBe(4);
+    expect(sample(m, 'mobileid_sync_changes_pushed_total', { ...job, change: 'add' })).toBe(4 - seed.users);
     expect(sample(m, 'mobileid_sync_changes_pushed_total', { ...job, change: 'delete' })).toBe(0);
     expect(sample(m, 'mobileid_sync_rejected_records', job)).toBe(0);
     expect(sample(m, 'mobileid_sync_mim_responses_total', { ...job, code: '200' })).toBe(1);
@@ -162,7 +170,7 @@ describe('mobileid-sync run', () => {
     expect(sample(m, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect(sample(m, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
 
-    // /status: both runs, newest first, with counts.
+    // /status: both runs, newest first, with counts, after the admin's first sync.
     const after = (await (await fetch(`${admin}/status`)).json()) as {
       jobs: {
         runs: { trigger: string; outcome: string; plan?: { adds: number } }[];
@@ -172,8 +180,9 @@ describe('mobileid-sync run', () => {
     expect(after.jobs[0]?.runs.map((r) => [r.trigger, r.outcome])).toEqual([
       ['http', 'unchanged'],
       ['start', 'applied'],
+      ['cli', 'applied'],
     ]);
-    expect(after.jobs[0]?.runs[1]?.plan?.adds).toBe(4);
+    expect(after.jobs[0]?.runs[1]?.plan?.adds).toBe(4 - seed.users);
     expect(after.jobs[0]?.pendingApproval).toBeNull();
     expect((await fetch(`${admin}/jobs/nope/run`, { method: 'POST' })).status).toBe(404);
     expect((await fetch(`${admin}/status`, { method: 'DELETE' })).status).toBe(405);
