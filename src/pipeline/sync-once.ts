@@ -203,7 +203,7 @@ async function resolveApproval(
   );
   let voided: string | undefined;
   if (judged.kind === 'void') {
-    voided = `The blocked plan ${stored?.planId ?? ''}${stored?.approval ? ' and its approval' : ''} no longer apply: ${judged.why}`;
+    voided = `The blocked plan ${stored?.planId ?? ''}${stored?.approval ? ' and its approval no longer apply' : ' no longer applies'}: ${judged.why}`;
     ctx.log.warn({ planId: stored?.planId }, voided);
     if (ctx.opts.mode === 'sync') await ctx.state.clearBlocked();
   }
