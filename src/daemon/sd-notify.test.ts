@@ -2,20 +2,22 @@
  * The notifier runs the real `systemd-notify` in production; here a stand-in script of the same
  * name on PATH records the assignments it was given (no systemd runs in CI).
  */
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scaled } from '../../test/helpers/timing.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { createNotifier } from './sd-notify.js';
 
-function fakeSystemdNotify(): { env: NodeJS.ProcessEnv; calls: () => string[] } {
+function fakeSystemdNotify(): { env: NodeJS.ProcessEnv; log: string; calls: () => string[] } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sd-notify-'));
   const log = path.join(dir, 'calls.txt');
   writeFileSync(path.join(dir, 'systemd-notify'), `#!/bin/sh\necho "$*" >> '${log}'\n`);
   chmodSync(path.join(dir, 'systemd-notify'), 0o755);
   return {
     env: { PATH: `${dir}:${process.env.PATH}`, NOTIFY_SOCKET: path.join(dir, 'notify.sock') },
+    log,
     calls: () => readFileSync(log, 'utf8').trim().split('\n'),
   };
 }
@@ -49,9 +51,12 @@ describe('sd_notify', () => {
       WATCHDOG_PID: String(process.pid),
     });
     const stop = n.startWatchdog();
-    await new Promise((r) => setTimeout(r, 1_300));
+    await new Promise((r) => setTimeout(r, 1_300)); // one ping is due at 1 s, the next at 2 s
     stop();
-    await new Promise((r) => setTimeout(r, 200));
+    // The ping runs systemd-notify as a process: wait for its whole line, however slowly it started.
+    const written = (): boolean => existsSync(fake.log) && readFileSync(fake.log, 'utf8').endsWith('\n');
+    const deadline = Date.now() + scaled(5_000);
+    while (!written() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(fake.calls()).toEqual(['WATCHDOG=1']);
   });
 });

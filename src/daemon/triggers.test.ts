@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { pause, scaled } from '../../test/helpers/timing.js';
 import type { JobConfig } from '../config/schema.js';
 import { compilePatterns, DEFAULT_PATTERN } from '../sources/csv/config.js';
 import { silentLogger } from '../telemetry/logger.js';
@@ -71,7 +72,7 @@ describe('drop folder watch', () => {
     mkdirSync(path.join(dir, 'archive'));
     writeFileSync(path.join(dir, 'archive', 'c.csv'), 'x');
     await until(() => fired.length > 0);
-    await new Promise((r) => setTimeout(r, 300));
+    await pause(300); // nothing else may fire
     await w?.close();
     expect(fired).toEqual([['a.csv', 'b.csv']]);
   });
@@ -90,7 +91,7 @@ describe('drop folder watch', () => {
     writeFileSync(path.join(dir, 'a.csv'), 'x');
     await until(() => fired.length === 2);
     rmSync(dir, { recursive: true });
-    await new Promise((r) => setTimeout(r, 150));
+    await pause(150); // the 50 ms probe sees the folder gone
     mkdirSync(dir);
     await until(() => fired.length === 3);
     writeFileSync(path.join(dir, 'b.csv'), 'x');
@@ -101,7 +102,7 @@ describe('drop folder watch', () => {
 });
 
 async function until(cond: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + scaled(timeoutMs);
   while (!cond()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));

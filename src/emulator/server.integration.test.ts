@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { pause, scaled } from '../../test/helpers/timing.js';
 import type { User } from './model.js';
 import type { OutboxMessage } from './outbox.js';
 import { type RunningEmulator, startEmulator } from './server.js';
@@ -39,7 +40,7 @@ async function sync(body: string, options: { token?: string; project?: string; t
     headers: { authorization: `Bearer ${options.token ?? TOKEN}`, 'content-type': 'text/csv' },
     body,
     // undici's own timeouts tick coarsely; an AbortSignal gives the client a precise deadline.
-    signal: AbortSignal.timeout(options.timeout ?? 5000),
+    signal: AbortSignal.timeout(options.timeout ?? scaled(5000)),
   });
   return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
 }
@@ -294,7 +295,7 @@ describe('injected faults', () => {
   it('does not apply a delayed upload whose client gave up', async () => {
     await addFault({ type: 'delay', ms: 300 });
     await expect(sync(CSV, { timeout: 100 })).rejects.toMatchObject({ name: 'TimeoutError' });
-    await new Promise((r) => setTimeout(r, 400));
+    await pause(400);
     expect(await users()).toEqual([]);
     expect((await uploads())[0]).toMatchObject({ status: null, fault: 'delay' });
   });
@@ -342,10 +343,10 @@ describe('lifecycle', () => {
       headers: { authorization: 'Bearer t' },
       body: CSV,
     }).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 50));
+    await pause(50);
     const started = Date.now();
     await local.close();
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(scaled(1000));
     expect(await pending).toBeInstanceOf(Error);
   });
 

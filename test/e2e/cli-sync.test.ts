@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { scaled } from '../helpers/timing.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const HEADER = 'First name,Last name,E-mail,ID,Sync ID\n';
@@ -193,7 +194,8 @@ describe('plan and sync against the emulator', () => {
     const child = spawn(process.execPath, [CLI, 'sync', '--accept-unknown-baseline', '--config', ws.config], {
       stdio: 'ignore',
     });
-    for (let i = 0; i < 100 && (await emu.users()).length === 0; i++)
+    const deadline = Date.now() + scaled(5_000);
+    while (Date.now() < deadline && (await emu.users()).length === 0)
       await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGKILL');
     await new Promise((r) => child.on('close', r));

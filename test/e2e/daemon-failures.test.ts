@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/server.js';
+import { pause, scaled } from '../helpers/timing.js';
 import {
   type DaemonProcess,
   dropFile,
@@ -105,12 +106,12 @@ describe('mobileid-sync run under failures', () => {
     const ws = workspace(emu.url, { onStart: true, watch: false });
     const seed = await seedBaseline(ws, emu, 2);
     dropFile(ws, 'staff.csv', staffCsv(3));
-    await fault(emu, { type: 'delay', ms: 1_500, count: 1 });
+    await fault(emu, { type: 'delay', ms: scaled(1_500), count: 1 });
     const d = startDaemon(ws);
     daemons.push(d);
     const admin = await d.adminUrl();
     await d.waitFor(isRunStarted());
-    await new Promise((r) => setTimeout(r, 300)); // the upload is now waiting on MIM
+    await pause(300); // the upload is now waiting on MIM
     d.child.kill('SIGTERM');
     await d.waitFor((l) => l.msg === 'Stopping: no new runs');
     // Stopping: no new triggers; readiness says so while the run drains.
@@ -137,16 +138,16 @@ describe('mobileid-sync run under failures', () => {
     const ws = workspace(emu.url, { onStart: true, watch: false });
     const seed = await seedBaseline(ws, emu, 2);
     dropFile(ws, 'staff.csv', staffCsv(3));
-    await fault(emu, { type: 'delay', ms: 2_000, count: 1 });
+    await fault(emu, { type: 'delay', ms: scaled(2_000), count: 1 });
     const d = startDaemon(ws, { MOBILEID_SYNC_DAEMON_SHUTDOWN_GRACE_MS: '400' });
     daemons.push(d);
     await d.adminUrl();
     await d.waitFor(isRunStarted());
-    await new Promise((r) => setTimeout(r, 300));
+    await pause(300);
     const t0 = Date.now();
     d.child.kill('SIGTERM');
     expect(await d.exited).toEqual({ code: 0, signal: null });
-    expect(Date.now() - t0).toBeLessThan(3_000);
+    expect(Date.now() - t0).toBeLessThan(scaled(3_000));
     expect(d.matching((l) => l.msg === 'Grace period over: cancelling the runs in progress')).toHaveLength(1);
     const h = history(ws.state).slice(seed.runs);
     expect(h).toEqual([
@@ -176,7 +177,7 @@ describe('mobileid-sync run under failures', () => {
     const ws = workspace(emu.url, { onStart: true, watch: false });
     await seedBaseline(ws, emu, 2);
     dropFile(ws, 'staff.csv', staffCsv(3));
-    await fault(emu, { type: 'delay', ms: 5_000, count: 1 });
+    await fault(emu, { type: 'delay', ms: scaled(5_000), count: 1 });
     const d = startDaemon(ws);
     daemons.push(d);
     await d.waitFor(isRunStarted());
@@ -185,7 +186,7 @@ describe('mobileid-sync run under failures', () => {
     const t0 = Date.now();
     d.child.kill('SIGINT');
     expect(await d.exited).toEqual({ code: 130, signal: null });
-    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(Date.now() - t0).toBeLessThan(scaled(1_000));
     await fetch(`${emu.url}/_admin/faults`, { method: 'DELETE' });
   });
 });

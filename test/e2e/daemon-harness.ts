@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.js';
+import { scaled } from '../helpers/timing.js';
 
 /** The daemon command line, relative to the package root; the Dockerfile's ENTRYPOINT + CMD equal it. */
 export const DAEMON_COMMAND = ['node', 'dist/cli/main.js', 'run'] as const;
@@ -47,18 +48,19 @@ export class DaemonProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  /** The first line (already seen or coming) matching `pred`. */
+  /** The first line (already seen or coming) matching `pred`; `timeoutMs` is scaled (timing.ts). */
   waitFor(pred: (l: LogLine) => boolean, timeoutMs = 10_000, what = 'a log line'): Promise<LogLine> {
+    const ms = scaled(timeoutMs);
     const seen = this.lines.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(
           new Error(
-            `timed out waiting for ${what}; log:\n${this.lines.map((l) => JSON.stringify(l)).join('\n')}\nstderr:\n${this.stderr.join('\n')}`,
+            `timed out after ${ms} ms waiting for ${what}; log:\n${this.lines.map((l) => JSON.stringify(l)).join('\n')}\nstderr:\n${this.stderr.join('\n')}`,
           ),
         );
-      }, timeoutMs);
+      }, ms);
       this.waiters.push({
         pred,
         resolve: (l) => {
@@ -273,12 +275,13 @@ export async function fault(emu: RunningEmulator, spec: Record<string, unknown>)
   if (!r.ok) throw new Error(`fault not accepted: ${r.status} ${await r.text()}`);
 }
 
+/** Polls `probe` until it returns a value; `timeoutMs` is scaled (timing.ts), the step is not. */
 export async function until<T>(
   probe: () => Promise<T | undefined>,
   timeoutMs = 10_000,
   stepMs = 20,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + scaled(timeoutMs);
   for (;;) {
     const v = await probe();
     if (v !== undefined) return v;

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/server.js';
+import { pause, scaled } from '../helpers/timing.js';
 import {
   type DaemonProcess,
   dropFile,
@@ -62,14 +63,14 @@ describe('mobileid-sync run', () => {
     const latency = Date.parse(first.at) - dropped;
     // Quiet window 300 ms (max of debounce and stableMs), then one run; generous bound for CI.
     expect(latency).toBeGreaterThanOrEqual(250);
-    expect(latency).toBeLessThan(300 + 1_500);
+    expect(latency).toBeLessThan(300 + scaled(1_500));
     expect(first.status).toBe(200);
     expect(await users(emu)).toHaveLength(5);
     const start = await d.waitFor(isRunStarted());
     expect(start.trigger).toBe('watch');
     await d.waitFor(isRunFinished());
 
-    // A burst of three files, 50 ms apart, is one run reading the newest.
+    // A burst of three files, 50 ms apart (inside the quiet window, so never scaled), is one run.
     dropFile(ws, 'a.csv', staffCsv(6));
     await new Promise((r) => setTimeout(r, 50));
     dropFile(ws, 'b.csv', staffCsv(7));
@@ -77,7 +78,7 @@ describe('mobileid-sync run', () => {
     dropFile(ws, 'c.csv', staffCsv(8));
     const second = await d.waitForNth(isRunFinished(), 2, 5_000);
     expect(second).toMatchObject({ trigger: 'watch', outcome: 'applied', users: 8 });
-    await new Promise((r) => setTimeout(r, 700)); // nothing else may follow
+    await pause(700); // nothing else may follow
     expect(d.matching(isRunStarted())).toHaveLength(2);
     expect(await uploads(emu)).toHaveLength(seed.uploads + 2);
     // The source archived what it read; temp files and reports never triggered anything.
@@ -118,7 +119,9 @@ describe('mobileid-sync run', () => {
     const ws = workspace(emu.url, { onStart: true, watch: false });
     const seed = await seedBaseline(ws, emu, 2);
     dropFile(ws, 'staff.csv', staffCsv(4));
-    await fault(emu, { type: 'delay', ms: 1_500, count: 1 });
+    // The run must outlast the triggers the test sends meanwhile, however busy the machine.
+    const delay = scaled(1_500);
+    await fault(emu, { type: 'delay', ms: delay, count: 1 });
     const d = track(startDaemon(ws));
     const admin = await d.adminUrl();
     await d.waitFor(isRunStarted());
@@ -137,7 +140,7 @@ describe('mobileid-sync run', () => {
     const second = await d.waitForNth(isRunFinished(), 2, 5_000);
     expect(first).toMatchObject({ trigger: 'start', outcome: 'applied', followUp: 'http' });
     expect(second).toMatchObject({ trigger: 'http', outcome: 'unchanged', followUp: null });
-    await new Promise((r) => setTimeout(r, 300));
+    await pause(300);
     expect(d.matching(isRunStarted())).toHaveLength(2);
     const history = readFileSync(path.join(ws.state, 'main', 'history.jsonl'), 'utf8')
       .trim()
@@ -158,7 +161,7 @@ describe('mobileid-sync run', () => {
     expect(sample(m, 'mobileid_sync_runs_total', { ...job, outcome: 'unchanged' })).toBe(1);
     expect(sample(m, 'mobileid_sync_runs_total', { ...job, outcome: 'failed' })).toBe(0);
     expect(sample(m, 'mobileid_sync_run_duration_seconds_count', job)).toBe(2);
-    expect(sample(m, 'mobileid_sync_run_duration_seconds_sum', job)).toBeGreaterThan(1.4);
+    expect(sample(m, 'mobileid_sync_run_duration_seconds_sum', job)).toBeGreaterThan((delay - 100) / 1000);
     expect(sample(m, 'mobileid_sync_users', job)).toBe(4);
     expect(sample(m, 'mobileid_sync_changes_pushed_total', { ...job, change: 'add' })).toBe(4 - seed.users);
     expect(sample(m, 'mobileid_sync_changes_pushed_total', { ...job, change: 'delete' })).toBe(0);
@@ -210,7 +213,11 @@ describe('mobileid-sync run', () => {
       startDaemon(ws, { NOTIFY_SOCKET: path.join(bin, 'sock'), PATH: `${bin}:${process.env.PATH}` }),
     );
     const admin = await d.adminUrl();
-    await until(async () => (existsSync(calls) ? true : undefined), 3_000);
+    // `>>` creates the file before echo writes to it: wait for the whole line.
+    await until(
+      async () => (existsSync(calls) && readFileSync(calls, 'utf8').endsWith('\n') ? true : undefined),
+      3_000,
+    );
     expect(readFileSync(calls, 'utf8')).toMatch(/^READY=1 STATUS=Watching 1 job\(s\)\n$/);
     expect((await fetch(`${admin}/healthz`)).status).toBe(200);
     for (const p of ['/readyz', '/metrics', '/status']) {

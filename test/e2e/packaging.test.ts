@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/server.js';
+import { scaled } from '../helpers/timing.js';
 import { DAEMON_COMMAND, emulator, startDaemon, workspace } from './daemon-harness.js';
 
 const dockerfile = readFileSync('Dockerfile', 'utf8');
@@ -116,7 +117,7 @@ describe('Dockerfile', () => {
       const check = (): number | null =>
         spawnSync(process.execPath, cmd.slice(1), {
           env: { ...process.env, MOBILEID_SYNC_ADMIN_LISTEN: listen },
-          timeout: 5_000,
+          timeout: scaled(5_000),
         }).status;
 
       const d = startDaemon(workspace(emu.url), { MOBILEID_SYNC_ADMIN_LISTEN: listen });

@@ -25,6 +25,7 @@ import {
   startGraphStandIn,
 } from '../helpers/graph-standin/index.js';
 import { bulkPeopleLdif, fixture, type Slapd, SUFFIX, SYNC_DN, startSlapd } from '../helpers/slapd.js';
+import { scaled } from '../helpers/timing.js';
 
 /** A distinctive value; the random core is what the search looks for (it catches partial leaks too). */
 function secretValue(label: string): { value: string; core: string } {
@@ -334,7 +335,7 @@ function startDaemonProcess(cfg: { config: string; env: NodeJS.ProcessEnv }): Da
     raw,
     exited,
     async waitFor(pred, ms = 20_000) {
-      const until = Date.now() + ms;
+      const until = Date.now() + scaled(ms);
       for (;;) {
         const hit = lines.find(pred);
         if (hit) return hit;

@@ -9,6 +9,7 @@
  * Rows are data (rows-*.ts); this file is the one loop that runs them.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { scaled } from '../helpers/timing.js';
 import { diffPeople, doubleActs, mimSnapshot, stateProblems, unintendedDeletes } from './invariants.js';
 import type { ActResult, Row } from './row.js';
 import { ADVERSARIAL_GUARD_ROWS } from './rows-adversarial-guard.js';
@@ -135,13 +136,13 @@ async function runRow(row: Row): Promise<void> {
 
 describe('fault-injection matrix', () => {
   // A row runs four or five CLI processes and may start a directory server: on a busy two-core
-  // machine that can take well over the default 30 s.
+  // machine that can take well over the default 30 s; more when the machine is busier (timing.ts).
   it.concurrent.each(ROWS.map((row) => [row.name, row] as const))(
     '%s',
     async (_name, row) => {
       await runRow(row);
     },
-    120_000,
+    scaled(120_000),
   );
 });
 

@@ -12,6 +12,7 @@ import {
   type StandInUser,
   startGraphStandIn,
 } from '../helpers/graph-standin/index.js';
+import { scaled } from '../helpers/timing.js';
 import { baselineSync, mustSync, type Row, timed } from './row.js';
 import type { Person, World } from './world.js';
 
@@ -50,7 +51,7 @@ async function graphBaseline(w: World, count: number, extra: Record<string, unkn
       graphBaseUrl: g.url,
       caFile: g.caFile,
       delta: false,
-      requestTimeoutMs: 5000,
+      requestTimeoutMs: scaled(5000),
       retries: { max: 2, baseDelayMs: 5, maxDelayMs: 100 },
       ...extra,
     },

@@ -15,6 +15,7 @@ import {
   SYNC_PASSWORD,
   startSlapd,
 } from '../helpers/slapd.js';
+import { scaled } from '../helpers/timing.js';
 import { baselineSync, changed, mustSync, type Row, timed } from './row.js';
 import { closedPort, csvOf, makePeople, type Person, type World } from './world.js';
 
@@ -158,9 +159,9 @@ export const LDAP_ROWS: Row[] = [
     name: 'LDAP server frozen (SIGSTOP) mid search: page timeout',
     setup: async (w) => {
       const slapd = await ldapBaseline(w);
-      // Short only for the faulty run (the clean runs use the default); 3 s so that a busy CI
-      // machine still reaches page 3 before the timeout.
-      await useDirectory(w, slapd, { urls: [await relay(w, slapd)], operationTimeoutMs: 3000 });
+      // Short only for the faulty run (the clean runs use the default); 3 s, stretched on a busy
+      // machine (timing.ts), so that it still reaches page 3 before the timeout.
+      await useDirectory(w, slapd, { urls: [await relay(w, slapd)], operationTimeoutMs: scaled(3000) });
     },
     act: (w) => signalAtPage(w, 'SIGSTOP', 3),
     expect: {

@@ -3,13 +3,17 @@
  * an upload applied whose answer never arrives, a refused token, nobody listening.
  * Each row pushes the usual change (two new people, one renamed) on top of the 40-person baseline.
  */
+import { scaled } from '../helpers/timing.js';
 import { csvBaseline, dropChange, type Row, setMim, timed } from './row.js';
 import { closedPort, type World } from './world.js';
 
 type Fault = Record<string, unknown>;
 
 /** The world's MIM timeouts and retries (world.ts), restored when a row heals. */
-const MIM_DEFAULTS = { requestTimeoutMs: 5000, retries: { max: 3, baseDelayMs: 10, maxDelayMs: 200 } };
+const MIM_DEFAULTS = {
+  requestTimeoutMs: scaled(5000),
+  retries: { max: 3, baseDelayMs: 10, maxDelayMs: 200 },
+};
 
 /** Baseline, then the change, with `faults` queued for its upload and `mim` keys set. */
 function mimRow(
@@ -93,7 +97,7 @@ export const MIM_ROWS: Row[] = [
     'MIM hangs (no answer within requestTimeoutMs)',
     [{ type: 'hang', count: ATTEMPTS }],
     { exit: 69, text: [/after 4 attempts \(last: no answer in time/], ...notApplied, pending: true },
-    { requestTimeoutMs: 500 },
+    { requestTimeoutMs: scaled(500) },
   ),
   mimRow('MIM resets the connection mid-upload, every attempt', [{ type: 'reset', count: ATTEMPTS }], {
     exit: 69,
@@ -105,7 +109,7 @@ export const MIM_ROWS: Row[] = [
     'MIM applies, then the answer times out; the retry is accepted',
     [{ type: 'apply-then-hang', count: 1 }],
     { exit: 0, text: [/MIM accepted it \(HTTP 200, 2 attempts/], mim: 'applied', pending: false },
-    { requestTimeoutMs: 1000 },
+    { requestTimeoutMs: scaled(1000) },
     {
       verify: async (w) =>
         (await uploadsWith(w, 'apply-then-hang')) === 1 ? [] : ['the apply-then-hang fault was not hit'],
@@ -121,7 +125,7 @@ export const MIM_ROWS: Row[] = [
       pending: true,
       healText: [/interrupted before/],
     },
-    { requestTimeoutMs: 1000 },
+    { requestTimeoutMs: scaled(1000) },
   ),
   mimRow(
     'MIM rejects the file (422)',

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { request } from 'undici';
+import { pause } from '../helpers/timing.js';
 import { changed, csvBaseline, dropChange, mustSync, type Row } from './row.js';
 import { csvOf, type World, waitFor } from './world.js';
 
@@ -147,7 +148,7 @@ export const STATE_ROWS: Row[] = [
     act: async (w) => {
       const run = w.spawnCli(['sync']);
       await waitFor('the run to take the job lock', () => (w.exists('lock') ? true : undefined));
-      await new Promise((r) => setTimeout(r, 300));
+      await pause(300);
       run.child.kill('SIGKILL');
       return run.done;
     },

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLI, type CliResult, runCli } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { scaled } from '../helpers/timing.js';
 
 export const JOB = 'main';
 export const TOKEN = 'matrix-token';
@@ -107,8 +108,8 @@ export class World {
             project: emu.project,
             token: TOKEN,
             retries: { max: 3, baseDelayMs: 10, maxDelayMs: 200 },
-            requestTimeoutMs: 5000,
-            connectTimeoutMs: 2000,
+            requestTimeoutMs: scaled(5000),
+            connectTimeoutMs: scaled(2000),
           },
           sources: [{ name: 'hr', kind: 'csv-folder', folder: this.drop, stableMs: 0 }],
         },
@@ -178,7 +179,7 @@ export class World {
       onStderr?.(d.toString());
     });
     const done = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), scaled(60_000));
       child.on('error', reject);
       child.on('close', (code, signal) => {
         clearTimeout(timer);
@@ -224,12 +225,16 @@ export class World {
   }
 }
 
-/** Polls `probe` every few ms until it returns a value other than undefined, or fails after `ms`. */
+/**
+ * Polls `probe` every few ms until it returns a value other than undefined, or fails after `ms`
+ * stretched by the measured slowdown (timing.ts).
+ */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
-  ms = 20_000,
+  base = 20_000,
 ) {
+  const ms = scaled(base);
   const until = Date.now() + ms;
   for (;;) {
     const v = await probe();

@@ -17,6 +17,7 @@ import type { Rejection } from '../../src/core/types.js';
 import { csvFolderSource } from '../../src/sources/csv/index.js';
 import { FIXTURES, folderConfig, testContext } from '../../src/sources/csv/test-helpers.js';
 import type { SourceSnapshot } from '../../src/sources/types.js';
+import { scaled } from '../helpers/timing.js';
 import { pipelineProblems } from './oracles.js';
 
 const FILE = 'export.csv';
@@ -59,7 +60,7 @@ async function fetchFile(bytes: Uint8Array): Promise<Outcome> {
   await writeFile(path.join(folder, FILE), bytes);
   const source = csvFolderSource.create(folderConfig(folder), testContext());
   try {
-    return { kind: 'snapshot', snapshot: await source.fetch(AbortSignal.timeout(10_000)) };
+    return { kind: 'snapshot', snapshot: await source.fetch(AbortSignal.timeout(scaled(10_000))) };
   } catch (error) {
     return { kind: 'error', error };
   } finally {

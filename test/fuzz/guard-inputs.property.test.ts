@@ -12,8 +12,6 @@ import { evaluateGuard } from '../../src/pipeline/guard.js';
 import { computePlan } from '../../src/pipeline/plan.js';
 import { checkBaseline, recordsDigest, type StoredSnapshot, type Target } from '../../src/state/baseline.js';
 
-const runs = (n: number): number => Math.max(1, Math.round(n * Number(process.env.FUZZ_SCALE ?? '1')));
-
 const TARGET: Target = { baseUrl: 'https://mim.example.com', project: 'hq', job: 'main' };
 
 const person = fc
@@ -70,7 +68,7 @@ describe('baseline checks on hostile snapshot files', () => {
         expect(b.known).toBe(true);
         if (b.known) expect(b.snapshot.records).toEqual(s.records);
       }),
-      { numRuns: runs(300) },
+      { numRuns: 300 },
     );
   });
 
@@ -79,7 +77,7 @@ describe('baseline checks on hostile snapshot files', () => {
       fc.property(fc.jsonValue(), (v) => {
         expect(checkBaseline(v, TARGET, 'f').known).toBe(false);
       }),
-      { numRuns: runs(2000) },
+      { numRuns: 2000 },
     );
   });
 
@@ -93,7 +91,7 @@ describe('baseline checks on hostile snapshot files', () => {
         expect(b.snapshot.records).toEqual(original.records);
         expect(b.snapshot.target).toEqual(TARGET);
       }),
-      { numRuns: runs(3000) },
+      { numRuns: 3000 },
     );
   });
 });
@@ -141,7 +139,7 @@ describe('approvals under hostile edits and clocks', () => {
           now.getTime() < at.getTime() + s.ttlH * 3_600_000;
         expect(j.kind === 'valid').toBe(should);
       }),
-      { numRuns: runs(5000) },
+      { numRuns: 5000 },
     );
   });
 });
@@ -164,7 +162,7 @@ describe('the guard with an unknown baseline or uploads of unknown outcome', () 
         });
         expect(v.ok).toBe(rightPlan);
       }),
-      { numRuns: runs(1000) },
+      { numRuns: 1000 },
     );
   });
 
@@ -187,7 +185,7 @@ describe('the guard with an unknown baseline or uploads of unknown outcome', () 
         });
         if (mayGo > LIMITS.maxDeletes) expect(v.ok).toBe(false);
       }),
-      { numRuns: runs(2000) },
+      { numRuns: 2000 },
     );
   });
 });

@@ -1,6 +1,7 @@
 /** Runs the built CLI as a process, as a user would. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { scaled } from './timing.js';
 
 export const CLI = path.resolve('dist/cli/main.js');
 
@@ -12,6 +13,7 @@ export interface CliResult {
 
 export function runCli(
   args: readonly string[],
+  /** timeoutMs: when the process is killed, before scaling (timing.ts); default 60 s. */
   options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -28,7 +30,7 @@ export function runCli(
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), scaled(options.timeoutMs ?? 60_000));
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

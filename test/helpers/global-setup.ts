@@ -1,12 +1,28 @@
 /**
  * Builds dist/ once before the suite, so end-to-end tests run the CLI exactly as a user would.
  * Type errors are the linter's job; the build emits regardless and e2e tests show real breakage.
+ *
+ * Then measures how slowly processes start on this machine right now and publishes the factor
+ * (timing.ts) to the test workers, which inherit this process's environment.
  */
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { measureStartup, SLOWDOWN_ENV } from './timing.js';
 
-export default function setup(): void {
+export default async function setup(): Promise<void> {
   const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
     stdio: 'inherit',
   });
   if (r.status !== 0) console.warn('tsc reported errors while building dist/ for the e2e tests');
+
+  const forced = process.env[SLOWDOWN_ENV];
+  if (forced) {
+    console.log(`Test deadlines × ${forced} (${SLOWDOWN_ENV} set by the caller)`);
+    return;
+  }
+  const m = await measureStartup(path.resolve('dist/cli/main.js'));
+  process.env[SLOWDOWN_ENV] = String(m.factor);
+  console.log(
+    `Test deadlines × ${m.factor}: CLI start ${m.cliMs.map(Math.round).join('/')} ms, emulator start ${Math.round(m.emulatorMs)} ms`,
+  );
 }

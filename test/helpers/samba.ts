@@ -26,6 +26,7 @@ import {
   groupDn,
   userDn,
 } from '../fixtures/ldap/ad-directory.js';
+import { scaled } from './timing.js';
 import { makeTestPki, type TestPki } from './tls.js';
 
 export const AD_REALM = 'EXAMPLE.TEST';
@@ -135,12 +136,16 @@ async function accepts(port: number): Promise<boolean> {
   });
 }
 
-async function waitReady(child: ChildProcess, log: () => string, ms = 30_000): Promise<void> {
+async function waitReady(child: ChildProcess, log: () => string, ms = scaled(30_000)): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`samba exited with ${child.exitCode}: ${log()}`);
     if (await accepts(389)) {
-      const c = new Client({ url: 'ldap://127.0.0.1:389', timeout: 2000, connectTimeout: 2000 });
+      const c = new Client({
+        url: 'ldap://127.0.0.1:389',
+        timeout: scaled(2000),
+        connectTimeout: scaled(2000),
+      });
       try {
         await c.search('', { scope: 'base', attributes: ['defaultNamingContext'] });
         return;
@@ -184,7 +189,7 @@ export async function startSambaDc(options: { pki?: TestPki } = {}): Promise<Sam
   const stop = async (): Promise<void> => {
     if (pid !== undefined && child.exitCode === null && child.signalCode === null) {
       process.kill(pid, 'SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), scaled(10_000));
       await exited;
       clearTimeout(timer);
     }

@@ -18,6 +18,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scaled } from './timing.js';
 import { makeTestPki, type TestPki } from './tls.js';
 
 /** test/fixtures/ldap of this checkout, found upwards from this file (also when compiled elsewhere, e.g. for bench/). */
@@ -112,7 +113,12 @@ function run(cmd: string, args: readonly string[], input?: string): void {
 }
 
 /** Resolves once the port accepts TCP connections; slapd answers right after it listens. */
-async function waitForPort(port: number, child: ChildProcess, log: () => string, ms = 10_000): Promise<void> {
+async function waitForPort(
+  port: number,
+  child: ChildProcess,
+  log: () => string,
+  ms = scaled(10_000),
+): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`slapd exited with ${child.exitCode}: ${log()}`);
@@ -201,7 +207,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
         if (child.exitCode === null && child.signalCode === null) {
           process.kill(pid, 'SIGCONT');
           process.kill(pid, 'SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+          const timer = setTimeout(() => child.kill('SIGKILL'), scaled(5_000));
           await exited;
           clearTimeout(timer);
         }

@@ -2,6 +2,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { scaled } from './timing.js';
 
 export interface Workspace {
   readonly dir: string;
@@ -40,7 +41,7 @@ export async function makeWorkspace(options: WorkspaceOptions): Promise<Workspac
           project: options.project ?? 'demo',
           token: options.token ?? 'test-token',
           retries: { max: 3, baseDelayMs: 10, maxDelayMs: 200 },
-          requestTimeoutMs: 5000,
+          requestTimeoutMs: scaled(5000),
         },
         sources: [{ name: 'hr', kind: 'csv-folder', folder: drop, stableMs: 0, ...options.source }],
         ...options.job,

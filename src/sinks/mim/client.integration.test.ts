@@ -1,6 +1,7 @@
 /** The MIM client against the emulator over a real socket: every answer class of DESIGN §1. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestEmulator, type TestEmulator } from '../../../test/helpers/emulator.js';
+import { scaled } from '../../../test/helpers/timing.js';
 import type { MimConfig } from '../../config/schema.js';
 import { MimClient, syncUrl } from './client.js';
 
@@ -14,8 +15,8 @@ function config(over: Partial<MimConfig> = {}): MimConfig {
     token: 'test-token',
     tokenFile: '',
     contentType: 'text/csv; charset=utf-8',
-    connectTimeoutMs: 2000,
-    requestTimeoutMs: 1500,
+    connectTimeoutMs: scaled(2000),
+    requestTimeoutMs: scaled(1500),
     retries: { max: 3, baseDelayMs: 5, maxDelayMs: 100 },
     dialect: { header: false, delimiter: ',', encoding: 'utf-8', lineEnding: 'crlf', includeSyncId: true },
     ...over,
@@ -71,7 +72,7 @@ describe('MimClient', () => {
     await emu.fault({ type: 'reset', count: 1 });
     await emu.fault({ type: 'hang', count: 1 });
     const seen: (number | 'network')[] = [];
-    const r = await push(config({ requestTimeoutMs: 1000 }), seen);
+    const r = await push(config({ requestTimeoutMs: scaled(1000) }), seen);
     expect(seen).toEqual(['network', 'network', 200]);
     expect(r.status).toBe(200);
   });

@@ -16,6 +16,7 @@ import {
 } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scaled } from '../../../test/helpers/timing.js';
 import { AbortedError, SourceInvalidError, SourceUnavailableError } from '../../core/errors.js';
 import type { SourceSnapshot } from '../types.js';
 import type { CsvFolderConfig } from './config.js';
@@ -128,7 +129,7 @@ describe('choosing the input', () => {
     setTimeout(() => ac.abort(), 100);
     const t0 = Date.now();
     expect(await failure(source.fetch(ac.signal))).toBeInstanceOf(AbortedError);
-    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(Date.now() - t0).toBeLessThan(scaled(2_000));
   });
 });
 

@@ -23,6 +23,7 @@ import {
   objectId,
   startGraphStandIn,
 } from '../../../test/helpers/graph-standin/index.js';
+import { scaled } from '../../../test/helpers/timing.js';
 import {
   AbortedError,
   ConfigError,
@@ -357,8 +358,8 @@ describe('a tenant of 2,500 users', () => {
   });
 
   it('retries a page slower than requestTimeoutMs', async () => {
-    s.setFaults([{ route: 'users', page: 2, action: { type: 'delay', ms: 1_500 } }]);
-    const { source } = sourceFor(s, { delta: false, requestTimeoutMs: 500 });
+    s.setFaults([{ route: 'users', page: 2, action: { type: 'delay', ms: scaled(1_500) } }]);
+    const { source } = sourceFor(s, { delta: false, requestTimeoutMs: scaled(500) });
     expect((await source.fetch(signal())).records.length).toBe(expected);
     expect(s.count('users')).toBe(4);
   });

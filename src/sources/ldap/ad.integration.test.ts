@@ -16,6 +16,7 @@ import {
   groupDn,
 } from '../../../test/fixtures/ldap/ad-directory.js';
 import { loadAdDirectory, type SambaDc, startSambaDc } from '../../../test/helpers/samba.js';
+import { scaled } from '../../../test/helpers/timing.js';
 import { ConfigError, SourceUnavailableError } from '../../core/errors.js';
 import type { SourceRecord } from '../../core/types.js';
 import type { Source, SourceSnapshot } from '../types.js';
@@ -37,7 +38,7 @@ beforeAll(async () => {
     bindPassword: AD_SYNC_PASSWORD,
     baseDns: [AD_PEOPLE],
   };
-}, 120_000);
+}, scaled(120_000));
 
 afterAll(async () => {
   await dc?.stop();
@@ -68,7 +69,7 @@ function makeSource(settings: Record<string, unknown>): {
 }
 
 async function fetchWith(settings: Record<string, unknown>): Promise<SourceSnapshot> {
-  return makeSource(settings).source.fetch(AbortSignal.timeout(20_000));
+  return makeSource(settings).source.fetch(AbortSignal.timeout(scaled(20_000)));
 }
 
 const names = (records: readonly SourceRecord[]): string[] =>
@@ -165,7 +166,7 @@ describe('Active Directory (Samba 4 DC)', () => {
 
   it('paged results: small pages read everyone', async () => {
     const { source, logs } = makeSource({ ...base, pageSize: 2 });
-    const snap = await source.fetch(AbortSignal.timeout(10_000));
+    const snap = await source.fetch(AbortSignal.timeout(scaled(10_000)));
     expect(snap.records).toHaveLength(7);
     expect(logs.filter((l) => l.msg === 'ldap page read')).toHaveLength(4);
   });
@@ -181,12 +182,12 @@ describe('Active Directory (Samba 4 DC)', () => {
     // ... so reading in slices of two must still return all six members
     const conn = await connect(
       resolveSettings(config(base)),
-      AbortSignal.timeout(5000),
+      AbortSignal.timeout(scaled(5000)),
       pino({ level: 'silent' }),
     );
     try {
-      const sliced = await readMembers(conn, big, AbortSignal.timeout(5000), { rangeSize: 2 });
-      const whole = await readMembers(conn, big, AbortSignal.timeout(5000));
+      const sliced = await readMembers(conn, big, AbortSignal.timeout(scaled(5000)), { rangeSize: 2 });
+      const whole = await readMembers(conn, big, AbortSignal.timeout(scaled(5000)));
       expect(sliced?.dns).toHaveLength(6);
       expect([...(sliced?.dns ?? [])].sort()).toEqual([...(whole?.dns ?? [])].sort());
     } finally {
@@ -215,14 +216,14 @@ describe('Active Directory (Samba 4 DC)', () => {
     ['LDAPS', () => ({ ...base, urls: [dc.ldapsUrl], caFile: dc.pki.caCert })],
   ])('%s with the private CA', async (_name, settings) => {
     const { source } = makeSource(settings());
-    const check = await source.check(AbortSignal.timeout(10_000));
+    const check = await source.check(AbortSignal.timeout(scaled(10_000)));
     expect(check.lines[0]).toMatch(/TLS, certificate verified\): OK/);
-    expect((await source.fetch(AbortSignal.timeout(10_000))).records).toHaveLength(7);
+    expect((await source.fetch(AbortSignal.timeout(scaled(10_000)))).records).toHaveLength(7);
   });
 
   it('from the domain root: the refldap:// search references are skipped, not chased', async () => {
     const { source, logs } = makeSource({ ...base, baseDns: [AD_SUFFIX] });
-    const snap = await source.fetch(AbortSignal.timeout(20_000));
+    const snap = await source.fetch(AbortSignal.timeout(scaled(20_000)));
     expect(names(snap.records)).toContain('Alice Example');
     expect(snap.notices.map((n) => n.message).join('\n')).toMatch(
       /search references? to other servers or partitions were skipped/i,
@@ -232,7 +233,7 @@ describe('Active Directory (Samba 4 DC)', () => {
 
   it('check() reports bind, groups and counts', async () => {
     const { source } = makeSource({ ...base, groups: [groupDn('Staff')] });
-    const r = await source.check(AbortSignal.timeout(10_000));
+    const r = await source.check(AbortSignal.timeout(scaled(10_000)));
     expect(r.ok).toBe(true);
     expect(r.lines).toEqual([
       `connect ${dc.url} (no TLS): OK`,

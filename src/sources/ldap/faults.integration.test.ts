@@ -15,6 +15,7 @@ import {
   SYNC_PASSWORD,
   startSlapd,
 } from '../../../test/helpers/slapd.js';
+import { scaled } from '../../../test/helpers/timing.js';
 import { SourceUnavailableError } from '../../core/errors.js';
 import type { Source } from '../types.js';
 import { type LdapConfig, ldapSchema } from './config.js';
@@ -39,7 +40,7 @@ function sourceThat(onPage: (page: number) => void, extra: Record<string, unknow
     bindPassword: SYNC_PASSWORD,
     baseDns: [`ou=bulk,${SUFFIX}`],
     pageSize: 100,
-    operationTimeoutMs: 3000, // generous: a loaded CI machine must still reach the page where the fault is injected
+    operationTimeoutMs: scaled(3000), // generous: a loaded CI machine must still reach the page where the fault is injected
     ...extra,
   });
   c.validate({ allowed: 'strict' });
@@ -61,7 +62,7 @@ describe('a server failing mid-search', () => {
     let pages = 0;
     const snap = await sourceThat((p) => {
       pages = p;
-    }).fetch(AbortSignal.timeout(10_000));
+    }).fetch(AbortSignal.timeout(scaled(10_000)));
     expect(snap.records).toHaveLength(3000);
     expect(pages).toBe(30);
   });
@@ -71,7 +72,7 @@ describe('a server failing mid-search', () => {
       if (p === 3) slapd.signal('SIGSTOP');
     });
     try {
-      const e = await source.fetch(AbortSignal.timeout(10_000)).then(
+      const e = await source.fetch(AbortSignal.timeout(scaled(10_000))).then(
         () => undefined,
         (err: unknown) => err,
       );
@@ -94,7 +95,7 @@ describe('a server failing mid-search', () => {
     slapd.signal('SIGSTOP');
     try {
       const source = sourceThat(() => {}, { urls: [slapd.url, second.url] });
-      const snap = await source.fetch(AbortSignal.timeout(10_000));
+      const snap = await source.fetch(AbortSignal.timeout(scaled(10_000)));
       expect(snap.records).toHaveLength(10);
       expect(snap.description.startsWith(second.url)).toBe(true);
     } finally {
@@ -107,7 +108,7 @@ describe('a server failing mid-search', () => {
     const source = sourceThat((p) => {
       if (p === 2) slapd.signal('SIGKILL');
     });
-    const e = await source.fetch(AbortSignal.timeout(10_000)).then(
+    const e = await source.fetch(AbortSignal.timeout(scaled(10_000))).then(
       () => undefined,
       (err: unknown) => err,
     );

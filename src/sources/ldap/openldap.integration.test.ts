@@ -16,6 +16,7 @@ import {
   SYNC_PASSWORD,
   startSlapd,
 } from '../../../test/helpers/slapd.js';
+import { scaled } from '../../../test/helpers/timing.js';
 import { AbortedError, ConfigError, SourceUnavailableError } from '../../core/errors.js';
 import type { SourceRecord } from '../../core/types.js';
 import type { Source, SourceSnapshot } from '../types.js';
@@ -65,7 +66,7 @@ function makeSource(
 async function fetchWith(settings: Record<string, unknown>): Promise<SourceSnapshot> {
   const { source } = makeSource(settings);
   try {
-    return await source.fetch(AbortSignal.timeout(20_000));
+    return await source.fetch(AbortSignal.timeout(scaled(20_000)));
   } finally {
     await source.close();
   }
@@ -154,7 +155,7 @@ describe('openldap preset', () => {
 
   it('skips the search reference under the base, never chases it, and says so', async () => {
     const { source, logs } = makeSource(base);
-    const snap = await source.fetch(AbortSignal.timeout(10_000));
+    const snap = await source.fetch(AbortSignal.timeout(scaled(10_000)));
     expect(snap.notices.map((n) => n.message).join('\n')).toMatch(
       /Search references .* skipped, not followed .*1 search reference/,
     );
@@ -269,7 +270,7 @@ describe('group scoping', () => {
 describe('paging and limits (server sizelimit 500 for cn=sync)', () => {
   it('pages across the size limit and reads all entries', async () => {
     const { source, logs } = makeSource({ ...base, baseDns: [`ou=bulk,${SUFFIX}`], pageSize: 200 });
-    const snap = await source.fetch(AbortSignal.timeout(20_000));
+    const snap = await source.fetch(AbortSignal.timeout(scaled(20_000)));
     expect(snap.records).toHaveLength(BULK);
     expect(logs.filter((l) => l.msg === 'ldap page read')).toHaveLength(BULK / 200);
   });
@@ -312,7 +313,7 @@ describe('bind, fail-over, check, abort', () => {
   it('fails over to the next URL when the first cannot be reached', async () => {
     const port = await freePort();
     const { source, logs } = makeSource({ ...base, urls: [`ldap://127.0.0.1:${port}`, slapd.url] });
-    const snap = await source.fetch(AbortSignal.timeout(10_000));
+    const snap = await source.fetch(AbortSignal.timeout(scaled(10_000)));
     expect(snap.records).toHaveLength(15);
     expect(snap.description.startsWith(slapd.url)).toBe(true);
     expect(logs.some((l) => l.msg === 'LDAP server unusable' && l.level === 40)).toBe(true);
@@ -325,7 +326,7 @@ describe('bind, fail-over, check, abort', () => {
       disabledFilter: '(employeeType=disabled)',
       pageSize: 300,
     });
-    const result = await source.check(AbortSignal.timeout(10_000));
+    const result = await source.check(AbortSignal.timeout(scaled(10_000)));
     expect(result.ok).toBe(true);
     expect(result.lines).toEqual([
       `connect ${slapd.url} (no TLS): OK`,
@@ -336,14 +337,14 @@ describe('bind, fail-over, check, abort', () => {
       `skipped (not followed) ${PEOPLE}: 1 search reference`,
     ]);
     const bad = makeSource({ ...base, bindPassword: 'nope' }).source;
-    const failed = await bad.check(AbortSignal.timeout(10_000));
+    const failed = await bad.check(AbortSignal.timeout(scaled(10_000)));
     expect(failed.ok).toBe(false);
     expect(failed.lines.join('\n')).toMatch(/FAILED: Bind as cn=sync.* invalid credentials/);
   });
 
   it('anonymous bind works; a base hidden from anonymous readers is reported, not read as empty', async () => {
     const { source } = makeSource({ ...base, bindDn: '', bindPassword: '' });
-    const result = await source.check(AbortSignal.timeout(10_000));
+    const result = await source.check(AbortSignal.timeout(scaled(10_000)));
     expect(result.ok).toBe(false);
     expect(result.lines[1]).toBe('anonymous bind: OK');
     expect(result.lines[2]).toMatch(
@@ -369,9 +370,9 @@ describe('TLS: StartTLS and LDAPS with a private CA', () => {
     ['StartTLS', () => tls({ urls: [slapd.url], startTls: true })],
   ])('%s with the right CA works', async (_name, settings) => {
     const { source } = makeSource(settings());
-    const check = await source.check(AbortSignal.timeout(10_000));
+    const check = await source.check(AbortSignal.timeout(scaled(10_000)));
     expect(check.lines[0]).toMatch(/TLS, certificate verified\): OK/);
-    expect((await source.fetch(AbortSignal.timeout(10_000))).records).toHaveLength(15);
+    expect((await source.fetch(AbortSignal.timeout(scaled(10_000)))).records).toHaveLength(15);
   });
 
   it.each([
@@ -404,7 +405,7 @@ describe('TLS: StartTLS and LDAPS with a private CA', () => {
       tls({ urls: [slapd.ldapsWrongHostUrl], caFile: slapd.pki.otherCaCert, rejectUnauthorized: false }),
     );
     for (let run = 0; run < 2; run++) {
-      const snap = await source.fetch(AbortSignal.timeout(10_000));
+      const snap = await source.fetch(AbortSignal.timeout(scaled(10_000)));
       expect(snap.notices.map((n) => n.message)).toContain(
         `TLS certificate verification is off for ${slapd.ldapsWrongHostUrl} (rejectUnauthorized: false)`,
       );
