@@ -8,9 +8,10 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import JSON5 from 'json5';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hostileEnvValues, hostileFileValues } from '../../test/fuzz/hostile-numbers.js';
+import { configNumber, hostileEnvValues, hostileFileValues } from '../../test/fuzz/hostile-numbers.js';
 import { SOURCE_DEFINITIONS } from '../sources/index.js';
 import { envName, isLeaf, type NumberRange, numericLeaves, type SchemaTree } from './define.js';
 import { loadConfig } from './load.js';
@@ -152,6 +153,21 @@ describe('every numeric config key', () => {
       }
     },
   );
+
+  it('property: a number is accepted exactly when it is finite and in range (file or env)', async () => {
+    const base = await writeJson5(config('csv-folder'));
+    const cases = fc.sample(
+      fc
+        .constantFrom(...KEYS.filter((k) => k.part === 'global' || k.part === 'job'))
+        .chain((k) => configNumber(k.range).map((v) => ({ k, v }))),
+      { numRuns: 400 },
+    );
+    for (const { k, v } of cases) {
+      const file = 'env' in v ? base : await writeJson5(config(kindOf(k), k, v.file));
+      const e = refusal(file, 'env' in v ? { [envOf(k)]: v.env } : {});
+      expect(e === undefined, `${k.path} = ${JSON.stringify(v)}: ${String(e)}`).toBe(v.ok);
+    }
+  });
 
   it('shows the value and the range in the message', async () => {
     const file = await writeJson5(config('csv-folder'));

@@ -97,7 +97,11 @@ export function configNumber(
     fc.string(),
   );
   return fc.oneof(
-    fileValue.map((file) => ({ file, ok: acceptable(file, range) })),
+    // A quoted number in the file ("10") is read like an env var: plain decimal text counts.
+    fileValue.map((file) => ({
+      file,
+      ok: typeof file === 'string' ? acceptableEnv(file, range) : acceptable(file, range),
+    })),
     envText.map((env) => ({ env, ok: acceptableEnv(env, range) })),
   );
 }
