@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { isSyncError } from '../core/errors.js';
+import { installStdioScrubber, scrubSecrets } from '../core/secrets.js';
 import { approveCommand } from './commands/approve.js';
 import { baselineList, baselineRestore } from './commands/baseline.js';
 import { checkCommand } from './commands/check.js';
@@ -158,7 +159,14 @@ async function dispatch(argv: string[]): Promise<number> {
   }
 }
 
+/** Error text for the terminal, with every configured secret removed (the stdio scrubber also does). */
+function printError(text: string): void {
+  process.stderr.write(scrubSecrets(text));
+}
+
 export async function main(argv: string[]): Promise<number> {
+  // Everything the CLI and the daemon print passes the secret scrubber (core/secrets.ts).
+  installStdioScrubber();
   try {
     return await dispatch(argv);
   } catch (e) {
@@ -166,14 +174,14 @@ export async function main(argv: string[]): Promise<number> {
       e instanceof UsageError ||
       (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))
     ) {
-      process.stderr.write(`mobileid-sync: ${e.message}\nRun \`mobileid-sync --help\` for usage.\n`);
+      printError(`mobileid-sync: ${e.message}\nRun \`mobileid-sync --help\` for usage.\n`);
       return EXIT.usage;
     }
     if (isSyncError(e)) {
-      process.stderr.write(`mobileid-sync: ${e.message}\n  where: ${e.place ?? '-'}\n  fix:   ${e.fix}\n`);
+      printError(`mobileid-sync: ${e.message}\n  where: ${e.place ?? '-'}\n  fix:   ${e.fix}\n`);
       return exitCodeFor(e.code);
     }
-    process.stderr.write(
+    printError(
       `mobileid-sync: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
     );
     return EXIT.internal;

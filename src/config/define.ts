@@ -2,7 +2,7 @@
  * Shared pieces for convict schemas: how env var names are derived, the secret `…File` twin
  * convention, and the definition every source kind exports.
  */
-import type convict from 'convict';
+import convict from 'convict';
 import type { SourceKind } from '../core/types.js';
 import type { Source, SourceContext } from '../sources/types.js';
 
@@ -70,6 +70,124 @@ export function key<T>(
   extra: Partial<convict.SchemaObj<T>> = {},
 ): convict.SchemaObj<T> {
   return { doc, format, default: defaultValue, ...extra };
+}
+
+/**
+ * The range of a numeric key. Every numeric key has one: a value outside it, or one that is not a
+ * finite number (NaN, Infinity, "", "abc", 'ten'), is refused naming the key, the value and the
+ * range, because a limit compared with NaN is silently off (every `x > NaN` is false).
+ */
+export interface NumberRange {
+  readonly min: number;
+  readonly max: number;
+  readonly integer: boolean;
+  /** Shown in the docs and errors: '%', 'ms', 'hours', … */
+  readonly unit?: string;
+}
+
+/** The longest a Node timer can wait; a longer delay fires after 1 ms instead. */
+export const MAX_TIMER_MS = 2_147_483_647;
+/** Upper bound of counts where the schema names no other. */
+export const MAX_COUNT = 1_000_000_000;
+
+const NUMBER_FORMAT = 'bounded-number';
+const NUMERIC_TEXT = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+/** "integer from 1 to 2147483647 (ms)", "number from 0 to 100 (%)". */
+export function rangeText(r: NumberRange): string {
+  const what = r.integer ? 'a whole number' : 'a number';
+  const unit = r.unit ? ` (${r.unit})` : '';
+  return `${what} from ${r.min} to ${r.max}${unit}`;
+}
+
+/** Why `value` is not acceptable for `range`, or undefined when it is. */
+export function numberProblem(value: unknown, range: NumberRange): string | undefined {
+  const shown = typeof value === 'number' || value === undefined ? String(value) : JSON.stringify(value);
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    value >= range.min &&
+    value <= range.max &&
+    (!range.integer || Number.isInteger(value));
+  return ok ? undefined : `must be ${rangeText(range)}, got ${shown}`;
+}
+
+/**
+ * Strict numbers for every numeric key (`num` below). Env values arrive as text: only plain
+ * decimal numbers are read as numbers; anything else ("", "abc", "10abc", "Infinity") is kept as
+ * text so the check refuses it and shows it, where convict's parseFloat would have given NaN or 10.
+ */
+convict.addFormat({
+  name: NUMBER_FORMAT,
+  coerce: (v: string): unknown => (NUMERIC_TEXT.test(v) ? Number(v) : v),
+  validate(value: unknown, schema: convict.SchemaObj): void {
+    const range = (schema as { range?: NumberRange }).range;
+    const problem = range ? numberProblem(value, range) : 'has no range in the schema';
+    if (problem) throw new Error(problem);
+  },
+});
+
+/**
+ * Booleans from env vars: convict reads every text but "false" as true, so an empty or misspelt
+ * value ("", "0", "no") turned a switch ON. Only true/false, yes/no, on/off and 1/0 are read;
+ * anything else is kept as text and refused by convict's type check.
+ */
+convict.addFormat({
+  name: 'boolean',
+  coerce(v: string): unknown {
+    const t = v.trim().toLowerCase();
+    if (['true', 'yes', 'on', '1'].includes(t)) return true;
+    if (['false', 'no', 'off', '0'].includes(t)) return false;
+    return v;
+  },
+  validate(value: unknown): void {
+    if (typeof value !== 'boolean') throw new Error('must be true or false');
+  },
+});
+
+/** A numeric leaf with its range: `num('Retries.', 5, { min: 0, max: 100, integer: true })`. */
+export function num(doc: string, defaultValue: number, range: NumberRange): convict.SchemaObj<number> {
+  const problem = numberProblem(defaultValue, range);
+  if (problem) throw new Error(`schema default ${defaultValue} ${problem}`);
+  return { doc, format: NUMBER_FORMAT, default: defaultValue, range } as convict.SchemaObj<number>;
+}
+
+/** A percentage, 0–100 (fractions allowed). */
+export function percent(doc: string, defaultValue: number): convict.SchemaObj<number> {
+  return num(doc, defaultValue, { min: 0, max: 100, integer: false, unit: '%' });
+}
+
+/** A whole number ≥ `min` (default 0). */
+export function count(
+  doc: string,
+  defaultValue: number,
+  { min = 0, max = MAX_COUNT, unit }: { min?: number; max?: number; unit?: string } = {},
+): convict.SchemaObj<number> {
+  return num(doc, defaultValue, { min, max, integer: true, ...(unit ? { unit } : {}) });
+}
+
+/** A duration in ms that a timer waits: whole, ≥ `min` (default 1: a 0 timeout makes no sense), at most MAX_TIMER_MS. */
+export function durationMs(
+  doc: string,
+  defaultValue: number,
+  { min = 1, max = MAX_TIMER_MS }: { min?: number; max?: number } = {},
+): convict.SchemaObj<number> {
+  return num(doc, defaultValue, { min, max, integer: true, unit: 'ms' });
+}
+
+/** The range of a leaf declared with `num` and friends, if it is one. */
+export function rangeOf(node: SchemaTree | convict.SchemaObj): NumberRange | undefined {
+  return isLeaf(node) ? (node as { range?: NumberRange }).range : undefined;
+}
+
+/** Every numeric leaf of a tree with its dotted path (for docs and the schema-walking tests). */
+export function numericLeaves(tree: SchemaTree, prefix = ''): { path: string; range: NumberRange }[] {
+  return Object.entries(tree).flatMap(([k, node]) => {
+    const path = `${prefix}${k}`;
+    if (!isLeaf(node)) return numericLeaves(node, `${path}.`);
+    const range = rangeOf(node);
+    return range ? [{ path, range }] : [];
+  });
 }
 
 /** A secret and its `…File` twin. */

@@ -7,8 +7,10 @@ import path from 'node:path';
 import convict from 'convict';
 import JSON5 from 'json5';
 import { ConfigError } from '../core/errors.js';
+import { registerSecret, registerUrlCredentials } from '../core/secrets.js';
 import { SOURCE_DEFINITIONS } from '../sources/index.js';
-import { envName, isLeaf, type SchemaTree, sensitivePaths, withEnv } from './define.js';
+import { baseUrlProblem, tokenProblem } from './checks.js';
+import { envName, isLeaf, rangeOf, rangeText, type SchemaTree, sensitivePaths, withEnv } from './define.js';
 import { type AppConfig, globalSchema, type JobConfig, jobSchema, type SourceEntry } from './schema.js';
 
 export const DEFAULT_CONFIG_PATHS = ['/etc/mobileid-sync/config.json5', './config/mobileid-sync.json5'];
@@ -53,6 +55,9 @@ export function readConfigFile(file: string): Plain {
   return parsed;
 }
 
+/** Where each secret came from, by dotted path: for errors that must name it without quoting it. */
+type SecretOrigins = Map<string, string>;
+
 /** Validates `data` against `tree` with env overrides; returns the plain validated values. */
 function validatePart(
   tree: SchemaTree,
@@ -60,6 +65,7 @@ function validatePart(
   envPrefix: string[],
   place: string,
   env: NodeJS.ProcessEnv,
+  origins: SecretOrigins = new Map(),
 ): Plain {
   const schema = withEnv(tree, envPrefix);
   let instance: convict.Config<Plain>;
@@ -68,18 +74,63 @@ function validatePart(
     instance.load(data);
     instance.validate({ allowed: 'strict' });
   } catch (e) {
-    const { message, key: badKey, suggestion } = describeConvictError(e, tree);
-    throw new ConfigError(message, {
-      place: badKey ? `${place}.${badKey}` : place,
-      fix: suggestion
-        ? `Did you mean "${suggestion}"? Keys are case-sensitive; \`mobileid-sync config docs\` lists every key.`
-        : 'Correct that value (or remove an unknown key); `mobileid-sync config docs` lists every key with its format.',
-      cause: e,
-    });
+    throw convictConfigError(e, tree, envPrefix, place, env);
   }
   const values = instance.getProperties();
-  resolveSecrets(tree, values, envPrefix, place, env);
+  resolveSecrets(tree, values, envPrefix, place, env, origins);
+  registerPartSecrets(tree, values);
   return values;
+}
+
+/** Registers the part's secrets and the user-info of any URL in it with the output scrubber. */
+function registerPartSecrets(tree: SchemaTree, values: Plain): void {
+  for (const p of sensitivePaths(tree)) {
+    const v = getAt(values, p);
+    if (typeof v === 'string') {
+      registerSecret(v);
+      registerSecret(v.replaceAll('\\/', '/'));
+    }
+  }
+  const visit = (v: unknown): void => {
+    if (typeof v === 'string') registerUrlCredentials(v);
+    else if (Array.isArray(v)) v.forEach(visit);
+    else if (isPlain(v)) Object.values(v).forEach(visit);
+  };
+  visit(values);
+}
+
+function convictConfigError(
+  e: unknown,
+  tree: SchemaTree,
+  envPrefix: string[],
+  place: string,
+  env: NodeJS.ProcessEnv,
+): ConfigError {
+  const { message, key: badKey, suggestion } = describeConvictError(e, tree);
+  const leaf = badKey ? leafAt(tree, badKey.split('.')) : undefined;
+  const envVar = badKey ? envName(...envPrefix, ...badKey.split('.')) : undefined;
+  const fromEnv =
+    envVar !== undefined && env[envVar] !== undefined ? ` (set by the environment variable ${envVar})` : '';
+  const range = leaf ? rangeOf(leaf) : undefined;
+  const fix = suggestion
+    ? `Did you mean "${suggestion}"? Keys are case-sensitive; \`mobileid-sync config docs\` lists every key.`
+    : range && leaf
+      ? `Set ${badKey} to ${rangeText(range)}${fromEnv ? `, or unset ${envVar}` : ''}, or remove it to use the default (${String(leaf.default)}).`
+      : 'Correct that value (or remove an unknown key); `mobileid-sync config docs` lists every key with its format.';
+  return new ConfigError(`${message}${fromEnv}`, {
+    place: badKey ? `${place}.${badKey}` : place,
+    fix,
+    cause: e,
+  });
+}
+
+function leafAt(tree: SchemaTree, p: string[]): convict.SchemaObj | undefined {
+  let node: SchemaTree | convict.SchemaObj | undefined = tree;
+  for (const k of p) {
+    if (node === undefined || isLeaf(node)) return undefined;
+    node = (node as SchemaTree)[k];
+  }
+  return node !== undefined && isLeaf(node) ? node : undefined;
 }
 
 /** convict's message without echoed values (a secret could be among them), the first bad key, and a near key. */
@@ -90,9 +141,10 @@ function describeConvictError(
   const text = e instanceof Error ? e.message : String(e);
   const lines = text
     .split('\n')
-    .map((line) => line.replace(/: value was ".*"$/s, '').replace(/^configuration param /, 'key '));
+    .map((line) => line.replace(/: value was .*$/s, '').replace(/^configuration param /, 'key '));
   const first = lines[0] ?? '';
-  const badKey = /'([^']+)'/.exec(first)?.[1] ?? /^([\w.]+): /.exec(first)?.[1];
+  // "guard.maxDeletePercent: must be …" (a format) before "key 'x' not declared" (a quoted value may hold ').
+  const badKey = /^([\w.]+): /.exec(first)?.[1] ?? /'([^']+)'/.exec(first)?.[1];
   const unknown = badKey !== undefined && /not declared in the schema/.test(first);
   const suggestion = unknown ? nearestKey(badKey, leafPaths(tree)) : undefined;
   return {
@@ -146,25 +198,42 @@ function setAt(obj: Plain, p: string[], value: unknown): void {
   cur[p[p.length - 1]!] = value;
 }
 
-/** Fills each empty secret from `<ENV>_FILE`, then from its `…File` sibling key. */
+/** Fills each empty secret from `<ENV>_FILE`, then from its `…File` sibling key; records where each came from. */
 function resolveSecrets(
   tree: SchemaTree,
   values: Plain,
   envPrefix: string[],
   place: string,
   env: NodeJS.ProcessEnv,
+  origins: SecretOrigins,
 ): void {
   const withEnvTree = withEnv(tree, envPrefix);
   for (const p of sensitivePaths(tree)) {
-    if (getAt(values, p)) continue;
     const leaf = getAt(withEnvTree, p) as { env: string };
+    if (getAt(values, p)) {
+      origins.set(
+        p.join('.'),
+        env[leaf.env] ? `the environment variable ${leaf.env}` : `${place}.${p.join('.')}`,
+      );
+      continue;
+    }
     const fileKey = [...p.slice(0, -1), `${p[p.length - 1]}File`];
     const fromEnv = env[`${leaf.env}_FILE`];
     const fromKey = getAt(values, fileKey);
     const file = fromEnv || (typeof fromKey === 'string' ? fromKey : '');
     if (!file) continue;
-    setAt(values, p, readSecretFile(file, env, `${place}.${fileKey.join('.')}`));
+    const keyPlace = fromEnv ? `the environment variable ${leaf.env}_FILE` : `${place}.${fileKey.join('.')}`;
+    setAt(values, p, readSecretFile(file, env, keyPlace));
+    origins.set(p.join('.'), `the file ${file} (from ${keyPlace})`);
   }
+}
+
+/** A bearer token (MIM's, the admin listener's) must be one clean word; throws naming where it came from. */
+function checkToken(token: string, key: string, origins: SecretOrigins, fallbackPlace: string): void {
+  if (!token) return;
+  const origin = origins.get(key) ?? fallbackPlace;
+  const problem = tokenProblem(token, `The token in ${origin}`);
+  if (problem) throw new ConfigError(problem.message, { place: origin, fix: problem.fix });
 }
 
 export function readSecretFile(file: string, env: NodeJS.ProcessEnv, place: string): string {
@@ -226,10 +295,25 @@ function loadJob(raw: unknown, index: number, file: string, env: NodeJS.ProcessE
     throw new ConfigError('A job must be an object', { place, fix: 'Write { name, mim, sources }.' });
   const name = requireName(raw.name, place, 'A job');
   const { name: _n, sources: rawSources, ...rest } = raw;
-  const values = validatePart(jobSchema, rest, [name], `${file}: jobs[${name}]`, env) as unknown as Omit<
-    JobConfig,
-    'name' | 'sources'
-  >;
+  const origins: SecretOrigins = new Map();
+  const values = validatePart(
+    jobSchema,
+    rest,
+    [name],
+    `${file}: jobs[${name}]`,
+    env,
+    origins,
+  ) as unknown as Omit<JobConfig, 'name' | 'sources'>;
+  const urlProblem = baseUrlProblem(values.mim.baseUrl, values.mim.allowInsecureHttp ?? false);
+  if (urlProblem) {
+    throw new ConfigError(urlProblem.message, {
+      place: `${file}: jobs[${name}].mim.baseUrl`,
+      fix: urlProblem.fix,
+    });
+  }
+  // The Auto-sync task XML writes `/` as `\/`; one trailing line break of a token file is already gone.
+  const token = values.mim.token.replaceAll('\\/', '/');
+  checkToken(token, 'mim.token', origins, `${file}: jobs[${name}].mim.token`);
   if (!values.mim.project) {
     throw new ConfigError('mim.project is not set', {
       place: `${file}: jobs[${name}].mim.project`,
@@ -250,7 +334,7 @@ function loadJob(raw: unknown, index: number, file: string, env: NodeJS.ProcessE
       fix: 'Give each source of a job its own name.',
     });
   }
-  const mim = { ...values.mim, token: values.mim.token.replaceAll('\\/', '/').trim() };
+  const mim = { ...values.mim, token };
   return { name, ...values, mim, sources };
 }
 
@@ -259,7 +343,12 @@ export function loadConfig(file: string, options: LoadOptions = {}): AppConfig {
   const env = options.env ?? process.env;
   const data = readConfigFile(file);
   const { jobs: rawJobs, ...rest } = data;
-  const global = validatePart(globalSchema, rest, [], file, env) as unknown as Omit<AppConfig, 'jobs'>;
+  const origins: SecretOrigins = new Map();
+  const global = validatePart(globalSchema, rest, [], file, env, origins) as unknown as Omit<
+    AppConfig,
+    'jobs'
+  >;
+  checkToken(global.admin.token, 'admin.token', origins, `${file}: admin.token`);
   if (!Array.isArray(rawJobs) || rawJobs.length === 0) {
     throw new ConfigError('The config has no jobs', {
       place: `${file}: jobs`,

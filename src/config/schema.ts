@@ -3,7 +3,7 @@
  * source (sources/<kind>/config.ts). Every leaf has a doc, a format, a default and an env name;
  * `docs/config-reference.md` is generated from these trees.
  */
-import { httpUrl, key, type SchemaTree, secret } from './define.js';
+import { count, durationMs, httpUrl, key, percent, type SchemaTree, secret } from './define.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -17,6 +17,8 @@ export interface CsvDialect {
 
 export interface MimConfig {
   readonly baseUrl: string;
+  /** Optional in hand-built configs (tests); the loader always sets it. */
+  readonly allowInsecureHttp?: boolean;
   readonly project: string;
   readonly token: string;
   readonly tokenFile: string;
@@ -93,10 +95,10 @@ export const globalSchema: SchemaTree = {
     tokenFile: adminToken.file,
   },
   daemon: {
-    shutdownGraceMs: key(
+    shutdownGraceMs: durationMs(
       'On SIGTERM/SIGINT, how long a run in progress may take to finish before its upload is cancelled, ms.',
-      'nat',
       30_000,
+      { min: 0 },
     ),
   },
 };
@@ -107,17 +109,28 @@ const mimToken = secret(
 
 export const jobSchema: SchemaTree = {
   mim: {
-    baseUrl: key('Mobile ID Manager base URL.', httpUrl, 'https://mobile-id.baltech.de'),
+    baseUrl: key(
+      'Mobile ID Manager base URL. Must be https:// (the token travels with every upload) unless the host is a loopback address or `allowInsecureHttp` is set; no `user:password@` (MIM takes the token).',
+      httpUrl,
+      'https://mobile-id.baltech.de',
+    ),
+    allowInsecureHttp: key(
+      'Allow a plain http:// baseUrl to a host that is not a loopback address. The project token then crosses the network in clear text: only for a trusted TLS-terminating proxy on the same network segment.',
+      Boolean,
+      false,
+    ),
     project: key('MIM project name (percent-encoded into the URL for you).', String, ''),
     token: mimToken.value,
     tokenFile: mimToken.file,
     contentType: key('Content-Type header of the upload.', String, 'text/csv; charset=utf-8'),
-    connectTimeoutMs: key('TCP/TLS connect timeout for MIM, ms.', 'nat', 10_000),
-    requestTimeoutMs: key('Time allowed for MIM to answer one upload, ms.', 'nat', 120_000),
+    connectTimeoutMs: durationMs('TCP/TLS connect timeout for MIM, ms.', 10_000),
+    requestTimeoutMs: durationMs('Time allowed for MIM to answer one upload, ms.', 120_000),
     retries: {
-      max: key('Retries after a retryable answer (408, 429, 5xx, network error).', 'nat', 5),
-      baseDelayMs: key('First backoff delay, ms; doubles each retry, with jitter.', 'nat', 1_000),
-      maxDelayMs: key('Longest wait between retries, ms (also caps Retry-After).', 'nat', 120_000),
+      max: count('Retries after a retryable answer (408, 429, 5xx, network error).', 5, { max: 100 }),
+      baseDelayMs: durationMs('First backoff delay, ms; doubles each retry, with jitter.', 1_000, { min: 0 }),
+      maxDelayMs: durationMs('Longest wait between retries, ms (also caps Retry-After).', 120_000, {
+        min: 0,
+      }),
     },
     dialect: {
       header: key('Send a header row. MIM expects none.', Boolean, false),
@@ -136,37 +149,33 @@ export const jobSchema: SchemaTree = {
     },
   },
   guard: {
-    maxDeletes: key('A plan deleting more people than this needs `approve`.', 'nat', 25),
-    maxDeletePercent: key(
+    maxDeletes: count('A plan deleting more people than this needs `approve`.', 25),
+    maxDeletePercent: percent(
       'A plan deleting more than this percentage of the last pushed set needs `approve`.',
-      Number,
       10,
     ),
-    minUsers: key('Never push when fewer valid people than this remain (hard stop).', 'nat', 1),
-    maxShrinkPercent: key(
+    minUsers: count('Never push when fewer valid people than this remain (hard stop).', 1),
+    maxShrinkPercent: percent(
       'Hard stop when the source shrank by more than this percentage since the last push (100 turns it off).',
-      Number,
       50,
     ),
-    carryForwardDays: key(
+    carryForwardDays: count(
       'Days a pushed person whose new record is invalid keeps their last good data before being treated as removed.',
-      'nat',
       14,
+      { max: 3650, unit: 'days' },
     ),
-    maxIdChangePercent: key(
+    maxIdChangePercent: percent(
       'A plan changing the ID of more than this percentage of the pushed people (two or more) needs `approve`: each change re-keys a phone credential.',
-      Number,
       10,
     ),
-    maxNameSwapPercent: key(
+    maxNameSwapPercent: percent(
       'A plan swapping first and last name of more than this percentage of the pushed people (two or more) needs `approve`.',
-      Number,
       10,
     ),
-    approvalTtlHours: key(
+    approvalTtlHours: count(
       'An approval expires this many hours after it was given (and is voided earlier by any run whose plan differs).',
-      Number,
       24,
+      { min: 1, max: 8760, unit: 'hours' },
     ),
   },
   schedule: {
@@ -175,13 +184,16 @@ export const jobSchema: SchemaTree = {
       String,
       '*/15 * * * *',
     ),
-    jitterSeconds: key('Random delay added to each scheduled run, seconds.', 'nat', 60),
+    jitterSeconds: count('Random delay added to each scheduled run, seconds.', 60, {
+      max: 86_400,
+      unit: 's',
+    }),
     onStart: key('Run once when the daemon starts.', Boolean, true),
     watch: key('Run when a file lands in a csv-folder source (daemon).', Boolean, true),
-    debounceMs: key(
+    debounceMs: durationMs(
       'Quiet time after the last file event before a watched folder triggers a run, ms.',
-      'nat',
       2_000,
+      { min: 0 },
     ),
   },
 };

@@ -12,7 +12,7 @@ import { StateError } from '../core/errors.js';
 import { runJob } from '../pipeline/sync-once.js';
 import { targetOf } from '../state/baseline.js';
 import { type HistoryEntry, JobState } from '../state/store.js';
-import { type Logger, maskEmail } from '../telemetry/logger.js';
+import { type Logger, maskEmail, maskEmailsDeep } from '../telemetry/logger.js';
 import { createMetrics, type Metrics, rejectedCount } from '../telemetry/metrics.js';
 import {
   type AdminHandlers,
@@ -366,7 +366,7 @@ function adminHandlers(
         stopping: isStopping(),
         jobs,
       };
-      return config.log.maskEmails ? JSON.parse(maskEmail(JSON.stringify(body))) : body;
+      return config.log.maskEmails ? maskEmailsDeep(body) : body;
     },
     runNow(name) {
       if (!units.has(name)) return 'unknown-job';

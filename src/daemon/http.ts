@@ -12,6 +12,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { ConfigError } from '../core/errors.js';
+import { scrubbedJson, scrubSecrets } from '../core/secrets.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { TriggerResult } from './job-runner.js';
 
@@ -105,7 +106,8 @@ function send(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = typeof body === 'string' ? body : `${JSON.stringify(body, null, 2)}\n`;
+  // Every body passes the secret scrubber: /status carries error texts that may quote MIM's answer.
+  const text = typeof body === 'string' ? scrubSecrets(body) : `${scrubbedJson(body, 2)}\n`;
   res.writeHead(status, {
     'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
     'cache-control': 'no-store',
@@ -169,7 +171,7 @@ async function route(
     case '/metrics': {
       const m = await handlers.metrics();
       res.writeHead(200, { 'content-type': m.contentType, 'cache-control': 'no-store' });
-      res.end(m.body);
+      res.end(scrubSecrets(m.body));
       return;
     }
     case '/status':

@@ -16,7 +16,9 @@ export type FaultSpec =
   | { readonly type: 'delay'; readonly ms: number }
   | { readonly type: 'hang' }
   | { readonly type: 'reset' }
-  | { readonly type: 'apply-then-hang' };
+  | { readonly type: 'apply-then-hang' }
+  /** Answers `status` (default 500) with a body that echoes the request's Authorization header, as a careless proxy or debug page does. */
+  | { readonly type: 'echo-auth'; readonly status: number };
 
 export type FaultType = FaultSpec['type'];
 
@@ -25,7 +27,7 @@ export type QueuedFault = FaultSpec & { readonly count: number };
 
 export type FaultParse = { ok: true; fault: QueuedFault } | { ok: false; error: string };
 
-const TYPES: readonly FaultType[] = ['status', 'delay', 'hang', 'reset', 'apply-then-hang'];
+const TYPES: readonly FaultType[] = ['status', 'delay', 'hang', 'reset', 'apply-then-hang', 'echo-auth'];
 const MAX_DELAY_MS = 10 * 60_000;
 
 /** Checks a fault posted to the admin endpoint; unknown keys are errors so typos don't pass silently. */
@@ -44,6 +46,7 @@ export function parseFault(input: unknown): FaultParse {
     hang: [],
     reset: [],
     'apply-then-hang': [],
+    'echo-auth': ['status'],
   };
   const unknown = Object.keys(o).filter((k) => k !== 'type' && k !== 'count' && !allowed[type].includes(k));
   if (unknown.length > 0)
@@ -78,6 +81,12 @@ export function parseFault(input: unknown): FaultParse {
         return { ok: false, error: `"ms" must be an integer 0-${MAX_DELAY_MS}` };
       }
       return { ok: true, fault: { type, count, ms: o.ms } };
+    case 'echo-auth': {
+      const status = o.status ?? 500;
+      if (!isIntegerIn(status, 200, 599))
+        return { ok: false, error: '"status" must be an HTTP status 200-599' };
+      return { ok: true, fault: { type, count, status } };
+    }
     default:
       return { ok: true, fault: { type, count } };
   }

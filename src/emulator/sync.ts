@@ -62,6 +62,15 @@ export async function handleSync(
       answerWithFault(res, fault);
       log({ status: fault.status, note: 'injected status' });
       return;
+    case 'echo-auth':
+      sendText(
+        res,
+        fault.status,
+        `{"error":"unexpected request","request":{"authorization":${JSON.stringify(req.headers.authorization ?? '')}}}\nAuthorization: ${req.headers.authorization ?? ''}`,
+        'application/json',
+      );
+      log({ status: fault.status, note: 'injected echo-auth: the token echoed in the body' });
+      return;
     case 'hang':
       log({ status: null, note: 'injected hang: no answer' });
       return; // the socket stays open until the client gives up or the emulator closes

@@ -9,6 +9,7 @@
 import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { StateError } from '../core/errors.js';
+import { scrubbedJson } from '../core/secrets.js';
 import type { PushedRecord } from '../core/types.js';
 import { writeFileAtomic } from './atomic.js';
 import {
@@ -378,7 +379,7 @@ export class JobState {
         () => 0,
       );
       if (size > HISTORY_MAX_BYTES) await this.rotateHistory();
-      await appendFile(file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+      await appendFile(file, `${scrubbedJson(entry)}\n`, { mode: 0o600 });
     } catch (e) {
       throw wrap(file, 'append to the run history', e);
     }

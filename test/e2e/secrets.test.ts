@@ -6,7 +6,9 @@
  * in the error path (401 from MIM, a refused LDAP bind, an Entra sign-in refusal, a wrong
  * passphrase). Everything the product writes is searched: stdout and stderr at `--log-level trace`,
  * `config print`, `check`, `status`, the state directory (history, snapshot, delta state), and the
- * daemon's log, /status and /metrics.
+ * daemon's log, /status and /metrics. Then the hostile cases: MIM echoing the token in its error
+ * bodies (emulator fault echo-auth), a password in an LDAP URL, credentials or plain http:// in
+ * mim.baseUrl and a token file starting with "Bearer ".
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +18,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from '../faults/world.js';
 import { CLI, type CliResult, runCli } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import {
@@ -43,6 +46,7 @@ const S = {
   wrongLdapPassword: secretValue('badLdapPw'),
   wrongEntraSecret: secretValue('badEntraSec'),
   wrongCertPassphrase: secretValue('badCertPass'),
+  urlPassword: secretValue('urlPw'),
 };
 const SECRETS = Object.entries(S).map(([name, s]) => ({ name, ...s }));
 
@@ -207,8 +211,8 @@ describe('secrets never appear in output, errors, state or the daemon', () => {
     expect(printed.stdout).toContain('bindPasswordFile');
     const check = await cli('check', ok, 'check');
     expect(check.code, check.stdout + check.stderr).toBe(0);
-    expect((await cli('plan', ok, 'plan')).code).toBe(2);
-    const sync = await cli('sync', ok, 'sync');
+    expect((await cli('plan', ok, 'plan')).code).toBe(3); // a new state dir: unknown baseline
+    const sync = await cli('sync', ok, 'sync', '--accept-unknown-baseline');
     expect(sync.code, sync.stdout + sync.stderr).toBe(0);
     expect((await emu.users()).length).toBe(15 + 8);
     expect((await cli('sync again', ok, 'sync')).stdout).toContain('byte-identical');
@@ -302,6 +306,169 @@ describe('secrets never appear in output, errors, state or the daemon', () => {
       expect(leaks(log), `${name} log`).toEqual([]);
     }
   });
+});
+
+/** These tests run a dozen CLI processes and a daemon each; a busy 2-core machine needs minutes. */
+const HOSTILE_TIMEOUT_MS = 240_000;
+
+describe('MIM echoing the token, credentials in URLs, clear text and malformed tokens (issue #10 item 10)', () => {
+  const PEOPLE = [
+    'First name,Last name,E-mail,ID,Sync ID',
+    'Ada,Lovelace,ada@example.com,B1,P1',
+    'Alan,Turing,alan@example.com,B2,P2',
+  ];
+
+  /** A csv-folder job against the emulator: token from the env, admin token inline, its own state dir. */
+  async function csvVariant(name: string, mim: Record<string, unknown> = {}, extraSources: unknown[] = []) {
+    const base = path.join(dir, name);
+    await rm(base, { recursive: true, force: true });
+    await mkdir(path.join(base, 'drop'), { recursive: true });
+    await writeFile(path.join(base, 'drop', 'staff.csv'), `${PEOPLE.join('\n')}\n`);
+    const config = {
+      stateDir: path.join(base, 'state'),
+      admin: { listen: '127.0.0.1:0', token: S.adminToken.value },
+      jobs: [
+        {
+          name: 'main',
+          mim: {
+            baseUrl: emu.url,
+            project: emu.project,
+            retries: { max: 1, baseDelayMs: 10, maxDelayMs: 50 },
+            ...mim,
+          },
+          guard: { maxDeletePercent: 100, maxDeletes: 1000, maxShrinkPercent: 100 },
+          schedule: { cron: '', onStart: true, watch: false, jitterSeconds: 0 },
+          sources: [
+            { name: 'hr', kind: 'csv-folder', folder: path.join(base, 'drop'), stableMs: 0 },
+            ...extraSources,
+          ],
+        },
+      ],
+    };
+    const file = path.join(base, 'config.json');
+    await writeFile(file, JSON.stringify(config, null, 2));
+    return {
+      config: file,
+      env: { MOBILEID_SYNC_MAIN_MIM_TOKEN: S.mimToken.value },
+      state: path.join(base, 'state'),
+    };
+  }
+
+  it(
+    'a token echoed in MIM error bodies reaches no output, log, history, status, /status or /metrics',
+    async () => {
+      const cfg = await csvVariant('echo');
+      // A baseline first, so that every later run (the daemon's too) has a change to upload.
+      const first = await cli('sync, baseline', cfg, 'sync', '--accept-unknown-baseline');
+      expect(first.code, first.stdout + first.stderr).toBe(0);
+      await writeFile(
+        path.join(path.dirname(cfg.config), 'drop', 'staff-2.csv'),
+        `${[...PEOPLE, 'Grace,Hopper,grace@example.com,B3,P3'].join('\n')}\n`,
+      );
+      await emu.fault({ type: 'echo-auth', status: 500, count: 2 });
+      const sync = await cli('sync, MIM echoes the token', cfg, 'sync', '--accept-unknown-baseline');
+      expect(sync.code, sync.stdout + sync.stderr).toBe(69);
+      expect(sync.stderr).toContain('[redacted]'); // the echo arrived, scrubbed
+      await emu.fault({ type: 'echo-auth', status: 422, count: 1 });
+      const rejected = await cli(
+        'sync, MIM echoes the token in a 422',
+        cfg,
+        'sync',
+        '--accept-unknown-baseline',
+      );
+      expect(rejected.code, rejected.stdout + rejected.stderr).toBe(65);
+      const status = await cli('status --json after the echo', cfg, 'status', '--json');
+      expect(status.stdout).toContain('[redacted]');
+      for (const f of await filesUnder(cfg.state)) expect(leaks(await readFile(f, 'latin1')), f).toEqual([]);
+
+      await emu.fault({ type: 'echo-auth', status: 500, count: 2 });
+      const d = startDaemonProcess(cfg);
+      try {
+        const started = await d.waitFor((l) => l.msg === 'Daemon started');
+        await d.waitFor((l) => l.msg === 'Run finished');
+        const auth = { authorization: `Bearer ${S.adminToken.value}` };
+        for (const p of ['/status', '/metrics', '/readyz']) {
+          const res = await request(`${String(started.admin)}${p}`, { headers: auth });
+          const body = await res.body.text();
+          outputs.push({ what: `echo daemon ${p}`, text: body });
+          expect(leaks(body), `echo daemon ${p}`).toEqual([]);
+        }
+      } finally {
+        d.child.kill('SIGTERM');
+        await d.exited;
+        await emu.clearFaults();
+      }
+      const log = d.raw.join('\n');
+      expect(log).toContain('[redacted]');
+      outputs.push({ what: 'echo daemon log', text: log });
+      for (const o of outputs) expect(leaks(o.text), o.what).toEqual([]);
+    },
+    HOSTILE_TIMEOUT_MS,
+  );
+
+  it(
+    'user:password@ in an LDAP URL is scrubbed from every error; in mim.baseUrl it is a config error',
+    async () => {
+      const port = await closedPort();
+      const ldap = {
+        name: 'dir',
+        kind: 'ldap',
+        preset: 'openldap',
+        urls: [`ldap://sync:${S.urlPassword.value}@127.0.0.1:${port}`],
+        baseDns: [`ou=bulk,${SUFFIX}`],
+        connectTimeoutMs: 2000,
+      };
+      const cfg = await csvVariant('url-creds', {}, [ldap]);
+      const check = await cli('check, LDAP URL with a password', cfg, 'check');
+      expect(check.code).not.toBe(0);
+      expect(check.stdout + check.stderr).toContain('[redacted]');
+      const sync = await cli('sync, LDAP URL with a password', cfg, 'sync', '--accept-unknown-baseline');
+      expect(sync.code).toBe(69);
+      await cli('status, LDAP URL with a password', cfg, 'status', '--json');
+
+      const mimCreds = await csvVariant('mim-creds', {
+        baseUrl: emu.url.replace('http://', `http://sync:${S.urlPassword.value}@`),
+      });
+      const v = await cli('config validate, mim.baseUrl with a password', mimCreds, 'config', 'validate');
+      expect(v.code).toBe(78);
+      expect(v.stderr).toMatch(/mim\.baseUrl holds a user name or password/);
+      for (const o of outputs) expect(leaks(o.text), o.what).toEqual([]);
+      for (const f of await filesUnder(cfg.state)) expect(leaks(await readFile(f, 'latin1')), f).toEqual([]);
+    },
+    HOSTILE_TIMEOUT_MS,
+  );
+
+  it(
+    'plain http:// to another host and a malformed token are config errors (78) before anything is sent',
+    async () => {
+      const uploads = (await emu.uploads()).length;
+      const insecure = await csvVariant('insecure', { baseUrl: 'http://mim.example.invalid' });
+      for (const args of [
+        ['config', 'validate'],
+        ['sync', '--accept-unknown-baseline'],
+      ]) {
+        const r = await cli(`${args[0]}, http:// to another host`, insecure, ...args);
+        expect(r.code, r.stderr).toBe(78);
+        expect(r.stderr).toMatch(/clear text/);
+        expect(r.stderr).toMatch(/mim\.allowInsecureHttp/);
+      }
+      const tokenFile = path.join(dir, 'bearer-token');
+      await writeFile(tokenFile, `Bearer ${S.mimToken.value}\n`, { mode: 0o600 });
+      const bearer = await csvVariant('bearer');
+      const r = await cli(
+        'sync, token file with Bearer',
+        { ...bearer, env: { MOBILEID_SYNC_MAIN_MIM_TOKEN_FILE: tokenFile } },
+        'sync',
+        '--accept-unknown-baseline',
+      );
+      expect(r.code, r.stderr).toBe(78);
+      expect(r.stderr).toContain(tokenFile);
+      expect(r.stderr).toMatch(/starts with "Bearer "/);
+      expect((await emu.uploads()).length).toBe(uploads);
+      for (const o of outputs) expect(leaks(o.text), o.what).toEqual([]);
+    },
+    HOSTILE_TIMEOUT_MS,
+  );
 });
 
 interface DaemonHandle {

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { scaled } from '../helpers/timing.js';
 import { diffPeople, doubleActs, mimSnapshot, stateProblems, unintendedDeletes } from './invariants.js';
 import type { ActResult, Row } from './row.js';
+import { ADVERSARIAL_CONFIG_ROWS } from './rows-adversarial-config.js';
 import { ADVERSARIAL_GUARD_ROWS } from './rows-adversarial-guard.js';
 import { CSV_ROWS } from './rows-csv.js';
 import { GRAPH_ROWS } from './rows-graph.js';
@@ -27,6 +28,7 @@ const ROWS: Row[] = [
   ...LDAP_ROWS,
   ...GRAPH_ROWS,
   ...ADVERSARIAL_GUARD_ROWS,
+  ...ADVERSARIAL_CONFIG_ROWS,
 ];
 
 interface RowResult {

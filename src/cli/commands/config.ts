@@ -1,5 +1,5 @@
 /** `config validate`, `config print` (secrets masked) and `config docs` (reference generated from the schema). */
-import { isLeaf, type SchemaTree } from '../../config/define.js';
+import { isLeaf, rangeOf, rangeText, type SchemaTree } from '../../config/define.js';
 import { maskSecrets } from '../../config/load.js';
 import { globalSchema, jobSchema } from '../../config/schema.js';
 import { checkDaemonConfig } from '../../daemon/daemon.js';
@@ -40,11 +40,14 @@ function rows(tree: SchemaTree, prefix: string, envPrefix: string, out: string[]
       .replace(/\./g, '_')
       .toUpperCase()}`;
     const secret = node.sensitive ? ` **secret** (also \`${env}_FILE\`)` : '';
-    const format = Array.isArray(node.format)
-      ? node.format.map((f) => JSON.stringify(f)).join(' \\| ')
-      : typeof node.format === 'string'
-        ? node.format
-        : ((node.format as { name?: string } | undefined)?.name ?? '');
+    const range = rangeOf(node);
+    const format = range
+      ? rangeText(range)
+      : Array.isArray(node.format)
+        ? node.format.map((f) => JSON.stringify(f)).join(' \\| ')
+        : typeof node.format === 'string'
+          ? node.format
+          : ((node.format as { name?: string } | undefined)?.name ?? '');
     out.push(
       `| \`${path}\` | ${node.doc ?? ''}${secret} | ${format} | \`${formatDefault(node.default)}\` | \`${env}\` |`,
     );

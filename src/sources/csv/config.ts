@@ -4,7 +4,7 @@
  * so a bad config stops at `config validate` / start-up, not at the first drop.
  */
 import path from 'node:path';
-import { envName, key, type SchemaTree } from '../../config/define.js';
+import { durationMs, envName, key, type SchemaTree } from '../../config/define.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Field } from '../../core/types.js';
 
@@ -100,15 +100,15 @@ export const csvFolderSchema: SchemaTree = {
     ['column', 'derive'],
     'column',
   ),
-  stableMs: key(
+  stableMs: durationMs(
     'A file counts as complete when its size and modification time have not changed for this long, ms.',
-    'nat',
     2_000,
+    { min: 0 },
   ),
-  stableTimeoutMs: key(
+  stableTimeoutMs: durationMs(
     'How long a run waits for the newest file to become complete before giving up, ms.',
-    'nat',
     30_000,
+    { min: 0 },
   ),
   archiveDir: key(
     'Where read files are moved after a successful run (with a .rejects.txt report). Empty means <folder>/archive; a relative path is taken from the drop folder.',

@@ -2,7 +2,7 @@
  * Keys of an `entra` source (Microsoft Entra ID through Microsoft Graph, app-only access) and the
  * checks convict cannot express (one credential, https URLs, a valid ID template).
  */
-import { key, type SchemaTree, secret } from '../../config/define.js';
+import { count, durationMs, key, type SchemaTree, secret } from '../../config/define.js';
 import { ConfigError } from '../../core/errors.js';
 import { compileTemplate, EMAIL_FALLBACKS, type EmailFallback, type EntraMapping } from './map.js';
 
@@ -108,16 +108,19 @@ export const entraSchema: SchemaTree = {
     Boolean,
     true,
   ),
-  fullReadIntervalHours: key('With delta, read everything again at least this often, hours.', 'nat', 24),
-  requestTimeoutMs: key('Time allowed for one Graph or sign-in request, ms.', 'nat', 60_000),
+  fullReadIntervalHours: count('With delta, read everything again at least this often, hours.', 24, {
+    max: 8760,
+    unit: 'hours',
+  }),
+  requestTimeoutMs: durationMs('Time allowed for one Graph or sign-in request, ms.', 60_000),
   retries: {
-    max: key('Retries of a request after 429, 5xx or a network error.', 'nat', 5),
-    baseDelayMs: key(
+    max: count('Retries of a request after 429, 5xx or a network error.', 5, { max: 100 }),
+    baseDelayMs: durationMs(
       'First backoff delay when Graph sends no Retry-After, ms; doubles each retry.',
-      'nat',
       1_000,
+      { min: 0 },
     ),
-    maxDelayMs: key('Longest wait between retries, ms (also caps Retry-After).', 'nat', 120_000),
+    maxDelayMs: durationMs('Longest wait between retries, ms (also caps Retry-After).', 120_000, { min: 0 }),
   },
   map: {
     firstName: key(

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type Filter, FilterParser } from 'ldapts';
-import { key, type SchemaTree, secret } from '../../config/define.js';
+import { count, durationMs, key, MAX_TIMER_MS, type SchemaTree, secret } from '../../config/define.js';
 import { ConfigError } from '../../core/errors.js';
 import { type AttributeMapping, templateProblem } from './map.js';
 
@@ -172,15 +172,13 @@ export const ldapSchema: SchemaTree = {
     Boolean,
     true,
   ),
-  connectTimeoutMs: key('Time allowed to open a connection (TCP and TLS), per URL.', 'nat', 10_000),
-  operationTimeoutMs: key(
+  connectTimeoutMs: durationMs('Time allowed to open a connection (TCP and TLS), per URL.', 10_000),
+  operationTimeoutMs: durationMs(
     'Time allowed for one operation: bind, StartTLS, and each page of a search.',
-    'nat',
     30_000,
   ),
-  searchTimeoutMs: key(
+  searchTimeoutMs: durationMs(
     'Time allowed for the whole read (all pages of all bases and group look-ups); also sent to the server as its time limit.',
-    'nat',
     600_000,
   ),
   bindDn: key(
@@ -201,10 +199,10 @@ export const ldapSchema: SchemaTree = {
     filterFormat('filter'),
     '',
   ),
-  pageSize: key(
+  pageSize: count(
     'Entries per page (RFC 2696 paged results), so server size limits never cut the list short. 0 turns paging off (a size limit then fails the run).',
-    'nat',
     1000,
+    { max: MAX_TIMER_MS },
   ),
   groups: key(
     'Only members of these groups (DNs), nested groups included. Empty = everyone the filter matches.',
