@@ -288,7 +288,7 @@ describe('what an answer proves (issue #10 items 4, 5)', () => {
     const e = await failure(push(config({ baseUrl: `http://127.0.0.1:${await closedPort()}` })));
     expect(e).toMatchObject({ code: 'TARGET_UNAVAILABLE', outcome: 'not-applied' });
     expect(e.message).toMatch(
-      /after 4 attempts \(last: ECONNREFUSED\); no attempt reached MIM, so nothing was applied/,
+      /after 4 attempts \(last: ECONNREFUSED\); MIM processed none of them, so nothing was applied/,
     );
   });
 

@@ -259,7 +259,7 @@ export class MimClient {
           });
     }
     return new MimUnavailableError(
-      `MIM did not accept the upload after ${history.length} attempts (last: ${lastRec.summary}); no attempt reached MIM, so nothing was applied`,
+      `MIM did not accept the upload after ${history.length} attempts (last: ${lastRec.summary}); MIM processed none of them, so nothing was applied`,
       {
         ...common,
         status,
