@@ -26,6 +26,8 @@ export interface MimConfig {
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly retries: { readonly max: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
+  /** How a 2xx is recognised as MIM's API confirming the upload (sinks/mim/outcome.ts). */
+  readonly successResponse: 'not-html' | 'json' | 'any-2xx';
   readonly dialect: CsvDialect;
 }
 
@@ -132,6 +134,11 @@ export const jobSchema: SchemaTree = {
         min: 0,
       }),
     },
+    successResponse: key(
+      "Which 2xx answer counts as MIM confirming the upload (MIM's success body is undocumented). `not-html`: any 2xx whose Content-Type is not HTML and whose body neither starts with `<` nor contains `<html`. `json`: only a 2xx with a JSON Content-Type and a body that parses as JSON. `any-2xx`: every 2xx (unsafe: a login page or captive portal answering 200 is taken as applied and the upload is never re-sent). Any other 2xx leaves the outcome unknown and the next run re-sends.",
+      ['not-html', 'json', 'any-2xx'],
+      'not-html',
+    ),
     dialect: {
       header: key('Send a header row. MIM expects none.', Boolean, false),
       delimiter: key('Field delimiter of the upload.', [',', ';', '\t'], ','),

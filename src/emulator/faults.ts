@@ -1,8 +1,10 @@
 /**
  * Injected failures for the sync endpoint, queued in order: each entry answers the next `count` sync
  * requests. They let tests rehearse what a real MIM (or the network in front of it) can do to a push:
- * error statuses, slowness, a request that never returns, a dropped connection, and the nasty one —
- * an upload that was applied but whose 2xx never reached the client.
+ * error statuses, slowness, a request that never returns, a dropped connection, the nasty ones —
+ * an upload that was applied but whose answer never reached the client (or was replaced by a
+ * proxy's) — and answers that are not MIM's at all: a login page with 200, a redirect to a login
+ * URL, an error body that echoes the Authorization header.
  */
 
 export type FaultSpec =
@@ -17,7 +19,15 @@ export type FaultSpec =
   | { readonly type: 'hang' }
   | { readonly type: 'reset' }
   | { readonly type: 'apply-then-hang' }
-  /** Answers `status` (default 500) with a body that echoes the request's Authorization header, as a careless proxy or debug page does. */
+  | { readonly type: 'apply-then-reset' }
+  | {
+      readonly type: 'apply-then-status';
+      readonly status: number;
+      readonly body?: string;
+      readonly contentType?: string;
+    }
+  | { readonly type: 'html-200'; readonly body?: string }
+  | { readonly type: 'redirect-302'; readonly location?: string }
   | { readonly type: 'echo-auth'; readonly status: number };
 
 export type FaultType = FaultSpec['type'];
@@ -27,7 +37,18 @@ export type QueuedFault = FaultSpec & { readonly count: number };
 
 export type FaultParse = { ok: true; fault: QueuedFault } | { ok: false; error: string };
 
-const TYPES: readonly FaultType[] = ['status', 'delay', 'hang', 'reset', 'apply-then-hang', 'echo-auth'];
+const TYPES: readonly FaultType[] = [
+  'status',
+  'delay',
+  'hang',
+  'reset',
+  'apply-then-hang',
+  'apply-then-reset',
+  'apply-then-status',
+  'html-200',
+  'redirect-302',
+  'echo-auth',
+];
 const MAX_DELAY_MS = 10 * 60_000;
 
 /** Checks a fault posted to the admin endpoint; unknown keys are errors so typos don't pass silently. */
@@ -46,6 +67,10 @@ export function parseFault(input: unknown): FaultParse {
     hang: [],
     reset: [],
     'apply-then-hang': [],
+    'apply-then-reset': [],
+    'apply-then-status': ['status', 'body', 'contentType'],
+    'html-200': ['body'],
+    'redirect-302': ['location'],
     'echo-auth': ['status'],
   };
   const unknown = Object.keys(o).filter((k) => k !== 'type' && k !== 'count' && !allowed[type].includes(k));
@@ -75,6 +100,37 @@ export function parseFault(input: unknown): FaultParse {
           ...optionalString('contentType', o.contentType),
         },
       };
+    }
+    case 'apply-then-status': {
+      if (!isIntegerIn(o.status, 200, 599))
+        return { ok: false, error: '"status" must be an HTTP status 200-599' };
+      const bad = stringKeyError(o, ['body', 'contentType']);
+      if (bad) return { ok: false, error: bad };
+      return {
+        ok: true,
+        fault: {
+          type,
+          count,
+          status: o.status,
+          ...optionalString('body', o.body),
+          ...optionalString('contentType', o.contentType),
+        },
+      };
+    }
+    case 'html-200':
+    case 'redirect-302': {
+      const k = type === 'html-200' ? 'body' : 'location';
+      const bad = stringKeyError(o, [k]);
+      if (bad) return { ok: false, error: bad };
+      return type === 'html-200'
+        ? { ok: true, fault: { type, count, ...optionalString('body', o.body) } }
+        : { ok: true, fault: { type, count, ...optionalString('location', o.location) } };
+    }
+    case 'echo-auth': {
+      const status = o.status ?? 500;
+      if (!isIntegerIn(status, 400, 599))
+        return { ok: false, error: '"status" must be an HTTP error status 400-599' };
+      return { ok: true, fault: { type, count, status } };
     }
     case 'delay':
       if (!isIntegerIn(o.ms, 0, MAX_DELAY_MS)) {
@@ -116,6 +172,11 @@ export class FaultQueue {
   clear(): void {
     this.#queue = [];
   }
+}
+
+function stringKeyError(o: Record<string, unknown>, keys: readonly string[]): string | undefined {
+  const bad = keys.find((k) => o[k] !== undefined && typeof o[k] !== 'string');
+  return bad === undefined ? undefined : `"${bad}" must be a string`;
 }
 
 function isFaultType(s: string): s is FaultType {

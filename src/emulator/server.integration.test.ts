@@ -331,6 +331,64 @@ describe('injected faults', () => {
     // The retry of the same file finds nothing to do.
     expect(JSON.parse((await sync(CSV)).text)).toMatchObject({ added: 0, unchanged: 2 });
   });
+
+  it('applies the upload, then drops the connection', async () => {
+    await addFault({ type: 'apply-then-reset' });
+    await expect(sync(CSV)).rejects.toThrow();
+    expect((await users()).length).toBe(2);
+    expect((await uploads())[0]).toMatchObject({
+      status: null,
+      fault: 'apply-then-reset',
+      result: { added: 2 },
+    });
+  });
+
+  it('applies the upload, then answers like a proxy that lost MIM’s answer', async () => {
+    await addFault({
+      type: 'apply-then-status',
+      status: 502,
+      body: '<h1>Bad Gateway</h1>',
+      contentType: 'text/html',
+    });
+    expect(await sync(CSV)).toMatchObject({ status: 502, text: '<h1>Bad Gateway</h1>' });
+    expect((await users()).length).toBe(2);
+    expect((await uploads())[0]).toMatchObject({
+      status: 502,
+      fault: 'apply-then-status',
+      result: { added: 2 },
+    });
+  });
+
+  it('answers 200 with an HTML login page without applying', async () => {
+    await addFault({ type: 'html-200' });
+    const res = await sync(CSV);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toMatch(/^<!DOCTYPE html>[\s\S]*session has expired/);
+    expect(await users()).toEqual([]);
+    expect((await uploads())[0]).toMatchObject({ status: 200, fault: 'html-200' });
+    expect((await uploads())[0]?.result).toBeUndefined();
+  });
+
+  it('redirects to a login URL without applying', async () => {
+    await addFault({ type: 'redirect-302', location: 'https://sso.example/login' });
+    const res = await sync(CSV);
+    expect(res).toMatchObject({ status: 302, headers: { location: 'https://sso.example/login' } });
+    expect(await users()).toEqual([]);
+    await addFault({ type: 'redirect-302' });
+    expect((await sync(CSV)).headers.location).toBe('/login?next=%2Fapi');
+  });
+
+  it('echoes the Authorization header in an error body without applying', async () => {
+    await addFault({ type: 'echo-auth' });
+    await addFault({ type: 'echo-auth', status: 401 });
+    expect(await sync(CSV)).toMatchObject({ status: 500, text: expect.stringContaining(`Bearer ${TOKEN}`) });
+    expect((await sync(CSV)).status).toBe(401);
+    expect(await users()).toEqual([]);
+    expect((await post(`${emu.url}/_admin/faults`, { type: 'echo-auth', status: 200 })).status).toBe(400);
+    expect((await post(`${emu.url}/_admin/faults`, { type: 'html-200', body: 5 })).status).toBe(400);
+    expect((await post(`${emu.url}/_admin/faults`, { type: 'apply-then-status' })).status).toBe(400);
+  });
 });
 
 describe('lifecycle', () => {

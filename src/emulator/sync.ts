@@ -78,6 +78,16 @@ export async function handleSync(
       log({ status: null, note: 'injected reset: connection dropped' });
       dropConnection(req);
       return;
+    case 'html-200':
+      sendText(res, 200, fault.body ?? LOGIN_PAGE, 'text/html; charset=utf-8');
+      log({ status: 200, note: 'injected html-200: a login page, not applied' });
+      return;
+    case 'redirect-302':
+      sendText(res, 302, 'Found', 'text/plain; charset=utf-8', {
+        location: fault.location ?? '/login?next=%2Fapi',
+      });
+      log({ status: 302, note: 'injected redirect-302: not applied' });
+      return;
     case 'delay':
       try {
         await sleep(fault.ms, undefined, { signal: ctx.lifetime });
@@ -100,6 +110,20 @@ export async function handleSync(
   const { answer, outcome } = authorizeAndApply(ctx, project, state, req.headers.authorization, body);
   if (fault?.type === 'apply-then-hang') {
     log({ ...outcome, status: null, note: 'injected apply-then-hang: processed, no answer' });
+    return;
+  }
+  if (fault?.type === 'apply-then-reset') {
+    log({ ...outcome, status: null, note: 'injected apply-then-reset: processed, connection dropped' });
+    dropConnection(req);
+    return;
+  }
+  if (fault?.type === 'apply-then-status') {
+    log({
+      ...outcome,
+      status: fault.status,
+      note: `injected apply-then-status: processed, answered ${fault.status}`,
+    });
+    answerWithFault(res, { ...fault, type: 'status' });
     return;
   }
   log(outcome);
@@ -175,6 +199,14 @@ function answerWithFault(res: ServerResponse, fault: Extract<FaultSpec, { type: 
     sendText(res, fault.status, fault.body, fault.contentType ?? 'text/plain; charset=utf-8', headers);
   }
 }
+
+/** What a reverse proxy's single sign-on shows when its session has expired. */
+const LOGIN_PAGE = `<!DOCTYPE html>
+<html lang="en"><head><title>Sign in</title></head>
+<body><h1>Your session has expired</h1><p>Please sign in again to continue.</p>
+<form method="post" action="/login"><input name="user"><input name="password" type="password">
+<button>Sign in</button></form></body></html>
+`;
 
 /** Constant-time comparison: hashing first makes both sides the same length. */
 function tokenMatches(authorization: string | undefined, token: string): boolean {

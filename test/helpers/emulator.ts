@@ -18,9 +18,14 @@ export interface OutboxMessage {
 }
 
 export interface Upload {
-  readonly status: number;
+  /** null when no answer was sent (hang, reset, apply-then-hang, apply-then-reset). */
+  readonly status: number | null;
   readonly sha256: string;
+  /** Set only when the upload was applied. */
   readonly result?: Record<string, number>;
+  /** The injected fault that answered this upload, if any. */
+  readonly fault?: string;
+  readonly note?: string;
 }
 
 export interface TestEmulator {
