@@ -22,15 +22,12 @@ export interface SyncErrorOptions {
   /** What the admin should do. */
   readonly fix: string;
   readonly cause?: unknown;
-  /** An upload failed in a way that does not prove MIM did not apply it. */
-  readonly outcomeUnknown?: boolean | undefined;
 }
 
 export class SyncError extends Error {
   readonly code: ErrorCode;
   readonly place: string | undefined;
   readonly fix: string;
-  readonly outcomeUnknown: boolean;
 
   constructor(code: ErrorCode, message: string, options: SyncErrorOptions) {
     super(message, { cause: options.cause });
@@ -38,7 +35,6 @@ export class SyncError extends Error {
     this.code = code;
     this.place = options.place;
     this.fix = options.fix;
-    this.outcomeUnknown = options.outcomeUnknown === true;
   }
 
   /** One line for a terminal or a log: what, where, and the fix. */

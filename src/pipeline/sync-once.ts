@@ -12,6 +12,7 @@ import type { JobConfig } from '../config/schema.js';
 import { AbortedError, isSyncError, SyncError } from '../core/errors.js';
 import type { Notice, PushedRecord, Rejection } from '../core/types.js';
 import { MimClient } from '../sinks/mim/client.js';
+import { uploadOutcomeOf } from '../sinks/mim/errors.js';
 import { encodePayload, sha256 } from '../sinks/mim/encode-csv.js';
 import { createSources } from '../sources/create.js';
 import type { InputIdentity, SettleOutcome, Source, SourceSnapshot } from '../sources/types.js';
@@ -123,6 +124,8 @@ interface Ctx {
   readonly log: Logger;
   readonly state: JobState;
   readonly now: () => Date;
+  /** Set by the upload when it failed without proof that MIM did not apply it. */
+  uploadUnknown: boolean;
 }
 
 /** Fetches every source; if any fails, the others are settled as failed and the error rethrown. */
@@ -223,6 +226,7 @@ export async function runJob(job: JobConfig, opts: RunOptions): Promise<RunRepor
     log: opts.logger.child({ job: job.name, runId }),
     state: new JobState(opts.stateDir, job.name),
     now,
+    uploadUnknown: false,
   };
   const base = {
     runId,
@@ -263,7 +267,7 @@ export async function runJob(job: JobConfig, opts: RunOptions): Promise<RunRepor
       pendingFromCrash: false,
       warnings: [],
       error,
-      ...(isSyncError(e) && e.outcomeUnknown ? { outcomeUnknown: true } : {}),
+      ...(ctx.uploadUnknown ? { outcomeUnknown: true } : {}),
     });
   } finally {
     await Promise.all(sources.map((s) => s.close().catch(() => undefined)));
@@ -505,6 +509,7 @@ async function upload(
     return await client.push(payload, opts.signal);
   } catch (e) {
     if (mayHaveApplied(e)) {
+      ctx.uploadUnknown = true;
       log.warn(
         { target: describeTarget(basis.target) },
         'MIM may or may not have applied the upload; the next run re-sends it',
@@ -520,8 +525,7 @@ async function upload(
 
 /** Whether a failed push may still have reached MIM (then its intent must be kept). */
 function mayHaveApplied(e: unknown): boolean {
-  if (!isSyncError(e)) return true;
-  return e.code === 'TARGET_UNAVAILABLE' || e.code === 'ABORTED' || e.outcomeUnknown === true;
+  return uploadOutcomeOf(e) === 'unknown';
 }
 
 function unionBySyncId(a: readonly PushedRecord[], b: readonly PushedRecord[]): PushedRecord[] {
