@@ -146,7 +146,7 @@ export const jobSchema: SchemaTree = {
       50,
     ),
     carryForwardDays: key(
-      'Days a pushed person whose new record is invalid keeps their last good data before being treated as removed.',
+      'Days a pushed person whose new record is invalid keeps their last good data (carry-forward) before being treated as removed: carried while less than this many days have passed since the record became invalid. 0 = never carried (removed at once, under the deletion limits).',
       'nat',
       14,
     ),
