@@ -125,7 +125,8 @@ function filterFormat(name: string) {
   return (value: unknown): void => {
     if (typeof value !== 'string') throw new Error(`${name} must be a string`);
     const problem = filterProblem(value);
-    if (problem) throw new Error(`${name} is ${problem}: ${JSON.stringify(value)}`);
+    // convict puts the key in front; the value goes last so the position can be counted in it.
+    if (problem) throw new Error(`${problem} — the ${name} was ${JSON.stringify(value)}`);
   };
 }
 
