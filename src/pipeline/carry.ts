@@ -41,7 +41,7 @@ export function carryForward(
     takenIds.add(p.syncId);
     takenEmails.add(p.email);
     const since = p.carriedSince ?? now.toISOString();
-    if (now.getTime() - Date.parse(since) > days * DAY_MS) {
+    if (now.getTime() - Date.parse(since) >= days * DAY_MS) {
       expired.push({ record: p, rejection });
       continue;
     }

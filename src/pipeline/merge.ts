@@ -1,12 +1,14 @@
 /**
  * Merging the valid records of a job's sources into one set with unique Sync IDs and e-mails.
  *
- * The rule, applied first by Sync ID, then by e-mail:
- *  1. prefer the record that matches what was last pushed (same Sync ID and e-mail), so a
- *     duplicate never replaces a working person;
- *  2. otherwise the first one: sources in configured precedence order, then the source's order.
+ * The rule, the same for Sync ID duplicates and e-mail duplicates (Sync IDs first, then e-mails):
+ *  1. last pushed: the record that matches what MIM holds (for a Sync ID the e-mail pushed with it,
+ *     for an e-mail the Sync ID pushed with it), so a duplicate never replaces a working person;
+ *  2. otherwise source precedence: the source listed first in the job's config;
+ *  3. within one source, file order: the earlier row (the source's own order).
+ * Nothing else decides — not the Sync IDs' sort order, not the order of another source's rows.
  * A loser from the same source is rejected with both places named (a data error to fix there);
- * a loser from a lower-precedence source is an expected overlap and reported as a notice.
+ * a loser from a lower-precedence source with the same Sync ID is an expected overlap (a notice).
  */
 import type { IdentityRecord, Notice, PushedRecord, Rejection } from '../core/types.js';
 
@@ -18,6 +20,11 @@ export interface MergeResult {
 
 type Key = 'syncId' | 'email';
 
+interface Previous {
+  readonly byId: ReadonlyMap<string, PushedRecord>;
+  readonly byEmail: ReadonlyMap<string, PushedRecord>;
+}
+
 function sameData(a: IdentityRecord, b: IdentityRecord): boolean {
   return (
     a.firstName === b.firstName &&
@@ -28,43 +35,47 @@ function sameData(a: IdentityRecord, b: IdentityRecord): boolean {
   );
 }
 
-function pickWinner(
-  group: IdentityRecord[],
-  key: Key,
-  previous: ReadonlyMap<string, PushedRecord>,
-  previousByEmail: ReadonlyMap<string, PushedRecord>,
-): IdentityRecord {
-  const matchesPrevious = (r: IdentityRecord): boolean => {
-    const p = key === 'syncId' ? previous.get(r.syncId) : previousByEmail.get(r.email);
+/** Why the winner won, for the messages. */
+type Reason = 'last pushed' | 'first';
+
+/** `group` is in precedence order (first source first, each in its own order). */
+function pickWinner(group: IdentityRecord[], key: Key, prev: Previous): [IdentityRecord, Reason] {
+  const pushed = group.find((r) => {
+    const p = key === 'syncId' ? prev.byId.get(r.syncId) : prev.byEmail.get(r.email);
     return p !== undefined && p.syncId === r.syncId && p.email === r.email;
-  };
-  return group.find(matchesPrevious) ?? group[0]!;
+  });
+  const first = group[0]!;
+  if (pushed && pushed !== first) return [pushed, 'last pushed'];
+  // Reported against each loser: another source lost by precedence, the same one by file order.
+  return [first, 'first'];
 }
 
-function dedupeBy(
-  records: IdentityRecord[],
+function whyKept(reason: Reason, winner: IdentityRecord, loser: IdentityRecord): string {
+  if (reason === 'last pushed') return 'it is what MIM holds from the last push';
+  return winner.place.source === loser.place.source
+    ? 'it comes first in the file'
+    : `"${winner.place.source}" comes first in the job's sources`;
+}
+
+function resolveGroups(
+  groups: IdentityRecord[][],
   key: Key,
-  previous: () => Previous,
+  prev: Previous,
+  losers: Set<IdentityRecord>,
   rejections: Rejection[],
   notices: Notice[],
-): IdentityRecord[] {
-  const { sorted, groups } = duplicateGroups(records, key);
-  // Hand on the Sync ID order: the plan sorts by Sync ID, and sorting sorted input is linear.
-  const base = key === 'syncId' ? sorted : records;
-  if (groups.length === 0) return base;
-
-  const { byId, byEmail } = previous();
-  const losers = new Set<IdentityRecord>();
+): void {
   for (const group of groups) {
-    const winner = pickWinner(group, key, byId, byEmail);
+    const [winner, reason] = pickWinner(group, key, prev);
     for (const r of group) {
       if (r === winner) continue;
       losers.add(r);
-      if (r.place.source !== winner.place.source && (key === 'syncId' || r.syncId === winner.syncId)) {
+      const why = whyKept(reason, winner, r);
+      if (r.place.source !== winner.place.source && r.syncId === winner.syncId) {
         if (!sameData(r, winner)) {
           notices.push({
             place: r.place,
-            message: `same person as ${winner.place.source}: ${winner.place.ref}; kept the record of "${winner.place.source}" (higher precedence)`,
+            message: `same person as ${winner.place.source}: ${winner.place.ref}; kept the record of "${winner.place.source}" (${reason === 'last pushed' ? 'what MIM holds' : 'higher precedence'})`,
           });
         }
         continue;
@@ -74,7 +85,7 @@ function dedupeBy(
         place: r.place,
         code: key === 'syncId' ? 'duplicate-sync-id' : 'duplicate-email',
         field: key,
-        reason: `duplicate ${what}, also at ${winner.place.source}: ${winner.place.ref} (that one is kept)`,
+        reason: `duplicate ${what}, also at ${winner.place.source}: ${winner.place.ref} (that one is kept: ${why})`,
         fix: `give each person a unique ${key === 'syncId' ? 'Sync ID' : 'e-mail address'}, or remove one of the two rows`,
         related: [winner.place],
         syncId: r.syncId,
@@ -86,7 +97,6 @@ function dedupeBy(
       });
     }
   }
-  return base.filter((r) => !losers.has(r));
 }
 
 // One comparator per key: a fixed property read is much faster than \`a[key]\` in a hot sort.
@@ -96,8 +106,9 @@ const byEmail = (a: IdentityRecord, b: IdentityRecord): number =>
   a.email < b.email ? -1 : a.email > b.email ? 1 : 0;
 
 /**
- * Records sharing a key, each group in input (precedence) order. Sorting beats a Map at a million
- * records (no hashing of fresh strings), and the stable sort keeps input order within a group.
+ * Records sharing a key, each group in input order. Sorting beats a Map at a million records
+ * (no hashing of fresh strings), and the stable sort keeps input order within a group — so the
+ * input must be in precedence order for the groups to be.
  */
 function duplicateGroups(
   records: readonly IdentityRecord[],
@@ -114,12 +125,10 @@ function duplicateGroups(
   return { sorted, groups };
 }
 
-interface Previous {
-  readonly byId: ReadonlyMap<string, PushedRecord>;
-  readonly byEmail: ReadonlyMap<string, PushedRecord>;
-}
-
-/** `records` must be in precedence order (first source first, each in its own order). */
+/**
+ * `records` must be in precedence order (first source first, each in its own order). The result
+ * is sorted by Sync ID (the plan sorts by Sync ID, and sorting sorted input is linear).
+ */
 export function mergeRecords(
   records: IdentityRecord[],
   previous: readonly PushedRecord[] | null,
@@ -135,7 +144,18 @@ export function mergeRecords(
     };
     return prev;
   };
-  const bySyncId = dedupeBy(records, 'syncId', previousIndex, rejections, notices);
-  const byEmail = dedupeBy(bySyncId, 'email', previousIndex, rejections, notices);
-  return { records: byEmail, rejections, notices };
+  const losers = new Set<IdentityRecord>();
+  const ids = duplicateGroups(records, 'syncId');
+  if (ids.groups.length > 0)
+    resolveGroups(ids.groups, 'syncId', previousIndex(), losers, rejections, notices);
+  // E-mail duplicates among the survivors, still in precedence order — never in Sync ID order.
+  const survivors = losers.size > 0 ? records.filter((r) => !losers.has(r)) : records;
+  const emails = duplicateGroups(survivors, 'email');
+  if (emails.groups.length > 0)
+    resolveGroups(emails.groups, 'email', previousIndex(), losers, rejections, notices);
+  return {
+    records: losers.size > 0 ? ids.sorted.filter((r) => !losers.has(r)) : ids.sorted,
+    rejections,
+    notices,
+  };
 }

@@ -14,6 +14,7 @@ import { diffPeople, doubleActs, mimSnapshot, stateProblems, unintendedDeletes }
 import type { ActResult, Row } from './row.js';
 import { ADVERSARIAL_CONFIG_ROWS } from './rows-adversarial-config.js';
 import { ADVERSARIAL_GUARD_ROWS } from './rows-adversarial-guard.js';
+import { ADVERSARIAL_LDAPMERGE_ROWS } from './rows-adversarial-ldapmerge.js';
 import { ADVERSARIAL_MIM_ROWS } from './rows-adversarial-mim.js';
 import { CSV_ROWS } from './rows-csv.js';
 import { GRAPH_ROWS } from './rows-graph.js';
@@ -31,6 +32,7 @@ const ROWS: Row[] = [
   ...ADVERSARIAL_GUARD_ROWS,
   ...ADVERSARIAL_CONFIG_ROWS,
   ...ADVERSARIAL_MIM_ROWS,
+  ...ADVERSARIAL_LDAPMERGE_ROWS,
 ];
 
 interface RowResult {

@@ -8,8 +8,16 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { GuardConfig } from '../../src/config/schema.js';
-import type { Place, PushedRecord, Rejection, SourceRecord } from '../../src/core/types.js';
+import type {
+  IdentityRecord,
+  PersonFields,
+  Place,
+  PushedRecord,
+  Rejection,
+  SourceRecord,
+} from '../../src/core/types.js';
 import { buildPlan, evaluateGuard } from '../../src/pipeline/index.js';
+import { mergeRecords } from '../../src/pipeline/merge.js';
 import type { SourceSnapshot } from '../../src/sources/types.js';
 import { NOW, pipelineProblems, validRecords } from './oracles.js';
 
@@ -188,5 +196,126 @@ describe('the pipeline on generated records', () => {
       }),
       { numRuns: 3000, seed: 11 },
     );
+  });
+});
+
+/**
+ * Issue #10 item 15: which duplicate is kept. The rule, the same for Sync ID and e-mail duplicates
+ * (Sync IDs first): the record MIM holds from the last push, else the higher-precedence source
+ * (config order), else the earlier row. Checked against a naive O(n²) reading of that rule, over
+ * generated sources in every order, and with the Sync IDs renamed so their sort order flips.
+ */
+describe('the duplicate rule: last pushed, then source precedence, then file order', () => {
+  const person = fc.record({
+    firstName: fc.constantFrom('Ada', 'Bob', 'Cy'),
+    lastName: fc.constantFrom('Hr', 'Contractor', 'Lab'),
+    email: fc.constantFrom('a@example.com', 'b@example.com', 'c@example.com', 'd@example.com'),
+    id: fc.constantFrom('1', '2', '3'),
+    syncId: fc.constantFrom('S1', 'S2', 'S3', 'S4', 'S5'),
+  });
+  const dupScenario = fc.record({
+    sources: fc.array(fc.array(person, { maxLength: 6 }), { minLength: 1, maxLength: 4 }),
+    previous: previousOf(person),
+    order: fc.nat(),
+  });
+
+  function previousOf(p: typeof person): fc.Arbitrary<PushedRecord[]> {
+    return fc.array(p, { maxLength: 5 }).map((ps) => {
+      const ids = new Set<string>();
+      const emails = new Set<string>();
+      return ps.filter((x) => {
+        if (ids.has(x.syncId) || emails.has(x.email)) return false;
+        ids.add(x.syncId);
+        emails.add(x.email);
+        return true;
+      });
+    });
+  }
+
+  type Row = PersonFields & { readonly place: Place; readonly source: number; readonly row: number };
+
+  /** The rule, read literally: a record survives a key unless another one with that key beats it. */
+  function expected(
+    sources: readonly (readonly PersonFields[])[],
+    previous: readonly PushedRecord[],
+  ): string[] {
+    let alive: Row[] = sources.flatMap((rows, s) =>
+      rows.map((r, row) => ({
+        ...r,
+        source: s,
+        row,
+        place: { source: `src${s}`, kind: 'csv-folder', ref: `${row + 2}` },
+      })),
+    );
+    for (const key of ['syncId', 'email'] as const) {
+      const pushed = (r: Row): boolean =>
+        previous.some((p) => p[key] === r[key] && p.syncId === r.syncId && p.email === r.email);
+      const beats = (a: Row, b: Row): boolean =>
+        pushed(a) !== pushed(b) ? pushed(a) : a.source !== b.source ? a.source < b.source : a.row < b.row;
+      const round = alive;
+      alive = round.filter((a) => !round.some((b) => b !== a && b[key] === a[key] && beats(b, a)));
+    }
+    return alive.map((r) => `${r.place.source}:${r.place.ref}`).sort();
+  }
+
+  function kept(sources: readonly (readonly PersonFields[])[], previous: readonly PushedRecord[]): string[] {
+    const records: IdentityRecord[] = sources.flatMap((rows, s) =>
+      rows.map((r, row) => ({
+        ...r,
+        place: { source: `src${s}`, kind: 'csv-folder' as const, ref: `${row + 2}` },
+      })),
+    );
+    return mergeRecords(records, previous)
+      .records.map((r) => `${r.place.source}:${r.place.ref}`)
+      .sort();
+  }
+
+  /** The sources in the `n`-th order (a permutation picked by a number). */
+  function permuted<T>(items: readonly T[], n: number): T[] {
+    const pool = [...items];
+    const out: T[] = [];
+    while (pool.length) out.push(pool.splice(n % pool.length, 1)[0]!);
+    return out;
+  }
+
+  it('keeps exactly the records the rule names, whatever the order of the sources', () => {
+    fc.assert(
+      fc.property(dupScenario, ({ sources, previous, order }) => {
+        counts.cases++;
+        const ordered = permuted(sources, order);
+        expect(kept(ordered, previous)).toEqual(expected(ordered, previous));
+      }),
+      { numRuns: 5000, seed: 15 },
+    );
+  });
+
+  it('does not depend on how the Sync IDs sort', () => {
+    // S1…S5 renamed so that their order is reversed: the same people, the same winners.
+    const flip = (id: string): string => `Z${9 - Number(id.slice(1))}`;
+    fc.assert(
+      fc.property(dupScenario, ({ sources, previous }) => {
+        counts.cases++;
+        const renamed = sources.map((rows) => rows.map((r) => ({ ...r, syncId: flip(r.syncId) })));
+        const renamedPrevious = previous.map((p) => ({ ...p, syncId: flip(p.syncId) }));
+        expect(kept(renamed, renamedPrevious)).toEqual(kept(sources, previous));
+      }),
+      { numRuns: 3000, seed: 16 },
+    );
+  });
+
+  it('a first upload with one e-mail under two Sync IDs keeps the higher-precedence source, then the earlier row', () => {
+    const hr: PersonFields = {
+      firstName: 'Hanna',
+      lastName: 'Hr',
+      email: 'new@example.com',
+      id: '1',
+      syncId: 'P0041',
+    };
+    const contractor: PersonFields = { ...hr, lastName: 'Contractor', syncId: 'C0002' };
+    expect(kept([[hr], [contractor]], [])).toEqual(['src0:2']);
+    expect(kept([[contractor], [hr]], [])).toEqual(['src0:2']);
+    expect(kept([[hr, contractor]], [])).toEqual(['src0:2']);
+    // …unless MIM holds the other one: then that one stays.
+    expect(kept([[hr], [contractor]], [contractor])).toEqual(['src1:2']);
   });
 });

@@ -83,6 +83,34 @@ describe('ldap source config', () => {
     expect(e2.message).toMatch(/disabledFilter/);
   });
 
+  // Issue #10 item 12: ldapts 8 takes both of these, the second with a different meaning.
+  it.each([
+    ['filter', '(&(objectClass=inetOrgPerson)(department=Sales)', 48],
+    ['filter', '(&(|(departmentNumber=Sales)(departmentNumber=Support)(employeeType=staff))', 76],
+    ['disabledFilter', '(|(employeeType=contractor)(employeeType=left)', 47],
+  ])('refuses an unbalanced %s at load time with the key and the position: %s', (name, text, position) => {
+    const e = thrown(() => load({ ...minimal, [name]: text }));
+    expect(e.place).toMatch(new RegExp(`jobs\\[main\\]\\.sources\\[corp\\]\\.${name}$`));
+    expect(e.message).toMatch(/not a valid LDAP filter: missing "\)"/);
+    expect(e.message).toMatch(new RegExp(`at character ${position}:`));
+    expect(e.code).toBe('CONFIG_INVALID');
+  });
+
+  it('refuses an unbalanced filter given as an env override', () => {
+    const e = thrown(() => load(minimal, { MOBILEID_SYNC_MAIN_CORP_FILTER: '(&(objectClass=user)(cn=a*)' }));
+    expect(e.place).toMatch(/jobs\[main\]\.sources\[corp\]\.filter$/);
+  });
+
+  it('resolves filters through our parser, so a preset and a user filter reach ldapts as checked objects', () => {
+    const s = resolveSettings(load({ ...minimal, filter: '(sn=M\\c3\\bcller)' }));
+    expect(s.filter.toString()).toBe('(sn=Müller)');
+    expect(s.disabledFilter?.toString()).toBe('(userAccountControl:1.2.840.113556.1.4.803:=2)');
+    const bad = { ...load(minimal), filter: '(&(objectClass=user)(cn=a)' };
+    const e = thrown(() => resolveSettings(bad));
+    expect(e.place).toBe('sources[corp].filter');
+    expect(e.message).toMatch(/at character 27/);
+  });
+
   it('rejects bad URLs, unknown keys, and a bind DN without a password', () => {
     expect(thrown(() => load({ ...minimal, urls: ['https://dc1'] })).message).toMatch(/urls/);
     expect(thrown(() => load({ ...minimal, bindPasword: 'x' })).message).toMatch(/bindPasword/);

@@ -4,9 +4,10 @@
  * here throws ConfigError naming the key, so a bad config stops at `config validate`.
  */
 import { readFileSync } from 'node:fs';
-import { type Filter, FilterParser } from 'ldapts';
+import type { Filter } from 'ldapts';
 import { count, durationMs, key, MAX_TIMER_MS, type SchemaTree, secret } from '../../config/define.js';
 import { ConfigError } from '../../core/errors.js';
+import { describeFilterProblem, parseFilter, toLdapFilter } from './filters.js';
 import { type AttributeMapping, templateProblem } from './map.js';
 
 export type LdapPreset = 'ad' | 'openldap';
@@ -110,22 +111,22 @@ function stringList(name: string, check?: (v: string) => string | undefined) {
   };
 }
 
-/** Parses a user-supplied filter with ldapts's RFC 4515 parser; returns a reason, or undefined when valid. */
+/**
+ * Checks a user-supplied filter against RFC 4515 with our own parser (ldapts's tolerates a
+ * missing ")"); returns the reason with the character position, or undefined when valid.
+ */
 export function filterProblem(text: string): string | undefined {
   if (text.trim() === '') return undefined;
-  try {
-    FilterParser.parseString(text.trim());
-    return undefined;
-  } catch (e) {
-    return `not a valid LDAP filter (${e instanceof Error ? e.message : String(e)})`;
-  }
+  const r = parseFilter(text);
+  return r.ok ? undefined : `not a valid LDAP filter: ${describeFilterProblem(text, r.error)}`;
 }
 
 function filterFormat(name: string) {
   return (value: unknown): void => {
     if (typeof value !== 'string') throw new Error(`${name} must be a string`);
     const problem = filterProblem(value);
-    if (problem) throw new Error(`${name} is ${problem}: ${JSON.stringify(value)}`);
+    // convict puts the key in front; the value goes last so the position can be counted in it.
+    if (problem) throw new Error(`${problem} — the ${name} was ${JSON.stringify(value)}`);
   };
 }
 
@@ -288,16 +289,19 @@ function place(cfg: { name: string }, keyName: string): string {
   return `sources[${cfg.name}].${keyName}`;
 }
 
+const FILTER_FIX =
+  'Write one RFC 4515 filter with balanced parentheses, such as "(&(objectClass=user)(department=Sales))"; escape * ( ) \\ in values as \\2a \\28 \\29 \\5c.';
+
+/** Our parser decides; ldapts only ever gets the objects built from its tree. */
 function parseOrThrow(cfg: { name: string }, keyName: string, text: string): Filter {
-  try {
-    return FilterParser.parseString(text.trim());
-  } catch (e) {
-    throw new ConfigError(`${keyName} is not a valid LDAP filter: ${JSON.stringify(text)}`, {
+  const r = parseFilter(text);
+  if (!r.ok) {
+    throw new ConfigError(`${keyName} is not a valid LDAP filter: ${describeFilterProblem(text, r.error)}`, {
       place: place(cfg, keyName),
-      fix: 'Write an RFC 4515 filter such as "(&(objectClass=user)(department=Sales))"; escape * ( ) \\ in values as \\2a \\28 \\29 \\5c.',
-      cause: e,
+      fix: FILTER_FIX,
     });
   }
+  return toLdapFilter(r.node);
 }
 
 function pick(value: string, preset: string): string | undefined {

@@ -17,6 +17,7 @@ import {
   startSlapd,
 } from '../../../test/helpers/slapd.js';
 import { scaled } from '../../../test/helpers/timing.js';
+import { exitCodeFor } from '../../cli/exit-codes.js';
 import { AbortedError, ConfigError, SourceUnavailableError } from '../../core/errors.js';
 import type { SourceRecord } from '../../core/types.js';
 import type { Source, SourceSnapshot } from '../types.js';
@@ -411,5 +412,69 @@ describe('TLS: StartTLS and LDAPS with a private CA', () => {
       );
     }
     expect(logs.filter((l) => l.level === 40 && /verification is off/.test(l.msg))).toHaveLength(2);
+  });
+});
+
+describe('filters ldapts reads "somehow" are refused before any search (issue #10 item 12)', () => {
+  const intended = '(&(|(uid=alice)(uid=bob))(employeeType=disabled))';
+  // The ")" closing the OR is missing: ldapts moves (employeeType=disabled) into the OR.
+  const swallowed = '(&(|(uid=alice)(uid=bob)(employeeType=disabled))';
+  const unclosed = '(&(objectClass=inetOrgPerson)(employeeType=disabled)';
+
+  /** What this server answers to a filter string parsed by ldapts itself. */
+  async function ldaptsMatches(filter: string): Promise<string[]> {
+    const client = new Client({ url: slapd.url });
+    try {
+      await client.bind(SYNC_DN, SYNC_PASSWORD);
+      const { searchEntries } = await client.search(PEOPLE, { filter, attributes: ['uid'] });
+      return searchEntries.map((e) => String(e.uid)).sort();
+    } finally {
+      await client.unbind();
+    }
+  }
+
+  /** The source as the loader would build it, but without convict's check: resolveSettings must refuse on its own. */
+  function create(filter: string): () => Source {
+    const c = convict(ldapSchema as never);
+    c.load(base);
+    const config = { ...(c.getProperties() as object), name: 'dir', filter } as LdapConfig;
+    return () =>
+      ldapSource.create(config, {
+        job: 'main',
+        stateDir: '/nonexistent',
+        logger: pino({ level: 'silent' }),
+        now: () => new Date(),
+      });
+  }
+
+  it('the swallowed clause is real: on this server ldapts picks 3 people instead of 1', async () => {
+    expect(await ldaptsMatches(intended)).toEqual(['bob']);
+    expect(await ldaptsMatches(swallowed)).toEqual(['alice', 'bob', 'lena']);
+    expect(await ldaptsMatches(unclosed)).toEqual(['bob', 'lena']);
+  });
+
+  it.each([
+    [swallowed, swallowed.length + 1],
+    [unclosed, unclosed.length + 1],
+  ])('%s is a config error (78) naming the key and the position', (filter, position) => {
+    let e: unknown;
+    try {
+      create(filter)();
+    } catch (err) {
+      e = err;
+    }
+    expect(e).toBeInstanceOf(ConfigError);
+    const c = e as ConfigError;
+    expect(exitCodeFor(c.code)).toBe(78);
+    expect(c.place).toBe('sources[dir].filter');
+    expect(c.message).toMatch(new RegExp(`missing "\\)".* \\(at character ${position}:`));
+    // and the schema check refuses it at config load as well
+    expect(() => makeSource({ ...base, filter })).toThrow(/not a valid LDAP filter/);
+  });
+
+  it('the intended filter reads the same people through our parser', async () => {
+    expect(uids((await fetchWith({ ...base, filter: intended, excludeDisabled: false })).records)).toEqual([
+      'bob',
+    ]);
   });
 });

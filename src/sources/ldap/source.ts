@@ -9,7 +9,7 @@ import type { Notice, SourceRecord } from '../../core/types.js';
 import type { CheckResult, Source, SourceContext, SourceSnapshot } from '../types.js';
 import { type LdapConfig, type LdapSettings, ldapSchema, resolveSettings } from './config.js';
 import { connect, type LdapConnection } from './connection.js';
-import { and, expiredFilter, not, or } from './filters.js';
+import { and, checkedComposition, expiredFilter, not, or } from './filters.js';
 import { type GroupScope, isMember, resolveGroupScope } from './groups.js';
 import { createMapper, mappedAttributes } from './map.js';
 import { normalizeDn, searchPages } from './search.js';
@@ -28,9 +28,10 @@ function buildFilters(s: LdapSettings, scope: GroupScope | undefined, now: Date)
     (f) => f !== undefined,
   );
   const excludedClause = parts.length ? or(parts) : undefined;
+  const where = `sources[${s.name}].filter`;
   return {
-    include: and(s.filter, scope?.clause, excludedClause && not(excludedClause)),
-    excluded: excludedClause && and(s.filter, scope?.clause, excludedClause),
+    include: checkedComposition(and(s.filter, scope?.clause, excludedClause && not(excludedClause)), where),
+    excluded: excludedClause && checkedComposition(and(s.filter, scope?.clause, excludedClause), where),
   };
 }
 
