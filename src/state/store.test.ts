@@ -2,6 +2,7 @@ import { appendFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promi
 import os from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { configureLocks } from './lock.js';
 import { type HistoryEntry, JobState } from './store.js';
 
 let dir: string;
@@ -22,7 +23,14 @@ const entry = (i: number): HistoryEntry => ({
 describe('JobState', () => {
   it('writes the snapshot atomically and leaves no temp file', async () => {
     const s = new JobState(dir, 'main');
-    await s.writeSnapshot({ version: 1, job: 'main', pushedAt: 'now', planId: 'p', payloadSha256: 'h', records: [] });
+    await s.writeSnapshot({
+      version: 1,
+      job: 'main',
+      pushedAt: 'now',
+      planId: 'p',
+      payloadSha256: 'h',
+      records: [],
+    });
     expect((await s.readSnapshot())?.planId).toBe('p');
     expect(await readdir(path.join(dir, 'main'))).toEqual(['snapshot.json']);
   });
@@ -31,7 +39,10 @@ describe('JobState', () => {
     const s = new JobState(dir, 'main');
     await s.ensureDir();
     await writeFile(path.join(dir, 'main', 'snapshot.json'), '{"version":1,');
-    await expect(s.readSnapshot()).rejects.toMatchObject({ code: 'STATE_IO', place: path.join(dir, 'main', 'snapshot.json') });
+    await expect(s.readSnapshot()).rejects.toMatchObject({
+      code: 'STATE_IO',
+      place: path.join(dir, 'main', 'snapshot.json'),
+    });
   });
 
   it('skips a torn last history line and rotates at 1 MiB', async () => {
@@ -47,15 +58,18 @@ describe('JobState', () => {
     expect((await s.readHistory()).map((e) => e.runId)).toEqual(['r3']);
   });
 
-  it('lets one process hold the job lock and takes over a lock left by a dead process', async () => {
+  it('lets one run hold the job lock; a second one is told who holds it', async () => {
+    configureLocks(5_000);
     const s = new JobState(dir, 'main');
     const release = await s.lock();
-    await writeFile(path.join(dir, 'main', 'lock'), '1'); // pid 1 is alive (init)
-    await expect(new JobState(dir, 'main').lock()).rejects.toMatchObject({ code: 'STATE_IO', message: expect.stringContaining('already running in process 1') });
-    await writeFile(path.join(dir, 'main', 'lock'), '999999999');
-    const again = await new JobState(dir, 'main').lock();
-    expect(await readFile(path.join(dir, 'main', 'lock'), 'utf8')).toBe(String(process.pid));
-    await again();
+    await expect(new JobState(dir, 'main').lock()).rejects.toMatchObject({
+      code: 'STATE_IO',
+      message: expect.stringContaining(`already running in process ${process.pid}`),
+    });
+    await release.assertHeld();
     await release();
+    const again = await new JobState(dir, 'main').lock();
+    expect(await readdir(path.join(dir, 'main', 'run.lock'))).toHaveLength(1);
+    await again();
   });
 });
