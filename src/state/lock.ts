@@ -450,6 +450,8 @@ export interface AcquireOptions {
   readonly signal?: AbortSignal | undefined;
   /** Describes a loss for the error `assertHeld()` throws. */
   readonly lostError?: ((why: string, holder: Holder) => StateError) | undefined;
+  /** false: report a held lock as busy at once, without watching it (a first quick try). */
+  readonly watch?: boolean | undefined;
 }
 
 export type AcquireResult =
@@ -507,6 +509,7 @@ export async function tryAcquire(lockDir: string, opts: AcquireOptions): Promise
       takeoverMs = 0;
       continue;
     }
+    if (opts.watch === false) return { busy: holderOf(first) };
     const since = performance.now();
     let last: Observation = first;
     for (;;) {
