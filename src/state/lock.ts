@@ -587,6 +587,17 @@ export async function retireLegacyPidFile(
 // ---------------------------------------------------------------------------------------------
 // Job run locks.
 
+function ioError(place: string, e: unknown): StateError {
+  const c = code(e) ?? String(e);
+  const fix =
+    c === 'EACCES' || c === 'EROFS' || c === 'EPERM'
+      ? 'Make the state directory writable by the service user (systemd: StateDirectory=).'
+      : c === 'ENOSPC'
+        ? 'Free disk space on the state volume; nothing was recorded, the next run retries.'
+        : 'Check the state directory (stateDir).';
+  return new StateError(`Cannot take the job lock: ${c}`, { place, fix, cause: e });
+}
+
 /** The run lock `JobState.lock()` returns: call it to release; `assertHeld()` right before the upload. */
 export type RunLock = (() => Promise<void>) & {
   /** Throws StateError unless this run still holds its job's lock (and the daemon is still active). */
@@ -624,6 +635,8 @@ export async function lockJob(jobDir: string, job: string, signal?: AbortSignal)
         place: lockDir,
         fix: 'Another process took the job over after this one stopped responding for lock.staleMs; check that only one daemon is active. The next run starts from the recorded state.',
       }),
+  }).catch((e: unknown) => {
+    throw e instanceof StateError ? e : ioError(lockDir, e);
   });
   if ('busy' in result) {
     throw new StateError(`Job "${job}" is already running in ${describeHolder(result.busy)}`, {

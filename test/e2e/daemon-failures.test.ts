@@ -111,7 +111,7 @@ describe('mobileid-sync run under failures', () => {
     const dir = path.join(ws.state, 'main');
     expect(existsSync(path.join(dir, 'snapshot.json'))).toBe(true);
     expect(existsSync(path.join(dir, 'pending.json'))).toBe(false);
-    expect(existsSync(path.join(dir, 'lock'))).toBe(false);
+    expect(existsSync(path.join(dir, 'run.lock'))).toBe(false);
     expect((await uploads(emu)).map((u) => u.status)).toEqual([200]);
   });
 
@@ -138,7 +138,7 @@ describe('mobileid-sync run under failures', () => {
     // MIM may or may not have applied it: the intent stays, so the next run re-sends.
     expect(existsSync(path.join(dir, 'pending.json'))).toBe(true);
     expect(existsSync(path.join(dir, 'snapshot.json'))).toBe(false);
-    expect(existsSync(path.join(dir, 'lock'))).toBe(false);
+    expect(existsSync(path.join(dir, 'run.lock'))).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
     // The emulator saw the client leave and did not apply the upload.
     await until(async () => ((await uploads(emu)).length > 0 ? true : undefined), 4_000, 50);

@@ -11,6 +11,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { diffPeople, doubleActs, mimSnapshot, stateProblems, unintendedDeletes } from './invariants.js';
 import type { ActResult, Row } from './row.js';
+import { ADVERSARIAL_LOCK_ROWS } from './rows-adversarial-lock.js';
 import { CSV_ROWS } from './rows-csv.js';
 import { GRAPH_ROWS } from './rows-graph.js';
 import { LDAP_ROWS } from './rows-ldap.js';
@@ -18,7 +19,14 @@ import { MIM_ROWS } from './rows-mim.js';
 import { STATE_ROWS } from './rows-state.js';
 import { World } from './world.js';
 
-const ROWS: Row[] = [...CSV_ROWS, ...MIM_ROWS, ...STATE_ROWS, ...LDAP_ROWS, ...GRAPH_ROWS];
+const ROWS: Row[] = [
+  ...CSV_ROWS,
+  ...MIM_ROWS,
+  ...STATE_ROWS,
+  ...LDAP_ROWS,
+  ...GRAPH_ROWS,
+  ...ADVERSARIAL_LOCK_ROWS,
+];
 
 interface RowResult {
   readonly name: string;
