@@ -217,6 +217,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     await Promise.all([...units.values()].map((u) => u.watch?.close()));
     for (const u of units.values()) u.watch = null;
   };
+  let ready = false;
   const leader = new Leader(config.stateDir, log, {
     onActive: activate,
     onStandby: deactivate,
@@ -229,7 +230,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     onRole: (role) => {
       metrics.role(role === 'active');
-      void notifier.status(`${role} (state directory ${config.stateDir})`);
+      // After start-up only: READY=1 carries the first role.
+      if (ready)
+        void notifier.status(`${role === 'active' ? 'Active' : 'Standby'} since ${new Date().toISOString()}`);
     },
   });
 
@@ -332,7 +335,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     'Daemon started',
   );
-  await notifier.ready(`${leader.role}: ${units.size} job(s)`);
+  await notifier.ready(
+    leader.role === 'active'
+      ? `Watching ${units.size} job(s)`
+      : 'Standby: another daemon on this state directory is active',
+  );
+  ready = true;
   stopWatchdog = notifier.startWatchdog();
   return { adminUrl: server?.url ?? null, finished, stop };
 }
