@@ -70,6 +70,7 @@ export interface AppConfig {
   readonly log: { readonly level: LogLevel; readonly maskEmails: boolean };
   readonly admin: { readonly listen: string; readonly token: string; readonly tokenFile: string };
   readonly daemon: { readonly shutdownGraceMs: number };
+  readonly lock: { readonly staleMs: number };
   readonly jobs: readonly JobConfig[];
 }
 
@@ -101,6 +102,13 @@ export const globalSchema: SchemaTree = {
       'On SIGTERM/SIGINT, how long a run in progress may take to finish before its upload is cancelled, ms.',
       30_000,
       { min: 0 },
+    ),
+  },
+  lock: {
+    staleMs: key(
+      "A run lock or the active daemon's lock that stayed unchanged this long (as watched, not by clock) is taken over, ms (5000–3600000). The holder refreshes it every sixth of this; an active/standby takeover takes about this long.",
+      'nat',
+      30_000,
     ),
   },
 };

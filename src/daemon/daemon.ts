@@ -11,6 +11,7 @@ import type { AppConfig, JobConfig } from '../config/schema.js';
 import { StateError } from '../core/errors.js';
 import { runJob } from '../pipeline/sync-once.js';
 import { targetOf } from '../state/baseline.js';
+import { configureLocks } from '../state/lock.js';
 import { type HistoryEntry, JobState } from '../state/store.js';
 import { type Logger, maskEmail, maskEmailsDeep } from '../telemetry/logger.js';
 import { createMetrics, type Metrics, rejectedCount } from '../telemetry/metrics.js';
@@ -23,6 +24,7 @@ import {
   startAdminServer,
 } from './http.js';
 import { type FinishedRun, JobRunner, type TriggerKind, type TriggerResult } from './job-runner.js';
+import { Leader } from './leader.js';
 import { fromHistory, type RunSummary } from './run-summary.js';
 import { createSchedule, type JobSchedule, validateSchedule } from './scheduler.js';
 import { createNotifier } from './sd-notify.js';
@@ -67,6 +69,7 @@ export function checkDaemonConfig(config: AppConfig): {
   readonly graceMs: number;
 } {
   const admin = adminAddress(config.admin);
+  configureLocks(config.lock.staleMs);
   for (const job of config.jobs) {
     validateSchedule(job);
     if (job.schedule.watch) dropFolders(job);
@@ -187,9 +190,60 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     units.set(job.name, unit);
   }
 
+  // Schedules, watchers and start-up runs exist only while this daemon is the active one.
+  const activate = async (takeover: boolean): Promise<void> => {
+    for (const unit of units.values()) {
+      const name = unit.job.name;
+      unit.schedule = createSchedule(unit.job, () => trigger(name, 'schedule'), log.child({ job: name }));
+      unit.schedule?.start();
+      unit.watch = watchDropFolders(
+        unit.job,
+        (files) => trigger(name, 'watch', { files }),
+        log.child({ job: name }),
+        {
+          reportExisting: !unit.job.schedule.onStart,
+        },
+      );
+    }
+    await Promise.all([...units.values()].map((u) => u.watch?.ready));
+    if (takeover) for (const u of units.values()) if (u.job.schedule.onStart) trigger(u.job.name, 'takeover');
+  };
+  const deactivate = async (reason: string): Promise<void> => {
+    for (const u of units.values()) {
+      u.schedule?.stop();
+      u.schedule = null;
+      u.runner.clearQueued();
+      u.runner.abort(`this daemon is no longer the active one (${reason})`);
+    }
+    await Promise.all([...units.values()].map((u) => u.watch?.close()));
+    for (const u of units.values()) u.watch = null;
+  };
+  let ready = false;
+  const leader = new Leader(config.stateDir, log, {
+    onActive: activate,
+    onStandby: deactivate,
+    onFatal: (e) => {
+      log.error(
+        { err: e instanceof Error ? e.message : String(e) },
+        'Could not start the jobs after taking over',
+      );
+      void stop('activation failed');
+    },
+    onRole: (role) => {
+      metrics.role(role === 'active');
+      // After start-up only: READY=1 carries the first role.
+      if (ready)
+        void notifier.status(`${role === 'active' ? 'Active' : 'Standby'} since ${new Date().toISOString()}`);
+    },
+  });
+
   const trigger = (name: string, kind: TriggerKind, detail: Record<string, unknown> = {}): TriggerResult => {
     const unit = units.get(name);
     if (!unit) return 'stopping';
+    if (leader.role !== 'active' && !stopping) {
+      log.debug({ job: name, trigger: kind }, 'Trigger ignored: this daemon is on standby');
+      return 'standby';
+    }
     const result = unit.runner.trigger(kind);
     const fields = { job: name, trigger: kind, result, ...detail };
     if (result === 'started') log.debug(fields, 'Run triggered');
@@ -224,6 +278,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         graceMs,
         log,
       );
+      await leader.stop();
       await server?.close();
       removeSignalHandlers();
       log.info({ cancelled }, 'Stopped');
@@ -249,22 +304,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       version,
       startedAt,
       trigger,
+      leader,
     );
     if (admin) server = await startAdminServer(admin, config.admin.token, handlers, log);
-    for (const unit of units.values()) {
-      const name = unit.job.name;
-      unit.schedule = createSchedule(unit.job, () => trigger(name, 'schedule'), log.child({ job: name }));
-      unit.schedule?.start();
-      unit.watch = watchDropFolders(
-        unit.job,
-        (files) => trigger(name, 'watch', { files }),
-        log.child({ job: name }),
-        {
-          reportExisting: !unit.job.schedule.onStart,
-        },
-      );
-    }
-    await Promise.all([...units.values()].map((u) => u.watch?.ready));
+    await leader.start();
   } catch (e) {
     startupDone();
     await stop('start-up failed');
@@ -273,10 +316,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   startupDone();
   if (stopping) return { adminUrl: server?.url ?? null, finished, stop };
 
-  for (const unit of units.values()) if (unit.job.schedule.onStart) trigger(unit.job.name, 'start');
+  if (leader.role === 'active') {
+    for (const unit of units.values()) if (unit.job.schedule.onStart) trigger(unit.job.name, 'start');
+  }
   log.info(
     {
       version,
+      role: leader.role,
       admin: server?.url ?? null,
       graceMs,
       jobs: [...units.values()].map((u) => ({
@@ -290,7 +336,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
     'Daemon started',
   );
-  await notifier.ready(`Watching ${units.size} job(s)`);
+  await notifier.ready(
+    leader.role === 'active'
+      ? `Watching ${units.size} job(s)`
+      : 'Standby: another daemon on this state directory is active',
+  );
+  ready = true;
   stopWatchdog = notifier.startWatchdog();
   return { adminUrl: server?.url ?? null, finished, stop };
 }
@@ -322,6 +373,7 @@ function adminHandlers(
   version: string,
   startedAt: Date,
   trigger: (name: string, kind: TriggerKind) => TriggerResult,
+  leader: Leader,
 ): AdminHandlers {
   return {
     async readiness(): Promise<Readiness> {
@@ -349,10 +401,20 @@ function adminHandlers(
         );
       }
       if (isStopping()) checks.push({ name: 'daemon', ok: false, detail: 'shutting down' });
+      // A standby is ready: waiting is its job (and a Deployment's rollout needs it ready).
+      const role = leader.status();
+      checks.push({
+        name: 'role',
+        ok: true,
+        detail:
+          role.role === 'active'
+            ? 'active: this daemon runs the jobs'
+            : `standby: ${role.active ? `process ${role.active.pid} on host "${role.active.host}"` : 'another daemon'} is active`,
+      });
       const masked = config.log.maskEmails
         ? checks.map((c) => (c.detail ? { ...c, detail: maskEmail(c.detail) } : c))
         : checks;
-      return { ready: masked.every((c) => c.ok), checks: masked };
+      return { ready: masked.every((c) => c.ok), role: role.role, checks: masked };
     },
     async metrics() {
       return { body: await metrics.render(), contentType: metrics.contentType };
@@ -364,6 +426,8 @@ function adminHandlers(
         pid: process.pid,
         startedAt: startedAt.toISOString(),
         stopping: isStopping(),
+        role: leader.role,
+        leader: leader.status(),
         jobs,
       };
       return config.log.maskEmails ? maskEmailsDeep(body) : body;

@@ -23,6 +23,8 @@ export interface ListenAddress {
 
 export interface Readiness {
   readonly ready: boolean;
+  /** Active/standby (see leader.ts). */
+  readonly role?: 'active' | 'standby' | undefined;
   readonly checks: readonly { readonly name: string; readonly ok: boolean; readonly detail?: string }[];
 }
 
@@ -123,6 +125,7 @@ const RUN_STATUS: Record<TriggerResult, number> = {
   queued: 202,
   'already-queued': 202,
   stopping: 503,
+  standby: 503,
 };
 
 async function route(

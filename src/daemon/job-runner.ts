@@ -9,7 +9,7 @@ import type { RunReport } from '../pipeline/sync-once.js';
 import { fromReport, type RunSummary } from './run-summary.js';
 
 /** What started a run; becomes `trigger` in the history and logs. */
-export type TriggerKind = 'start' | 'schedule' | 'watch' | 'sighup' | 'http';
+export type TriggerKind = 'start' | 'takeover' | 'schedule' | 'watch' | 'sighup' | 'http';
 
 export type TriggerResult =
   /** A run started now. */
@@ -19,7 +19,9 @@ export type TriggerResult =
   /** A follow-up was already queued; this trigger is folded into it. */
   | 'already-queued'
   /** The daemon is shutting down and takes no new runs. */
-  | 'stopping';
+  | 'stopping'
+  /** This daemon is on standby: another daemon on the state directory runs the jobs. */
+  | 'standby';
 
 export interface RunningRun {
   readonly runId: string;
@@ -100,6 +102,11 @@ export class JobRunner {
     const dropped = this.#queued;
     this.#queued = null;
     return dropped;
+  }
+
+  /** Drops a queued follow-up (the daemon went standby); later triggers are taken again. */
+  clearQueued(): void {
+    this.#queued = null;
   }
 
   /** Cancels the run in progress (it ends as failed/ABORTED; state is written atomically). */

@@ -17,6 +17,7 @@ import { uploadOutcomeOf } from '../sinks/mim/errors.js';
 import { createSources } from '../sources/create.js';
 import type { InputIdentity, SettleOutcome, Source, SourceSnapshot } from '../sources/types.js';
 import { type Baseline, describeTarget, recordsDigest, type Target, targetOf } from '../state/baseline.js';
+import type { RunLock } from '../state/lock.js';
 import {
   type HistoryEntry,
   JobState,
@@ -126,6 +127,8 @@ interface Ctx {
   readonly now: () => Date;
   /** Set by the upload when it failed without proof that MIM did not apply it. */
   uploadUnknown: boolean;
+  /** The job's run lock (sync mode); checked right before anything goes to MIM. */
+  lock?: RunLock | undefined;
 }
 
 /** Fetches every source; if any fails, the others are settled as failed and the error rethrown. */
@@ -245,11 +248,14 @@ export async function runJob(job: JobConfig, opts: RunOptions): Promise<RunRepor
     };
   };
 
-  let release: (() => Promise<void>) | undefined;
+  let release: RunLock | undefined;
   let sources: Source[] = [];
   let report: RunReport;
   try {
-    if (opts.mode === 'sync') release = await ctx.state.lock();
+    if (opts.mode === 'sync') {
+      release = await ctx.state.lock();
+      ctx.lock = release;
+    }
     const basis = await readBasis(ctx);
     sources = createSources(job, opts.stateDir, ctx.log, now, {
       dryRun: opts.mode === 'plan',
@@ -496,6 +502,8 @@ async function upload(
     ],
     records: unionBySyncId(earlier?.records ?? [], toPushed(build.desired)),
   };
+  // A run frozen past lock.staleMs may have lost its lock to another run: it must not upload.
+  await ctx.lock?.assertHeld();
   await state.writePending(intent);
   const client = new MimClient(job.mim, {
     tokenPlace: `jobs[${job.name}].mim.token`,

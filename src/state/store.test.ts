@@ -4,6 +4,7 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { PushedRecord } from '../core/types.js';
 import { recordsDigest, type StoredSnapshot, type Target } from './baseline.js';
+import { configureLocks } from './lock.js';
 import { type HistoryEntry, JobState } from './store.js';
 
 const TARGET: Target = { baseUrl: 'https://mim.example.com', project: 'hq', job: 'main' };
@@ -136,18 +137,18 @@ describe('JobState', () => {
     expect((await s.readHistory()).map((e) => e.runId)).toEqual(['r3']);
   });
 
-  it('lets one process hold the job lock and takes over a lock left by a dead process', async () => {
+  it('lets one run hold the job lock; a second one is told who holds it', async () => {
+    configureLocks(5_000);
     const s = new JobState(dir, 'main');
     const release = await s.lock();
-    await writeFile(path.join(dir, 'main', 'lock'), '1'); // pid 1 is alive (init)
     await expect(new JobState(dir, 'main').lock()).rejects.toMatchObject({
       code: 'STATE_IO',
-      message: expect.stringContaining('already running in process 1'),
+      message: expect.stringContaining(`already running in process ${process.pid}`),
     });
-    await writeFile(path.join(dir, 'main', 'lock'), '999999999');
-    const again = await new JobState(dir, 'main').lock();
-    expect(await readFile(path.join(dir, 'main', 'lock'), 'utf8')).toBe(String(process.pid));
-    await again();
+    await release.assertHeld();
     await release();
+    const again = await new JobState(dir, 'main').lock();
+    expect(await readdir(path.join(dir, 'main', 'run.lock'))).toHaveLength(1);
+    await again();
   });
 });

@@ -6,7 +6,7 @@
  * pending.json first; while it exists, the next run never skips its upload (MIM may hold either
  * version), and a re-upload is harmless because a replacing sync is idempotent.
  */
-import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StateError } from '../core/errors.js';
 import { scrubbedJson } from '../core/secrets.js';
@@ -20,6 +20,7 @@ import {
   snapshotShapeProblem,
   type Target,
 } from './baseline.js';
+import { lockJob, type RunLock } from './lock.js';
 
 export type { StoredSnapshot, Target } from './baseline.js';
 
@@ -411,44 +412,12 @@ export class JobState {
   }
 
   /**
-   * Takes the job's lock (O_EXCL lock file holding our PID). A lock left by a dead process is
-   * taken over. Returns the release function, or throws StateError naming the holder.
+   * Takes the job's run lock (see lock.ts): holds across processes, containers and hosts sharing
+   * the state directory. Call the result to release it, and `assertHeld()` right before an upload.
+   * Throws StateError naming the holder when another run is in progress.
    */
-  async lock(): Promise<() => Promise<void>> {
+  async lock(): Promise<RunLock> {
     await this.ensureDir();
-    const file = this.file('lock');
-    for (let tries = 0; tries < 2; tries++) {
-      try {
-        const fh = await open(file, 'wx', 0o600);
-        await fh.writeFile(String(process.pid));
-        await fh.close();
-        return async () => {
-          await unlink(file).catch(() => undefined);
-        };
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw wrap(file, 'take the job lock', e);
-        const holder = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
-        if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-          throw new StateError(`Job "${this.job}" is already running in process ${holder}`, {
-            place: file,
-            fix: 'Wait for that run to end (or stop the daemon before running `sync` by hand).',
-          });
-        }
-        await unlink(file).catch(() => undefined); // stale: its process is gone
-      }
-    }
-    throw new StateError('Could not take the job lock', {
-      place: file,
-      fix: 'Remove the lock file if no run is active.',
-    });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    return lockJob(this.dir, this.job);
   }
 }

@@ -18,6 +18,8 @@ export interface Metrics {
   mimAttempt(job: string, outcome: number | 'network'): void;
   /** Seeds the gauges from the state a previous process left (users pushed, last success). */
   restore(job: string, seed: { users?: number | undefined; lastSuccessAt?: string | undefined }): void;
+  /** Active/standby: 1 while this daemon is the active one. */
+  role(active: boolean): void;
   /** The Prometheus text exposition of every metric. */
   render(): Promise<string>;
   readonly contentType: string;
@@ -85,6 +87,20 @@ export function createMetrics(jobs: readonly string[]): Metrics {
     registers: [registry],
   });
 
+  const active = new Gauge({
+    name: 'mobileid_sync_daemon_active',
+    help: '1 while this daemon is the active one of its state directory, 0 on standby (active/standby pair).',
+    registers: [registry],
+  });
+  const takeovers = new Counter({
+    name: 'mobileid_sync_daemon_role_changes_total',
+    help: 'Times this daemon became active (its first activation included) or went standby.',
+    labelNames: ['role'],
+    registers: [registry],
+  });
+  active.set(0);
+  for (const role of ['active', 'standby']) takeovers.inc({ role }, 0);
+
   // Zero series exist from the start, so rate() and alerts work before the first event.
   for (const job of jobs) {
     for (const outcome of OUTCOMES) runs.inc({ job, outcome }, 0);
@@ -113,6 +129,10 @@ export function createMetrics(jobs: readonly string[]): Metrics {
         changes.inc({ job, change: 'update' }, plan.updates.length);
         changes.inc({ job, change: 'delete' }, plan.deletes.length);
       }
+    },
+    role(isActive) {
+      active.set(isActive ? 1 : 0);
+      takeovers.inc({ role: isActive ? 'active' : 'standby' });
     },
     mimAttempt(job, outcome) {
       mim.inc({ job, code: String(outcome) });

@@ -129,7 +129,7 @@ describe('mobileid-sync run under failures', () => {
     // The baseline advanced past the seed to the 3 people just uploaded.
     expect(snapshot(ws.state)).toMatchObject({ seq: 2, records: { length: 3 } });
     expect(existsSync(path.join(dir, 'pending.json'))).toBe(false);
-    expect(existsSync(path.join(dir, 'lock'))).toBe(false);
+    expect(existsSync(path.join(dir, 'run.lock'))).toBe(false);
     expect((await uploads(emu)).map((u) => u.status).slice(seed.uploads)).toEqual([200]);
   });
 
@@ -158,7 +158,7 @@ describe('mobileid-sync run under failures', () => {
     expect(existsSync(path.join(dir, 'pending.json'))).toBe(true);
     // The baseline is still the seed: nothing is recorded as pushed before MIM confirms it.
     expect(snapshot(ws.state)).toMatchObject({ seq: 1, records: { length: seed.users } });
-    expect(existsSync(path.join(dir, 'lock'))).toBe(false);
+    expect(existsSync(path.join(dir, 'run.lock'))).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
     // The emulator saw the client leave and did not apply the upload.
     await until(async () => ((await uploads(emu)).length > seed.uploads ? true : undefined), 4_000, 50);

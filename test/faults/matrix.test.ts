@@ -15,6 +15,7 @@ import type { ActResult, Row } from './row.js';
 import { ADVERSARIAL_CONFIG_ROWS } from './rows-adversarial-config.js';
 import { ADVERSARIAL_GUARD_ROWS } from './rows-adversarial-guard.js';
 import { ADVERSARIAL_LDAPMERGE_ROWS } from './rows-adversarial-ldapmerge.js';
+import { ADVERSARIAL_LOCK_ROWS } from './rows-adversarial-lock.js';
 import { ADVERSARIAL_MIM_ROWS } from './rows-adversarial-mim.js';
 import { CSV_ROWS } from './rows-csv.js';
 import { GRAPH_ROWS } from './rows-graph.js';
@@ -33,6 +34,7 @@ const ROWS: Row[] = [
   ...ADVERSARIAL_CONFIG_ROWS,
   ...ADVERSARIAL_MIM_ROWS,
   ...ADVERSARIAL_LDAPMERGE_ROWS,
+  ...ADVERSARIAL_LOCK_ROWS,
 ];
 
 interface RowResult {

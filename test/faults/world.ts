@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -200,7 +200,10 @@ export class World {
         return 'corrupt';
       }
     };
-    const lock = await readFile(path.join(this.jobState, 'lock'), 'utf8').catch(() => null);
+    // The run lock's holder file (JSON: host, pid, …), if a run holds it or a killed one left it.
+    const lockDir = path.join(this.jobState, 'run.lock');
+    const holder = (await readdir(lockDir).catch(() => [] as string[])).find((f) => f.startsWith('holder.'));
+    const lock = holder ? await readFile(path.join(lockDir, holder), 'utf8').catch(() => null) : null;
     return {
       snapshot: await json<SnapshotFile>('snapshot.json'),
       pending: await json<PendingFile>('pending.json'),

@@ -1,6 +1,7 @@
 /** `plan` (dry run) and `sync` (one run now) for one or all jobs. */
 
 import { type RunMode, type RunReport, runJob } from '../../pipeline/sync-once.js';
+import { configureLocks } from '../../state/lock.js';
 import { type CommonOptions, cliLogger, configArg, interruptSignal, load, selectJobs } from '../context.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { formatReport, reportJson } from '../format.js';
@@ -28,6 +29,7 @@ function combine(codes: number[]): number {
 
 export async function runJobsCommand(mode: RunMode, opts: RunJobOptions): Promise<number> {
   const { config } = load(opts);
+  configureLocks(config.lock.staleMs);
   const jobs = selectJobs(config, opts.job);
   const logger = cliLogger(config, opts.logLevel);
   const signal = interruptSignal();
