@@ -4,9 +4,23 @@ import type { JobConfig } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { SOURCE_DEFINITIONS } from './index.js';
-import type { Source } from './types.js';
+import type { InputIdentity, Source } from './types.js';
 
-export function createSources(job: JobConfig, stateDir: string, logger: Logger, now: () => Date): Source[] {
+/** What the run tells its sources (see SourceContext). */
+export interface SourceRunOptions {
+  /** `plan` / `check`: sources change nothing on disk. */
+  readonly dryRun?: boolean | undefined;
+  /** Per source name: the input the baseline came from (from the state); absent when unknown. */
+  readonly acceptedInputs?: Readonly<Record<string, InputIdentity | undefined>> | undefined;
+}
+
+export function createSources(
+  job: JobConfig,
+  stateDir: string,
+  logger: Logger,
+  now: () => Date,
+  run: SourceRunOptions = {},
+): Source[] {
   return job.sources.map((entry) => {
     const def = SOURCE_DEFINITIONS.get(entry.kind as never);
     if (!def) {
@@ -21,6 +35,8 @@ export function createSources(job: JobConfig, stateDir: string, logger: Logger, 
       stateDir: path.join(stateDir, job.name, 'sources', entry.name),
       logger: logger.child({ source: entry.name }),
       now,
+      dryRun: run.dryRun,
+      acceptedInput: run.acceptedInputs?.[entry.name],
     });
   });
 }

@@ -172,12 +172,12 @@ describe('createDecoder', () => {
   it('reports a file cut inside a character', async () => {
     const choice: EncodingChoice = { encoding: 'utf-8', bomLength: 0, how: 'valid UTF-8' };
     await expect(decodeChunks(Buffer.from('Wei\xc3', 'latin1'), choice)).rejects.toMatchObject({
-      problem: 'not-utf-8',
+      problem: 'cut',
     });
     const odd = Buffer.concat([encodeText('Weiß', 'utf-16le'), Buffer.from([0x41])]);
     await expect(decodeChunks(odd, { encoding: 'utf-16le', bomLength: 2, how: 'bom' })).rejects.toMatchObject(
       {
-        problem: 'not-utf-16',
+        problem: 'cut',
       },
     );
   });

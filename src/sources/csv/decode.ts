@@ -162,7 +162,8 @@ export function binaryProblem(sample: Uint8Array, text: string): string | undefi
     : undefined;
 }
 
-export type DecodeProblem = 'not-utf-8' | 'binary' | 'not-utf-16';
+/** `cut`: the file ends inside a multi-byte character (a UTF-8 sequence or a UTF-16 unit or pair). */
+export type DecodeProblem = 'not-utf-8' | 'binary' | 'not-utf-16' | 'cut';
 
 /** A problem found while streaming; `byteOffset` is from the start of the file. */
 export class DecodeError extends Error {
@@ -235,11 +236,7 @@ class Utf8Check extends Transform {
   override _flush(done: TransformCallback): void {
     if (this.carry) {
       done(
-        new DecodeError(
-          'not-utf-8',
-          this.offset - this.carry.length,
-          'it ends in the middle of a UTF-8 character',
-        ),
+        new DecodeError('cut', this.offset - this.carry.length, 'it ends in the middle of a UTF-8 character'),
       );
       return;
     }
@@ -307,7 +304,7 @@ class Utf16Decoder extends Transform {
     try {
       rest = this.decoder.decode();
     } catch {
-      done(new DecodeError('not-utf-16', this.offset, 'it ends in the middle of a UTF-16 character'));
+      done(new DecodeError('cut', this.offset, 'it ends in the middle of a UTF-16 character'));
       return;
     }
     done(null, rest ? Buffer.from(rest, 'utf8') : undefined);

@@ -3,6 +3,7 @@
  * still being written, archive / failed moves with their reports, the archive fallback and the
  * changed-while-read check.
  */
+import { createHash } from 'node:crypto';
 import {
   appendFile,
   copyFile,
@@ -23,6 +24,7 @@ import { csvFolderSource } from './index.js';
 import { fixture, folderConfig, garbage, tempDir, testContext, writeAged } from './test-helpers.js';
 
 const STAMP = '20261125T093000Z';
+const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
 const never = new AbortController().signal;
 const GOOD = 'Vorname;Nachname;E-Mail;Ausweis;Personalnummer\r\nHans;Müller;hans@example.de;1;P1\r\n';
 const OTHER = 'Vorname;Nachname;E-Mail;Ausweis;Personalnummer\r\nJörg;Weiß;joerg@example.de;2;P2\r\n';
@@ -74,6 +76,10 @@ describe('choosing the input', () => {
       'staff.csv (1 row; UTF-8, semicolon-separated, header row); supersedes 1 older file(s)',
     );
     expect(snap.notices).toEqual([
+      {
+        place: { source: 'hr', kind: 'csv-folder', ref: 'notes.md' },
+        message: expect.stringMatching(/^notes\.md is in the drop folder but does not match pattern/),
+      },
       {
         place: { source: 'hr', kind: 'csv-folder', ref: 'staff.csv' },
         message: expect.stringMatching(/old\.csv/),
@@ -142,13 +148,15 @@ describe('settling', () => {
     await snap.settle?.('applied', 'staff.csv:2: bad e-mail (fix it)');
     await snap.settle?.('applied', 'again');
     expect(await list(folder)).toEqual(['archive', 'new.csv.tmp']);
+    // Sequence names, the input last (highest): the superseded file below it.
     expect(await list(at('archive'))).toEqual([
-      `${STAMP}-old.csv`,
-      `${STAMP}-staff.csv`,
-      `${STAMP}-staff.csv.rejects.txt`,
+      '000001-old.csv',
+      '000002-staff.csv',
+      '000002-staff.csv.rejects.txt',
     ]);
-    expect(await readFile(at('archive', `${STAMP}-staff.csv`), 'utf8')).toBe(GOOD);
-    expect(await readFile(at('archive', `${STAMP}-staff.csv.rejects.txt`), 'utf8')).toBe(
+    expect(snap.input).toEqual({ name: '000002-staff.csv', sha256: sha(GOOD), seq: 2 });
+    expect(await readFile(at('archive', '000002-staff.csv'), 'utf8')).toBe(GOOD);
+    expect(await readFile(at('archive', '000002-staff.csv.rejects.txt'), 'utf8')).toBe(
       'staff.csv:2: bad e-mail (fix it)\n',
     );
   });
@@ -159,7 +167,7 @@ describe('settling', () => {
     await (await source.fetch(never)).settle?.('unchanged', '');
     await writeAged(at('staff.csv'), OTHER, 5_000);
     await (await source.fetch(never)).settle?.('applied', '  \n');
-    expect(await list(at('archive'))).toEqual([`${STAMP}-2-staff.csv`, `${STAMP}-staff.csv`]);
+    expect(await list(at('archive'))).toEqual(['000001-staff.csv', '000002-staff.csv']);
   });
 
   it('keeps the input when the run was blocked or failed', async () => {
@@ -190,10 +198,15 @@ describe('no new file', () => {
     await (await source.fetch(never)).settle?.('applied', 'staff.csv:2: x (y)');
     const again = await source.fetch(never);
     expect(firstNames(again)).toEqual(['Hans']);
-    expect(again.records[0]?.place.ref).toBe(`${STAMP}-staff.csv:2`);
+    expect(again.records[0]?.place.ref).toBe('000002-staff.csv:2');
     expect(again.description).toMatch(
-      new RegExp(`^no new file in .*; re-read the last accepted file archive/${STAMP}-staff\\.csv`),
+      /^no new file in .*; re-read the last accepted file archive\/000002-staff\.csv/,
     );
+    expect(again.input).toEqual({ name: '000002-staff.csv', sha256: sha(GOOD), seq: 2 });
+    // No baseline known: the highest sequence, and a notice that says so.
+    expect(again.notices.map((n) => n.message)).toEqual([
+      expect.stringMatching(/baseline's input file is not known.*000002-staff\.csv/),
+    ]);
     expect(again.settle).toBeUndefined();
   });
 
