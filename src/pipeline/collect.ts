@@ -43,11 +43,12 @@ const SEP = '\u0000';
 
 /**
  * Rejected keys packed as strings of `syncId SEP email SEP ref`, joined per block: about one byte
- * per character instead of three objects per record. A NUL inside a key cannot match a pushed
- * (valid) person, so such a key is stored empty.
+ * per character instead of three objects per record. Refs of a block that share their part up to
+ * the last `:` (`staff.csv:`) store only the rest. Keys that cannot be a pushed person's are stored
+ * empty: one holding a NUL, and an e-mail without `@` (every pushed e-mail passed validation).
  */
 class RejectedKeyLog {
-  private readonly blocks: string[] = [];
+  private readonly blocks: { readonly prefix: string; readonly text: string }[] = [];
   private current: string[] = [];
   private readonly source: string;
   private readonly kind: SourceKind;
@@ -58,24 +59,31 @@ class RejectedKeyLog {
   }
 
   add(syncId: string | undefined, email: string | undefined, ref: string): void {
-    this.current.push(clean(syncId), clean(email), ref.replaceAll(SEP, ' '));
+    const mail = email?.includes('@') ? email : undefined;
+    this.current.push(clean(syncId), clean(mail), ref.replaceAll(SEP, ' '));
     if (this.current.length >= BLOCK * 3) this.pack();
   }
 
   private pack(): void {
-    if (this.current.length === 0) return;
-    this.blocks.push(this.current.join(SEP));
+    const entries = this.current;
+    if (entries.length === 0) return;
+    const first = entries[2]!;
+    const prefix = first.slice(0, first.lastIndexOf(':') + 1);
+    let shared = prefix.length > 0;
+    for (let i = 2; shared && i < entries.length; i += 3) shared = entries[i]!.startsWith(prefix);
+    if (shared) for (let i = 2; i < entries.length; i += 3) entries[i] = entries[i]!.slice(prefix.length);
+    this.blocks.push({ prefix: shared ? prefix : '', text: entries.join(SEP) });
     this.current = [];
   }
 
   *entries(): Generator<RejectedKey> {
     this.pack();
     const { source, kind } = this;
-    for (const block of this.blocks) {
-      const parts = block.split(SEP);
+    for (const { prefix, text } of this.blocks) {
+      const parts = text.split(SEP);
       for (let i = 0; i + 2 < parts.length; i += 3) {
         yield {
-          place: { source, kind, ref: parts[i + 2]! },
+          place: { source, kind, ref: prefix + parts[i + 2]! },
           syncId: parts[i] || undefined,
           email: parts[i + 1] || undefined,
         };
