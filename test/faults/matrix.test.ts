@@ -11,6 +11,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { diffPeople, doubleActs, mimSnapshot, stateProblems, unintendedDeletes } from './invariants.js';
 import type { ActResult, Row } from './row.js';
+import { ADVERSARIAL_CSV_ROWS } from './rows-adversarial-csv.js';
 import { CSV_ROWS } from './rows-csv.js';
 import { GRAPH_ROWS } from './rows-graph.js';
 import { LDAP_ROWS } from './rows-ldap.js';
@@ -19,6 +20,7 @@ import { STATE_ROWS } from './rows-state.js';
 import { World } from './world.js';
 
 const ROWS: Row[] = [...CSV_ROWS, ...MIM_ROWS, ...STATE_ROWS, ...LDAP_ROWS, ...GRAPH_ROWS];
+ROWS.push(...ADVERSARIAL_CSV_ROWS);
 
 interface RowResult {
   readonly name: string;
