@@ -40,7 +40,7 @@ export function detectBom(buf: Uint8Array): { encoding: Encoding; length: number
 }
 
 /** Picks the encoding from the first bytes of a file. `whole` = the sample is the entire file. */
-export function chooseEncoding(sample: Buffer, whole: boolean, setting: EncodingSetting): EncodingChoice {
+export function chooseEncoding(sample: Buffer, _whole: boolean, setting: EncodingSetting): EncodingChoice {
   const bom = detectBom(sample);
   if (setting !== 'auto') {
     return { encoding: setting, bomLength: bom?.encoding === setting ? bom.length : 0, how: 'configured' };
@@ -48,7 +48,8 @@ export function chooseEncoding(sample: Buffer, whole: boolean, setting: Encoding
   if (bom) return { encoding: bom.encoding, bomLength: bom.length, how: 'bom' };
   const utf16 = utf16WithoutBom(sample);
   if (utf16) return { encoding: utf16, bomLength: 0, how: 'UTF-16 without BOM' };
-  const end = whole ? sample.length : utf8CompleteLength(sample);
+  // A whole file ending inside a UTF-8 sequence is UTF-8 cut off (the decoder says so), not Windows-1252.
+  const end = utf8CompleteLength(sample);
   return isUtf8(sample.subarray(0, end))
     ? { encoding: 'utf-8', bomLength: 0, how: 'valid UTF-8' }
     : { encoding: 'windows-1252', bomLength: 0, how: 'not valid UTF-8' };

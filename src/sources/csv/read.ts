@@ -581,8 +581,11 @@ export function deriveSyncId(email: string | undefined): string | undefined {
   return key.length > 0 ? key : undefined;
 }
 
+// Whitespace, and the DOS end-of-file mark (Ctrl-Z) old exporters still write after the last row.
+const BLANK_RE = /^[\s\x1a]*$/;
+
 function isBlank(s: string | undefined): boolean {
-  return s === undefined || s.length === 0 || (s.charCodeAt(0) <= 32 && s.trim().length === 0);
+  return s === undefined || s.length === 0 || (s.charCodeAt(0) <= 32 && BLANK_RE.test(s));
 }
 
 function isBlankRow(fields: readonly string[]): boolean {

@@ -351,3 +351,103 @@ describe('check', () => {
     expect(r2.lines.at(-1)).toMatch(/no file matching/);
   });
 });
+
+describe('which file is truth (no clock)', () => {
+  it('re-reads the archived file whose hash is the accepted input, whatever its name or sequence', async () => {
+    const { folder, at } = await setup();
+    const first = csvFolderSource.create(folderConfig(folder), testContext());
+    await writeAged(at('staff.csv'), GOOD, 10_000);
+    const a = await first.fetch(never);
+    await a.settle?.('applied', '');
+    await writeAged(at('staff.csv'), OTHER, 5_000);
+    await (await first.fetch(never)).settle?.('applied', '');
+    // The baseline came from the first file (a later run was not recorded): read exactly that one.
+    await rename(at('archive', '000001-staff.csv'), at('archive', 'renamed.csv'));
+    const ctx = { ...testContext(), acceptedInput: a.input };
+    const snap = await csvFolderSource.create(folderConfig(folder), ctx).fetch(never);
+    expect(firstNames(snap)).toEqual(['Hans']);
+    expect(snap.input).toEqual({ name: 'renamed.csv', sha256: sha(GOOD) });
+    expect(snap.notices).toEqual([]);
+  });
+
+  it('stops when the accepted file is gone, instead of reading another archived file', async () => {
+    const { folder, at } = await setup();
+    await writeAged(at('staff.csv'), OTHER, 10_000);
+    await (await csvFolderSource.create(folderConfig(folder), testContext()).fetch(never)).settle?.(
+      'applied',
+      '',
+    );
+    const ctx = { ...testContext(), acceptedInput: { name: '000009-staff.csv', sha256: sha(GOOD), seq: 9 } };
+    const e = await failure(csvFolderSource.create(folderConfig(folder), ctx).fetch(never));
+    expect(e).toBeInstanceOf(SourceUnavailableError);
+    expect((e as SourceUnavailableError).message).toMatch(/000009-staff\.csv.*no longer in the archive/);
+  });
+
+  it('does not pick between several pending files when one is dated in the future', async () => {
+    const { source, at, folder } = await setup();
+    await writeAged(at('new.csv'), GOOD, 10_000);
+    await writeFile(at('old.csv'), OTHER);
+    const future = new Date(Date.now() + 86_400_000);
+    await utimes(at('old.csv'), future, future);
+    const e = await failure(source.fetch(never));
+    expect(e).toBeInstanceOf(SourceInvalidError);
+    expect((e as SourceInvalidError).message).toMatch(/old\.csv is dated more than 5 minutes in the future/);
+    expect(await list(folder)).toEqual(['new.csv', 'old.csv']);
+    // One file alone is read whatever its date: there is nothing to order.
+    await rename(at('new.csv'), at('new.csv.tmp'));
+    expect(firstNames(await source.fetch(never))).toEqual(['Jörg']);
+  });
+});
+
+describe('dry run', () => {
+  it('moves nothing: an unusable file stays, settle archives nothing', async () => {
+    const folder = await tempDir();
+    const at = (...p: string[]) => path.join(folder, ...p);
+    const ctx = { ...testContext(), dryRun: true };
+    const source = csvFolderSource.create(folderConfig(folder), ctx);
+    await writeAged(at('cut.csv'), GOOD.slice(0, -3), 10_000);
+    const e = await failure(source.fetch(never));
+    expect(e).toBeInstanceOf(SourceInvalidError);
+    expect((e as SourceInvalidError).fix).toMatch(/Dry run: the file was left where it is/);
+    expect(await list(folder)).toEqual(['cut.csv']);
+    await writeAged(at('staff.csv'), GOOD, 5_000);
+    await (await source.fetch(never)).settle?.('applied', 'x');
+    expect(await list(folder)).toEqual(['cut.csv', 'staff.csv']);
+  });
+});
+
+describe('files the pattern does not read, and size', () => {
+  it('reports an .xlsx beside the CSV, and names it when nothing else is there', async () => {
+    const { source, at } = await setup();
+    await writeAged(at('staff.xlsx'), garbage(100), 10_000);
+    await writeAged(at('~$staff.xlsx'), garbage(10), 10_000);
+    const e = await failure(source.fetch(never));
+    expect((e as SourceUnavailableError).message).toMatch(
+      /1 file\(s\) there do not match pattern .*staff\.xlsx/,
+    );
+    await writeAged(at('staff.csv'), GOOD, 5_000);
+    expect((await source.fetch(never)).notices.map((n) => n.message)).toEqual([
+      expect.stringMatching(/^staff\.xlsx is in the drop folder but does not match pattern/),
+    ]);
+  });
+
+  it('moves a file over maxFileBytes to failed/ unread', async () => {
+    const { source, at } = await setup({ maxFileBytes: 20 });
+    await writeAged(at('staff.csv'), GOOD, 10_000);
+    const e = await failure(source.fetch(never));
+    expect(e).toBeInstanceOf(SourceInvalidError);
+    expect((e as SourceInvalidError).message).toMatch(/more than maxFileBytes \(20\)/);
+    expect(await list(at('failed'))).toEqual([`${STAMP}-staff.csv`, `${STAMP}-staff.csv.errors.txt`]);
+  });
+
+  it('hands the pipeline valid records and a capped list of rejections', async () => {
+    const { source, at } = await setup({ maxListedRejections: 2 });
+    const bad = Array.from({ length: 50 }, (_, i) => `X;;bad${i};1;B${i}`).join('\r\n');
+    await writeAged(at('staff.csv'), `${GOOD}${bad}\r\n`, 10_000);
+    const snap = await source.fetch(never);
+    expect(snap.records).toHaveLength(1);
+    expect(snap.collected).toMatchObject({ total: 51, rejections: 100 });
+    expect(snap.collected?.listed).toHaveLength(2);
+    expect([...(snap.collected?.rejectedKeys() ?? [])]).toHaveLength(50);
+  });
+});
