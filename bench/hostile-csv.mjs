@@ -4,7 +4,7 @@
 // no last name: three rejections each, distinct keys), runs `mobileid-sync plan` on it as a process and prints the child's peak RSS,
 // the rejections it counted and the ones it listed. Exits 1 when peak RSS exceeds --max-rss-mb.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, rmSync, utimesSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, utimesSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +72,9 @@ try {
   listed = report.rejections.length;
   counted = report.plan?.counts?.rejected ?? Number.NaN;
 } catch {
-  console.error(`plan output was not JSON (exit ${r.status}):\n${r.stdout.slice(0, 2000)}\n${r.stderr.slice(-2000)}`);
+  console.error(
+    `plan output was not JSON (exit ${r.status}):\n${r.stdout.slice(0, 2000)}\n${r.stderr.slice(-2000)}`,
+  );
 }
 const rssMb = rssKb / 1024;
 console.log(

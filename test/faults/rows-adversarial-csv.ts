@@ -79,7 +79,7 @@ function clockRow(name: string, offset: string, withLaterDrop: boolean): Row {
 /** The baseline as German Excel saves it with "sep=;" first: Nachname before Vorname, CRLF. */
 function sepGerman(people: readonly Person[]): string {
   const rows = people.map((p) => [p.lastName, p.firstName, p.email, p.id, p.syncId].join(';'));
-  return ['sep=;', 'Nachname;Vorname;E-Mail;Ausweisnummer;Personalnummer', ...rows].join('\r\n') + '\r\n';
+  return `${['sep=;', 'Nachname;Vorname;E-Mail;Ausweisnummer;Personalnummer', ...rows].join('\r\n')}\r\n`;
 }
 
 /** A row whose file is refused as cut off; the corrected complete export heals it. */
@@ -104,7 +104,7 @@ function cutRow(name: string, content: (people: Person[]) => string | Buffer, de
 /** An export whose last column is the last name (so a name ending in ö ends the file). */
 function lastNameLast(people: readonly Person[]): string {
   const rows = people.map((p) => [p.syncId, p.id, p.email, p.firstName, p.lastName].join(','));
-  return ['Sync ID,ID,E-mail,First name,Last name', ...rows].join('\n') + '\n';
+  return `${['Sync ID,ID,E-mail,First name,Last name', ...rows].join('\n')}\n`;
 }
 
 const withTwoNew = (): Person[] => [...makePeople(BASELINE), ...makePeople(2, BASELINE + 1)];
