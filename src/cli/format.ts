@@ -52,8 +52,12 @@ export function formatReport(r: RunReport, options: FormatOptions = {}): string 
   const b = r.build;
   if (b) {
     if (b.rejections.length > 0) {
-      out.push('', `Rejected (${b.rejections.length}) — left out of the upload until fixed:`);
+      out.push('', `Rejected (${b.rejectedTotal}) — left out of the upload until fixed:`);
       listed(b.rejections, limit, (x) => `  ${x.place.source}: ${x.place.ref}: ${x.reason} (${x.fix})`, out);
+      // Beyond the listing cap (maxListedRejections) rejections are only counted.
+      const unlisted = b.rejectedTotal - b.rejections.length;
+      if (unlisted > 0)
+        out.push(`    … and ${unlisted} more not kept (only the first ones of each source are listed)`);
     }
     if (b.notices.length > 0) {
       out.push('', `Notices (${b.notices.length}):`);
@@ -180,7 +184,7 @@ export function reportJson(r: RunReport): unknown {
             deletes: b.plan.deletes.length,
             unchanged: b.plan.unchanged,
             carried: b.carried.length,
-            rejected: b.rejections.length,
+            rejected: b.rejectedTotal,
           },
           adds: b.plan.adds.map(strip),
           updates: b.plan.updates.map((u) => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildPlan } from './index.js';
+import { buildPlan, RecordCollector } from './index.js';
 import { pushed, rec, snap } from './test-helpers.js';
 
 const now = new Date('2026-11-25T10:00:00Z');
@@ -102,5 +102,39 @@ describe('buildPlan', () => {
       }),
     ]);
     expect(r.counts).toEqual([{ source: 'hr', total: 2, valid: 1 }]);
+  });
+});
+
+describe('buildPlan with many rejections', () => {
+  it('lists the first N per source, counts the rest, and still carries a pushed person whose row is not listed', () => {
+    const bad = Array.from({ length: 30 }, (_, i) => rec(100 + i, { email: `broken${i}` }));
+    // The pushed person 2 is invalid now, after 30 other invalid rows: beyond the listing cap.
+    const r = buildPlan({
+      snapshots: [snap([rec(1), ...bad, rec(2, { id: 'Ä' })])],
+      previous: [pushed(1), pushed(2)],
+      now,
+      maxListedRejections: 5,
+    });
+    expect(r.rejections).toHaveLength(5);
+    expect(r.rejectedTotal).toBe(31);
+    expect(r.rejectionCounts).toEqual([{ source: 'hr', total: 31, listed: 5 }]);
+    expect(r.plan.deletes).toEqual([]);
+    expect(r.carried.map((c) => c.syncId)).toEqual(['S2']);
+    expect(r.carried[0]?.place.ref).toBe('staff.csv:3');
+  });
+
+  it('takes a streamed source pre-collected, the same as its array', () => {
+    const records = [rec(1), rec(2, { email: 'broken' }), rec(3)];
+    const c = new RecordCollector('hr', 'csv-folder', 1000);
+    for (const x of records) c.add(x);
+    const streamed = buildPlan({
+      snapshots: [{ ...snap(records), collected: c.result() }],
+      previous: [pushed(2)],
+      now,
+    });
+    const plain = buildPlan({ snapshots: [snap(records)], previous: [pushed(2)], now });
+    expect(streamed.plan).toEqual(plain.plan);
+    expect(streamed.rejections).toEqual(plain.rejections);
+    expect(streamed.carried).toEqual(plain.carried);
   });
 });

@@ -3,7 +3,8 @@
  * (and is reported) instead of being deleted by a typo in the source. After `days` of being
  * carried they are let go (and then count as a delete, under the deletion limits).
  */
-import type { IdentityRecord, PushedRecord, Rejection } from '../core/types.js';
+import type { IdentityRecord, PushedRecord } from '../core/types.js';
+import type { RejectedKey } from './collect.js';
 
 export interface DesiredRecord extends IdentityRecord {
   /** ISO time since which this person is carried with old data. */
@@ -13,26 +14,31 @@ export interface DesiredRecord extends IdentityRecord {
 export interface CarryResult {
   readonly carried: DesiredRecord[];
   /** Carried for longer than allowed: now treated as removed. */
-  readonly expired: { readonly record: PushedRecord; readonly rejection: Rejection }[];
+  readonly expired: { readonly record: PushedRecord; readonly rejection: RejectedKey }[];
 }
 
 const DAY_MS = 86_400_000;
 
 export function carryForward(
   desired: readonly IdentityRecord[],
-  rejections: readonly Rejection[],
+  /** Every rejected record's keys (an iterable: a streamed source keeps them packed). */
+  rejections: Iterable<RejectedKey>,
   previous: readonly PushedRecord[] | null,
   now: Date,
   days: number,
 ): CarryResult {
-  if (!previous || previous.length === 0 || rejections.length === 0) return { carried: [], expired: [] };
+  // Peek first: with nothing rejected (the common case) no index of the last push is built.
+  const it = rejections[Symbol.iterator]();
+  let next = it.next();
+  if (!previous || previous.length === 0 || next.done) return { carried: [], expired: [] };
   const prevById = new Map(previous.map((p) => [p.syncId, p]));
   const prevByEmail = new Map(previous.map((p) => [p.email, p]));
   const takenIds = new Set(desired.map((r) => r.syncId));
   const takenEmails = new Set(desired.map((r) => r.email));
   const carried: DesiredRecord[] = [];
-  const expired: { record: PushedRecord; rejection: Rejection }[] = [];
-  for (const rejection of rejections) {
+  const expired: { record: PushedRecord; rejection: RejectedKey }[] = [];
+  for (; !next.done; next = it.next()) {
+    const rejection = next.value;
     const p =
       (rejection.syncId !== undefined ? prevById.get(rejection.syncId) : undefined) ??
       (rejection.email !== undefined ? prevByEmail.get(rejection.email) : undefined);

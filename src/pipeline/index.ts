@@ -6,11 +6,15 @@
 import type { IdentityRecord, Notice, PushedRecord, Rejection } from '../core/types.js';
 import type { SourceSnapshot } from '../sources/types.js';
 import { carryForward, type DesiredRecord } from './carry.js';
+import {
+  type CollectedRecords,
+  collectAll,
+  DEFAULT_MAX_LISTED_REJECTIONS,
+  type RejectedKey,
+} from './collect.js';
 import type { SourceCount } from './guard.js';
 import { mergeRecords } from './merge.js';
-import { normalizeToIdentity } from './normalize.js';
 import { computePlan, type Plan } from './plan.js';
-import { NO_PROBLEMS, validateRecord } from './validate.js';
 
 export interface BuildInput {
   /** In precedence order: the first source wins a conflict. */
@@ -22,60 +26,80 @@ export interface BuildInput {
   readonly pending?: readonly PushedRecord[] | undefined;
   readonly now: Date;
   readonly carryForwardDays?: number;
+  /** Rejections listed in full per source (and for duplicates); the rest are only counted. */
+  readonly maxListedRejections?: number;
+}
+
+/** Rejections of one source: how many there were, how many are listed in `rejections`. */
+export interface RejectionCount {
+  readonly source: string;
+  readonly total: number;
+  readonly listed: number;
 }
 
 export interface BuildResult {
   readonly plan: Plan;
   readonly desired: readonly DesiredRecord[];
+  /** The rejections listed in full: at most the cap per source (see `rejectedTotal`). */
   readonly rejections: readonly Rejection[];
+  /** Every rejection, listed or not. */
+  readonly rejectedTotal: number;
+  readonly rejectionCounts: readonly RejectionCount[];
   readonly notices: readonly Notice[];
   readonly carried: readonly DesiredRecord[];
   readonly counts: readonly SourceCount[];
 }
 
-function collect(
-  snapshot: SourceSnapshot,
-  valid: IdentityRecord[],
-  rejections: Rejection[],
-  notices: Notice[],
-): SourceCount {
-  let ok = 0;
-  for (const record of snapshot.records) {
-    const person = normalizeToIdentity(record);
-    const problems = validateRecord(record.place, person);
-    if (problems === NO_PROBLEMS) {
-      valid.push(person);
-      ok++;
-    } else for (const p of problems) rejections.push(p);
-    if (record.notes) for (const message of record.notes) notices.push({ place: record.place, message });
-  }
-  for (const u of snapshot.unreadable ?? []) {
-    rejections.push({
-      place: { source: snapshot.source, kind: snapshot.kind, ref: u.ref },
-      code: 'unreadable-row',
-      reason: u.reason,
-      fix: u.fix,
-    });
-  }
-  for (const n of snapshot.notices) notices.push(n);
-  return {
-    source: snapshot.source,
-    total: snapshot.records.length + (snapshot.unreadable?.length ?? 0),
-    valid: ok,
-  };
+function collected(snapshot: SourceSnapshot, cap: number): CollectedRecords {
+  return (
+    snapshot.collected ??
+    collectAll(snapshot.source, snapshot.kind, snapshot.records, snapshot.unreadable, cap)
+  );
+}
+
+/** Every rejected record's keys (sources in order, then duplicates), for carry-forward. */
+function* allRejectedKeys(
+  sources: readonly CollectedRecords[],
+  duplicates: readonly Rejection[],
+): Generator<RejectedKey> {
+  for (const c of sources) yield* c.rejectedKeys();
+  yield* duplicates;
 }
 
 export function buildPlan(input: BuildInput): BuildResult {
+  const cap = input.maxListedRejections ?? DEFAULT_MAX_LISTED_REJECTIONS;
+  const sources = input.snapshots.map((s) => collected(s, cap));
   const valid: IdentityRecord[] = [];
   const rejections: Rejection[] = [];
   const notices: Notice[] = [];
-  const counts = input.snapshots.map((s) => collect(s, valid, rejections, notices));
+  const totals = new Map<string, { total: number; listed: number }>();
+  sources.forEach((c, i) => {
+    // A loop, not push(...): a spread of a million records overflows the stack.
+    for (const r of c.valid) valid.push(r);
+    for (const r of c.listed) rejections.push(r);
+    for (const n of c.notices) notices.push(n);
+    for (const n of input.snapshots[i]!.notices) notices.push(n);
+    totals.set(c.source, { total: c.rejections, listed: c.listed.length });
+  });
+  const counts: SourceCount[] = sources.map((c) => ({
+    source: c.source,
+    total: c.total,
+    valid: c.valid.length,
+  }));
   const merged = mergeRecords(valid, input.previous);
-  rejections.push(...merged.rejections);
+  for (const r of merged.rejections) {
+    const t = totals.get(r.place.source) ?? { total: 0, listed: 0 };
+    totals.set(r.place.source, t);
+    t.total++;
+    if (t.listed < cap) {
+      t.listed++;
+      rejections.push(r);
+    }
+  }
   notices.push(...merged.notices);
   const { carried, expired } = carryForward(
     merged.records,
-    rejections,
+    allRejectedKeys(sources, merged.rejections),
     input.previous,
     input.now,
     input.carryForwardDays ?? 14,
@@ -97,18 +121,42 @@ export function buildPlan(input: BuildInput): BuildResult {
     baselineId: input.baselineId,
     pending: input.pending,
   });
-  return { plan, desired: plan.desired, rejections, notices, carried, counts };
+  const rejectionCounts = [...totals].map(([source, t]) => ({ source, ...t }));
+  const rejectedTotal = rejectionCounts.reduce((n, c) => n + c.total, 0);
+  return {
+    plan,
+    desired: plan.desired,
+    rejections,
+    rejectedTotal,
+    rejectionCounts,
+    notices,
+    carried,
+    counts,
+  };
 }
 
-/** The rejections of one source, one per line, for a rejects report beside its input. */
-export function rejectionsReport(rejections: readonly Rejection[], source: string): string {
-  return rejections
+/**
+ * The listed rejections of one source, one per line, for a rejects report beside its input; with
+ * the counts, a last line says how many more there were.
+ */
+export function rejectionsReport(
+  rejections: readonly Rejection[],
+  source: string,
+  counts?: readonly RejectionCount[],
+): string {
+  const lines = rejections
     .filter((r) => r.place.source === source)
-    .map((r) => `${r.place.ref}: ${r.reason} (${r.fix})`)
-    .join('\n');
+    .map((r) => `${r.place.ref}: ${r.reason} (${r.fix})`);
+  const count = counts?.find((c) => c.source === source);
+  if (count && count.total > lines.length) {
+    lines.push(`… and ${(count.total - lines.length).toLocaleString('en-US')} more rejection(s) not listed`);
+  }
+  return lines.join('\n');
 }
 
 export type { DesiredRecord } from './carry.js';
+export type { CollectedRecords, RejectedKey } from './collect.js';
+export { collectAll, DEFAULT_MAX_LISTED_REJECTIONS, RecordCollector } from './collect.js';
 export type { Approval, GuardReason, GuardVerdict, SourceCount } from './guard.js';
 export { evaluateGuard } from './guard.js';
 export type { FieldChange, Plan, PlannedUpdate } from './plan.js';

@@ -144,12 +144,12 @@ async function fetchAll(sources: readonly Source[], signal: AbortSignal): Promis
 async function settleAll(
   snapshots: readonly SourceSnapshot[],
   outcome: SettleOutcome,
-  rejections: readonly Rejection[],
+  build: BuildResult,
   log: Logger,
 ): Promise<void> {
   for (const s of snapshots) {
     try {
-      await s.settle?.(outcome, rejectionsReport(rejections, s.source));
+      await s.settle?.(outcome, rejectionsReport(build.rejections, s.source, build.rejectionCounts));
     } catch (e) {
       log.warn({ source: s.source, err: errorFields(e) }, 'Could not settle the source input after the run');
     }
@@ -395,7 +395,7 @@ async function runStages(ctx: Ctx, sources: Source[], basis: Basis, finish: Fini
     );
     if (opts.mode === 'sync') {
       if (guard.kind === 'needs-approval') await recordBlocked(ctx, basis, build, guard.reasons);
-      await settleAll(snapshots, 'blocked', build.rejections, log);
+      await settleAll(snapshots, 'blocked', build, log);
     }
     return finish({ ...common, outcome: 'blocked', pushNeeded: false });
   }
@@ -407,7 +407,7 @@ async function runStages(ctx: Ctx, sources: Source[], basis: Basis, finish: Fini
   if (identical) {
     if (opts.mode === 'sync') {
       await refreshCarried(state, stored, build);
-      await settleAll(snapshots, 'unchanged', build.rejections, log);
+      await settleAll(snapshots, 'unchanged', build, log);
       log.info({ payloadSha256 }, 'Upload is byte-identical to the last accepted one; not sent');
     }
     return finish({
@@ -439,7 +439,7 @@ async function runStages(ctx: Ctx, sources: Source[], basis: Basis, finish: Fini
   await state.writeSnapshot({ ...snapshot, recordsSha256: recordsDigest(snapshot.records) });
   await state.clearPending();
   await state.clearBlocked();
-  await settleAll(snapshots, 'applied', build.rejections, log);
+  await settleAll(snapshots, 'applied', build, log);
   log.info(
     { status: result.status, attempts: result.attempts, bytes: payload.length },
     'MIM accepted the upload',
@@ -524,7 +524,7 @@ async function upload(
       );
     } else if (earlier) await state.writePending(earlier);
     else await state.clearPending();
-    await settleAll(snapshots, 'failed', build.rejections, log);
+    await settleAll(snapshots, 'failed', build, log);
     throw opts.signal.aborted ? new AbortedError('The run was cancelled during the upload') : e;
   } finally {
     await client.close();
@@ -597,7 +597,10 @@ export function planCounts(r: RunReport): { plan: PlanCounts; rejected: number }
       unchanged: plan.unchanged,
       carried: b.carried.length,
     },
-    rejected: new Set(b.rejections.map((x) => `${x.place.source}\0${x.place.ref}`)).size,
+    // Distinct rows among the listed rejections, plus those only counted (past the listing cap).
+    rejected:
+      new Set(b.rejections.map((x) => `${x.place.source}\0${x.place.ref}`)).size +
+      (b.rejectedTotal - b.rejections.length),
   };
 }
 

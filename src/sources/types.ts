@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Notice, SourceKind, SourceRecord } from '../core/types.js';
+import type { CollectedRecords } from '../pipeline/collect.js';
 
 /** What a run did with a snapshot; a source advances cursors or archives files only on success. */
 export type SettleOutcome =
@@ -41,6 +42,11 @@ export interface SourceSnapshot {
   readonly notices: readonly Notice[];
   /** A short description of what was read, e.g. "staff-2026-11-25.csv (1,204 rows)". */
   readonly description: string;
+  /**
+   * Set by a source that normalises and validates while it reads (csv-folder), so a huge or
+   * hostile input never exists as one object per row; `records` then holds only the valid ones.
+   */
+  readonly collected?: CollectedRecords | undefined;
   /** The exact input read, where the source has one (csv-folder); recorded with the baseline. */
   readonly input?: InputIdentity | undefined;
   /**

@@ -13,6 +13,7 @@ import { scaled } from '../helpers/timing.js';
 import { diffPeople, doubleActs, mimSnapshot, stateProblems, unintendedDeletes } from './invariants.js';
 import type { ActResult, Row } from './row.js';
 import { ADVERSARIAL_CONFIG_ROWS } from './rows-adversarial-config.js';
+import { ADVERSARIAL_CSV_ROWS } from './rows-adversarial-csv.js';
 import { ADVERSARIAL_GUARD_ROWS } from './rows-adversarial-guard.js';
 import { ADVERSARIAL_LDAPMERGE_ROWS } from './rows-adversarial-ldapmerge.js';
 import { ADVERSARIAL_LOCK_ROWS } from './rows-adversarial-lock.js';
@@ -35,6 +36,7 @@ const ROWS: Row[] = [
   ...ADVERSARIAL_MIM_ROWS,
   ...ADVERSARIAL_LDAPMERGE_ROWS,
   ...ADVERSARIAL_LOCK_ROWS,
+  ...ADVERSARIAL_CSV_ROWS,
 ];
 
 interface RowResult {

@@ -249,3 +249,83 @@ describe('the csv-folder source under hostile input', () => {
     await fc.assert(fc.asyncProperty(generatedExport, check), { numRuns: 1200, seed: SEED + 2 });
   });
 });
+
+// ── cut-off exports (issue #10 item 17) ──────────────────────────────────────────────────────
+
+/** A valid export of 1–30 people: header or not, any dialect and encoding, always a final line end. */
+const validExport = fc
+  .record({
+    header: fc.boolean(),
+    names: fc.array(
+      fc.record({
+        first: fc.stringMatching(/^[A-ZÄÖÜ][a-zäöüß]{0,8}$/),
+        last: fc.oneof(
+          fc.stringMatching(/^[A-ZÄÖÜ][a-zäöüß]{0,8}$/),
+          fc.constantFrom('Müller, Jr.', 'Weiß;Ost'),
+        ),
+      }),
+      { minLength: 1, maxLength: 30 },
+    ),
+    delimiter: fc.constantFrom(',', ';', '\t'),
+    eol: fc.constantFrom('\n', '\r\n', '\r'),
+    encoding: fc.constantFrom('utf8', 'utf8bom', 'utf16le', 'win1252'),
+  })
+  .map(({ header, names, delimiter, eol, encoding }) => {
+    const people = names.map((n, i) => [n.first, n.last, `user${i}@example.com`, String(1000 + i), `P${i}`]);
+    const rows = [...(header ? [['First name', 'Last name', 'E-mail', 'ID', 'Sync ID']] : []), ...people];
+    const text = rows.map((r) => r.map((v) => quote(v, delimiter)).join(delimiter)).join(eol) + eol;
+    const bytes =
+      encoding === 'utf8'
+        ? Buffer.from(text, 'utf8')
+        : encoding === 'utf8bom'
+          ? Buffer.concat([BOMS[0]!, Buffer.from(text, 'utf8')])
+          : encoding === 'utf16le'
+            ? Buffer.concat([BOMS[1]!, Buffer.from(text, 'utf16le')])
+            : iconv.encode(text, 'windows-1252');
+    return { bytes, people, header, encoding };
+  });
+
+/** Complete lines in a prefix of the export (a cut right after a CR counts the line as ended). */
+function endedLines(prefix: Buffer, encoding: string): number | undefined {
+  let text: string;
+  if (encoding === 'utf16le') {
+    if (prefix.length % 2 === 1) return undefined;
+    text = prefix.subarray(2).toString('utf16le');
+  } else if (encoding === 'win1252') text = iconv.decode(prefix, 'windows-1252');
+  else text = prefix.toString('utf8');
+  // Nothing but (part of) a BOM: an empty file, zero rows (the guard stops an empty source).
+  if (/^[\ufeff\ufffdï»¿]*$/.test(text)) return 0;
+  if (!/[\r\n]$/.test(text)) return undefined;
+  return text.match(/\r\n|\r|\n/g)?.length ?? 0;
+}
+
+describe('an export cut at any byte', () => {
+  it('is refused, or (cut exactly at a line end) read as exactly the rows before the cut: never a silently shorter or altered row', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        validExport.chain((e) =>
+          fc.record({ e: fc.constant(e), at: fc.integer({ min: 1, max: e.bytes.length - 1 }) }),
+        ),
+        async ({ e, at }) => {
+          counts.cases++;
+          const cut = e.bytes.subarray(0, at);
+          const out = await fetchFile(cut);
+          const lines = endedLines(cut, e.encoding);
+          if (out.kind === 'error') {
+            if (!isSyncError(out.error)) throw out.error;
+            counts.typedErrors++;
+            return;
+          }
+          counts.snapshots++;
+          // Only a cut at a line end can read; it then holds exactly the complete rows before it.
+          expect(lines, 'a file cut inside a row was read').not.toBeUndefined();
+          const expected = e.people.slice(0, Math.max(0, (lines ?? 0) - (e.header ? 1 : 0)));
+          const got = out.snapshot.records.map((r) => [r.firstName, r.lastName, r.email, r.id, r.syncId]);
+          expect(out.snapshot.collected?.total ?? out.snapshot.records.length).toBe(expected.length);
+          expect(got).toEqual(expected);
+        },
+      ),
+      { numRuns: 400, seed: SEED + 3 },
+    );
+  });
+});

@@ -31,6 +31,9 @@ export interface CsvFolderConfig {
   readonly stableTimeoutMs: number;
   readonly archiveDir: string;
   readonly failedDir: string;
+  readonly maxFileBytes: number;
+  readonly allowMissingFinalNewline: boolean;
+  readonly maxListedRejections: number;
 }
 
 /** How a file is read; shared by fetch and check. */
@@ -40,6 +43,10 @@ export interface CsvReadSettings {
   readonly encoding: EncodingSetting;
   readonly columns: ColumnsConfig;
   readonly syncId: SyncIdMode;
+  /** Whether a file whose last row has no line end is complete (else it counts as cut off). */
+  readonly allowMissingFinalNewline: boolean;
+  /** Rejected rows listed in full (the rest are counted; carry-forward still sees every key). */
+  readonly maxListedRejections: number;
 }
 
 export interface CsvFolderSettings extends CsvReadSettings {
@@ -51,6 +58,7 @@ export interface CsvFolderSettings extends CsvReadSettings {
   readonly stableTimeoutMs: number;
   readonly archiveDir: string;
   readonly failedDir: string;
+  readonly maxFileBytes: number;
 }
 
 export const DEFAULT_PATTERN = '*.csv,*.txt,*.tsv';
@@ -120,6 +128,21 @@ export const csvFolderSchema: SchemaTree = {
     String,
     '',
   ),
+  maxFileBytes: key(
+    'A drop file larger than this is refused (moved to the failed folder with a report) instead of read: a guard against runaway or hostile files. Bytes; default 256 MiB.',
+    'nat',
+    256 * 1024 * 1024,
+  ),
+  allowMissingFinalNewline: key(
+    'Accept an export whose last row has no line break after it. Off by default: such a file is taken as cut off (a copy or export that stopped early) and refused, because a row cut inside its last field looks complete. Turn on only for a writer that never ends its last row.',
+    Boolean,
+    false,
+  ),
+  maxListedRejections: key(
+    'How many rejected rows of one file are listed in full (output, log, .rejects.txt); the rest are counted. Carry-forward of people pushed before still sees every rejected row.',
+    'nat',
+    1000,
+  ),
 };
 
 const POSITION_RE = /^\d+$/;
@@ -159,6 +182,9 @@ export function resolveCsvFolderConfig(config: CsvFolderConfig, job: string): Cs
     encoding: config.encoding,
     columns: config.columns,
     syncId: config.syncId,
+    allowMissingFinalNewline: config.allowMissingFinalNewline,
+    maxListedRejections: config.maxListedRejections,
+    maxFileBytes: config.maxFileBytes,
     stableMs: config.stableMs,
     stableTimeoutMs: config.stableTimeoutMs,
     archiveDir: config.archiveDir ? path.resolve(folder, config.archiveDir) : path.join(folder, 'archive'),

@@ -40,7 +40,7 @@ export function detectBom(buf: Uint8Array): { encoding: Encoding; length: number
 }
 
 /** Picks the encoding from the first bytes of a file. `whole` = the sample is the entire file. */
-export function chooseEncoding(sample: Buffer, whole: boolean, setting: EncodingSetting): EncodingChoice {
+export function chooseEncoding(sample: Buffer, _whole: boolean, setting: EncodingSetting): EncodingChoice {
   const bom = detectBom(sample);
   if (setting !== 'auto') {
     return { encoding: setting, bomLength: bom?.encoding === setting ? bom.length : 0, how: 'configured' };
@@ -48,7 +48,8 @@ export function chooseEncoding(sample: Buffer, whole: boolean, setting: Encoding
   if (bom) return { encoding: bom.encoding, bomLength: bom.length, how: 'bom' };
   const utf16 = utf16WithoutBom(sample);
   if (utf16) return { encoding: utf16, bomLength: 0, how: 'UTF-16 without BOM' };
-  const end = whole ? sample.length : utf8CompleteLength(sample);
+  // A whole file ending inside a UTF-8 sequence is UTF-8 cut off (the decoder says so), not Windows-1252.
+  const end = utf8CompleteLength(sample);
   return isUtf8(sample.subarray(0, end))
     ? { encoding: 'utf-8', bomLength: 0, how: 'valid UTF-8' }
     : { encoding: 'windows-1252', bomLength: 0, how: 'not valid UTF-8' };
@@ -162,7 +163,8 @@ export function binaryProblem(sample: Uint8Array, text: string): string | undefi
     : undefined;
 }
 
-export type DecodeProblem = 'not-utf-8' | 'binary' | 'not-utf-16';
+/** `cut`: the file ends inside a multi-byte character (a UTF-8 sequence or a UTF-16 unit or pair). */
+export type DecodeProblem = 'not-utf-8' | 'binary' | 'not-utf-16' | 'cut';
 
 /** A problem found while streaming; `byteOffset` is from the start of the file. */
 export class DecodeError extends Error {
@@ -235,11 +237,7 @@ class Utf8Check extends Transform {
   override _flush(done: TransformCallback): void {
     if (this.carry) {
       done(
-        new DecodeError(
-          'not-utf-8',
-          this.offset - this.carry.length,
-          'it ends in the middle of a UTF-8 character',
-        ),
+        new DecodeError('cut', this.offset - this.carry.length, 'it ends in the middle of a UTF-8 character'),
       );
       return;
     }
@@ -307,7 +305,7 @@ class Utf16Decoder extends Transform {
     try {
       rest = this.decoder.decode();
     } catch {
-      done(new DecodeError('not-utf-16', this.offset, 'it ends in the middle of a UTF-16 character'));
+      done(new DecodeError('cut', this.offset, 'it ends in the middle of a UTF-16 character'));
       return;
     }
     done(null, rest ? Buffer.from(rest, 'utf8') : undefined);

@@ -4,9 +4,18 @@
  * Writers should write `x.csv.tmp` (or .part, or a dot-file) and rename it when complete; such names
  * are never read. For writers that cannot, a file only counts once its size and mtime have stood
  * still for `stableMs`. The newest complete file is the input (mtime, tie → name); older pending
- * files are superseded and archived with it. Archive names are `<UTC YYYYMMDDTHHMMSSZ>-<name>`.
+ * files are superseded and archived with it.
+ *
+ * No decision here reads the wall clock's order. Archive names are `<sequence>-<name>` (000001,
+ * 000002, …: one more than the highest in the archive), so "last archived" is the highest
+ * sequence, never a clock stamp; a run re-reads the accepted file by its content hash anyway.
+ * mtimes come from the writer's clock: when several files are pending and one of them is dated
+ * more than FUTURE_TOLERANCE_MS ahead of this host's clock, their order cannot be trusted and the
+ * run stops without moving anything (see `untrustedOrder`). Older archives named
+ * `<UTC YYYYMMDDTHHMMSSZ>-<name>` (before sequences) count as older than every sequence.
  */
-import { constants } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { constants, createReadStream } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,9 +32,26 @@ export interface DropFile {
 /** Partial downloads, editor backups and our own reports. */
 const IGNORED_SUFFIXES = ['.tmp', '.part', '.partial', '~', '.crdownload', '.rejects.txt', '.errors.txt'];
 
+/** Dot-files (LibreOffice's `.~lock.x#` too), Office owner files (`~$x.xlsx`), files still being written. */
 export function isIgnoredName(name: string): boolean {
   const lower = name.toLowerCase();
-  return name.startsWith('.') || IGNORED_SUFFIXES.some((s) => lower.endsWith(s));
+  return name.startsWith('.') || name.startsWith('~$') || IGNORED_SUFFIXES.some((s) => lower.endsWith(s));
+}
+
+/**
+ * Regular files in the drop folder that are neither read (no pattern match) nor quietly ignored:
+ * `staff.xlsx`, `staff.ods`, `staff.csv.bak`. An export saved in the wrong format must be reported,
+ * never silently skipped. Sorted by name; problems listing the folder give [].
+ */
+export async function listUnmatched(dir: string, matches: (name: string) => boolean): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const out: string[] = [];
+  for (const name of names) {
+    if (isIgnoredName(name) || matches(name)) continue;
+    const s = await stat(path.join(dir, name)).catch(() => undefined);
+    if (s?.isFile()) out.push(name);
+  }
+  return out.sort();
 }
 
 /** Regular files in `dir` whose names match; vanished entries are skipped. Throws the fs error. */
@@ -46,6 +72,23 @@ function newestFirst(a: DropFile, b: DropFile): number {
   return b.mtimeMs - a.mtimeMs || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0);
 }
 
+/**
+ * How far ahead of this host's clock a pending file's mtime may be before the order of several
+ * pending files is not trusted (NFS and SMB servers drift by seconds, not minutes).
+ */
+export const FUTURE_TOLERANCE_MS = 5 * 60_000;
+
+/**
+ * Several pending files are ordered by mtime, which the writer's clock set. If one is dated in the
+ * future, either that writer's clock or ours jumped, and "newest" may be an older export: reading
+ * it would supersede (archive unread) the real newest one and delete the people added since.
+ * Returns the files dated ahead, or [] when the order can be trusted (or only one file is pending).
+ */
+export function untrustedOrder(files: readonly DropFile[], nowMs: number): DropFile[] {
+  if (files.length < 2) return [];
+  return files.filter((f) => f.mtimeMs > nowMs + FUTURE_TOLERANCE_MS);
+}
+
 /** Pending files, newest first. Folder problems become SourceUnavailableError. */
 export async function listPending(folder: string, matches: (name: string) => boolean): Promise<DropFile[]> {
   try {
@@ -55,11 +98,18 @@ export async function listPending(folder: string, matches: (name: string) => boo
   }
 }
 
+const SEQ_RE = /^(\d{6,})-/;
 const STAMP_RE = /^(\d{8}T\d{6}Z)-/;
 
+/** The archive sequence in a name (`000042-staff.csv` → 42), or 0 (a legacy stamp name, or none). */
+export function archiveSeq(name: string): number {
+  const m = SEQ_RE.exec(name);
+  return m ? Number(m[1]) : 0;
+}
+
 /**
- * Archived files, the last accepted first: by archive stamp, then mtime (the input is never older
- * than the files it superseded, which share its stamp), then name.
+ * Archived files, the last archived first: by sequence; legacy stamp names after every sequence,
+ * among themselves by stamp, then mtime, then name. Folder problems become SourceUnavailableError.
  */
 export async function listArchive(dir: string, matches: (name: string) => boolean): Promise<DropFile[]> {
   let files: DropFile[];
@@ -71,10 +121,38 @@ export async function listArchive(dir: string, matches: (name: string) => boolea
   }
   const stampOf = (f: DropFile): string => STAMP_RE.exec(f.name)?.[1] ?? '';
   return files.sort((a, b) => {
+    const qa = archiveSeq(a.name);
+    const qb = archiveSeq(b.name);
+    if (qa !== qb) return qb - qa;
     const sa = stampOf(a);
     const sb = stampOf(b);
     return sa !== sb ? (sa < sb ? 1 : -1) : newestFirst(a, b);
   });
+}
+
+/** One more than the highest sequence in the archive (every name, whatever the pattern). */
+export async function nextArchiveSeq(dir: string): Promise<number> {
+  const names = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [] as string[];
+    throw folderError(dir, e);
+  });
+  let max = 0;
+  for (const name of names) max = Math.max(max, archiveSeq(name));
+  return max + 1;
+}
+
+/** `42, staff.csv` → `000042-staff.csv`. */
+export function archiveName(seq: number, name: string): string {
+  return `${String(seq).padStart(6, '0')}-${name}`;
+}
+
+/** SHA-256 (hex) of a file's bytes, streamed. */
+export async function fileSha256(file: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024, signal })) {
+    hash.update(chunk as Buffer);
+  }
+  return hash.digest('hex');
 }
 
 export function folderError(folder: string, e: unknown): SourceUnavailableError {
@@ -149,7 +227,7 @@ export async function waitForNewestComplete(options: WaitOptions): Promise<Pick 
   }
 }
 
-/** `2026-11-25T09:30:00.123Z` → `20261125T093000Z`. */
+/** `2026-11-25T09:30:00.123Z` → `20261125T093000Z`. Names failed files for people; decides nothing. */
 export function archiveStamp(now: Date): string {
   return now
     .toISOString()
@@ -163,6 +241,25 @@ export async function moveWithStamp(file: string, dir: string, stamp: string): P
   const name = path.basename(file);
   let target = path.join(dir, `${stamp}-${name}`);
   for (let n = 2; await exists(target); n++) target = path.join(dir, `${stamp}-${n}-${name}`);
+  await moveTo(file, target);
+  return target;
+}
+
+/**
+ * Moves `file` into `dir` as `<seq>-<name>` (creating `dir`); a taken name (another process
+ * archived meanwhile) takes the next free sequence. Returns the new path. Never overwrites.
+ */
+export async function moveWithSeq(file: string, dir: string, seq: number): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const name = path.basename(file);
+  let n = seq;
+  let target = path.join(dir, archiveName(n, name));
+  while (await exists(target)) target = path.join(dir, archiveName(++n, name));
+  await moveTo(file, target);
+  return target;
+}
+
+async function moveTo(file: string, target: string): Promise<void> {
   try {
     await rename(file, target);
   } catch (e) {
@@ -171,7 +268,6 @@ export async function moveWithStamp(file: string, dir: string, stamp: string): P
     await copyFile(file, target, constants.COPYFILE_EXCL);
     await unlink(file);
   }
-  return target;
 }
 
 async function exists(p: string): Promise<boolean> {

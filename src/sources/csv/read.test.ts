@@ -4,19 +4,32 @@ import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { SourceRecord } from '../../core/types.js';
 import type { CsvReadSettings } from './config.js';
-import { CsvFileError, type CsvReadResult, deriveSyncId, readCsvFile } from './read.js';
+import { CsvFileError, type CsvReadResult, deriveSyncId, type RecordSink, readCsvFile } from './read.js';
 import { AUTO_SETTINGS, encodeText, fixture, garbage, type TestEncoding, tempDir } from './test-helpers.js';
 
 const never = new AbortController().signal;
 
-function read(file: string, settings: Partial<CsvReadSettings> = {}, signal = never): Promise<CsvReadResult> {
-  return readCsvFile(file, {
+/** Keeps every record as read (the source hands them to the pipeline's collector instead). */
+class ArraySink implements RecordSink {
+  readonly records: SourceRecord[] = [];
+  add(record: SourceRecord): void {
+    this.records.push(record);
+  }
+}
+
+type Read = CsvReadResult<ArraySink> & { readonly records: SourceRecord[] };
+
+async function read(file: string, settings: Partial<CsvReadSettings> = {}, signal = never): Promise<Read> {
+  const r = await readCsvFile(file, {
     sourceName: 'hr',
     fileName: path.basename(file),
     settings: { ...AUTO_SETTINGS, ...settings },
     signal,
+    sink: () => new ArraySink(),
   });
+  return { ...r, records: r.sink.records };
 }
 
 async function readError(file: string, settings: Partial<CsvReadSettings> = {}): Promise<CsvFileError> {
@@ -29,7 +42,7 @@ async function readError(file: string, settings: Partial<CsvReadSettings> = {}):
 }
 
 /** [ref, firstName, lastName, email, id, syncId] per record. */
-function rows(r: CsvReadResult): (string | undefined)[][] {
+function rows(r: Read): (string | undefined)[][] {
   return r.records.map((x) => [x.place.ref, x.firstName, x.lastName, x.email, x.id, x.syncId]);
 }
 
@@ -90,7 +103,8 @@ describe('fixtures', () => {
   });
 
   it("reads a headerless file in MIM's order", async () => {
-    const r = await read(fixture('headerless-mim.csv'));
+    // This writer does not end its last row with a line break.
+    const r = await read(fixture('headerless-mim.csv'), { allowMissingFinalNewline: true });
     expect(r.header).toBe(false);
     expect(rows(r)).toEqual([
       ['headerless-mim.csv:1', 'Anna', 'Alpha', 'anna@example.com', '4001', 'A1'],
@@ -114,7 +128,7 @@ describe('fixtures', () => {
   });
 
   it('derives the Sync ID even with a Sync ID column when told to', async () => {
-    const r = await read(fixture('headerless-mim.csv'), { syncId: 'derive' });
+    const r = await read(fixture('headerless-mim.csv'), { syncId: 'derive', allowMissingFinalNewline: true });
     expect(r.records.map((x) => x.syncId)).toEqual([
       'anna@example.com',
       'bert@example.com',
@@ -220,7 +234,7 @@ describe('rows', () => {
   it('counts lines right with CR-only, LF and CRLF line ends mixed, and quoted CRLF', async () => {
     const text =
       'First name,Last name,Email,ID\r\nA,"x\r\ny\r\nz",a@x,1\rB,b,b@x,2\n\n"C\rc",c,c@x,3\r\nD,d,d@x,4';
-    const r = await read(await file('mixed.csv', text), { header: 'yes' });
+    const r = await read(await file('mixed.csv', text), { header: 'yes', allowMissingFinalNewline: true });
     expect(r.records.map((x) => [x.place.ref, x.firstName])).toEqual([
       ['mixed.csv:2', 'A'],
       ['mixed.csv:5', 'B'],
@@ -387,5 +401,91 @@ describe('property: stringify → read round trip', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe("Excel's sep= line", () => {
+  const rowsOf =
+    'Nachname;Vorname;E-Mail;Ausweisnummer;Personalnummer\r\nMüller;Hans;hans@example.de;1;P1\r\n';
+
+  it('sets the delimiter, is skipped, and keeps physical line numbers', async () => {
+    for (const first of ['sep=;', '"sep=;"', 'sep=;;;;']) {
+      const r = await read(await file('sep.csv', `${first}\r\n${rowsOf}`));
+      expect(r.delimiter).toBe(';');
+      expect(r.header).toBe(true);
+      expect(rows(r)).toEqual([['sep.csv:3', 'Hans', 'Müller', 'hans@example.de', '1', 'P1']]);
+      expect(r.notices.map((n) => n.message)).toContainEqual(expect.stringMatching(/sep= line/));
+    }
+  });
+
+  it('works after a BOM, in UTF-16, for a tab or a comma, and overrides a configured delimiter', async () => {
+    const tab = rowsOf.replaceAll(';', '\t');
+    const u16 = await read(await file('sep16.txt', encodeText(`sep=\t\r\n${tab}`, 'utf-16le')));
+    expect(u16.delimiter).toBe('\t');
+    expect(rows(u16)[0]?.slice(1, 3)).toEqual(['Hans', 'Müller']);
+    const bom = await read(
+      await file('sepbom.csv', encodeText(`sep=,\n${rowsOf.replaceAll(';', ',')}`, 'utf-8-bom')),
+    );
+    expect(bom.delimiter).toBe(',');
+    expect(rows(bom)[0]?.[0]).toBe('sepbom.csv:3');
+    const over = await read(await file('sepover.csv', `sep=;\r\n${rowsOf}`), { delimiter: ',' });
+    expect(over.delimiter).toBe(';');
+    expect(over.notices.map((n) => n.message)).toContainEqual(
+      expect.stringMatching(/overrides the configured/),
+    );
+  });
+
+  it('refuses a delimiter it cannot read, naming the first line', async () => {
+    const e = await readError(await file('pipe.csv', `sep=|\n${rowsOf.replaceAll(';', '|')}`));
+    expect(e.problems[0]).toMatchObject({ line: 1, reason: expect.stringMatching(/sep=\| declares/) });
+  });
+});
+
+describe('a file without a final line break', () => {
+  const full =
+    'First name,Last name,E-mail,ID,Sync ID\nAnna,Alpha,anna@example.com,1,S1\nBert,Beta,bert@example.com,2,S2\n';
+
+  it('is cut off, however complete its last row looks', async () => {
+    for (const cut of [full.length - 2, full.length - 1, full.lastIndexOf(',') + 1]) {
+      const e = await readError(await file('cut.csv', full.slice(0, cut)));
+      expect(e.problems[0]).toMatchObject({ line: 3, reason: expect.stringMatching(/cut off/) });
+      expect(e.problems[0]?.fix).toMatch(/allowMissingFinalNewline/);
+    }
+  });
+
+  it('is read when allowMissingFinalNewline is set, unless the last row is short', async () => {
+    const r = await read(await file('nofinal.csv', full.slice(0, -1)), { allowMissingFinalNewline: true });
+    expect(rows(r).map((x) => x[5])).toEqual(['S1', 'S2']);
+    const short = full.slice(0, full.indexOf(',bert@'));
+    const e = await readError(await file('short.csv', short), { allowMissingFinalNewline: true });
+    expect(e.problems[0]?.reason).toMatch(/cut off: its last row \(line 3\) has 2 of 5 fields/);
+  });
+
+  it('allows trailing spaces and a Ctrl-Z after the last line end, and a header-only file needs one too', async () => {
+    expect(rows(await read(await file('ctrlz.csv', `${full}\x1a`)))).toHaveLength(2);
+    expect(rows(await read(await file('spaces.csv', `${full}   `)))).toHaveLength(2);
+    await readError(await file('hdr.csv', 'First name,Last name,E-mail,ID,Sync ID'));
+  });
+
+  it('is cut off when it ends inside a UTF-8 or UTF-16 character, even when allowed to miss the line end', async () => {
+    const u8 = Buffer.from(`${full}Cleo,Gößl`, 'utf8');
+    const e8 = await readError(await file('u8.csv', u8.subarray(0, u8.length - 2)), {
+      allowMissingFinalNewline: true,
+    });
+    expect(e8.problems[0]?.reason).toMatch(/cut off: it ends in the middle of a UTF-8 character/);
+    const u16 = encodeText(full, 'utf-16le');
+    const e16 = await readError(await file('u16.txt', u16.subarray(0, u16.length - 1)), {
+      allowMissingFinalNewline: true,
+    });
+    expect(e16.problems[0]?.reason).toMatch(/cut off/);
+  });
+});
+
+describe('the content hash', () => {
+  it('is the SHA-256 of every byte, BOM and sep= line included', async () => {
+    const bytes = encodeText('sep=;\nVorname;Nachname;E-Mail;Ausweis\nA;B;a@example.com;1\n', 'utf-8-bom');
+    const r = await read(await file('hash.csv', bytes));
+    const { createHash } = await import('node:crypto');
+    expect(r.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 });

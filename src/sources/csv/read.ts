@@ -9,9 +9,21 @@
  *
  * Everything that makes the *file* unusable (truncated, not text, no usable columns, changed while
  * read) is a CsvFileError; a bad *row* is just a record with odd or missing fields, for the validator.
+ * Records go to a sink as they are read (the source's is the pipeline's RecordCollector, which keeps
+ * only valid records and a capped list of rejections), so no file is ever held as one object per row.
+ *
+ * A file is complete only when its last row ends in a line break (CR or LF): a cut inside the last
+ * field, or just after a delimiter, leaves a row that looks whole. `allowMissingFinalNewline` turns
+ * that rule off for writers that never end their last row; a last row with too few fields is then
+ * still refused. A cut inside a quoted field or inside a multi-byte character is refused always.
+ *
+ * Excel's `sep=;` first line (also `sep=,`, `sep=<tab>`, quoted, after a BOM) sets the delimiter and
+ * is skipped; the rows after it keep their physical line numbers.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
+import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CsvError, type Options as CsvOptions, Parser } from 'csv-parse';
 import type { Notice, SourceRecord } from '../../core/types.js';
@@ -65,16 +77,28 @@ export class CsvFileError extends Error {
   }
 }
 
-export interface CsvReadOptions {
+/** Takes each record as it is read. */
+export interface RecordSink {
+  add(record: SourceRecord): void;
+}
+
+export interface CsvReadOptions<S extends RecordSink = RecordSink> {
   readonly sourceName: string;
   /** The name used in record refs (`staff.csv:12`). */
   readonly fileName: string;
   readonly settings: CsvReadSettings;
   readonly signal: AbortSignal;
+  /** A fresh sink per pass (a Windows-1252 restart reads the file again from the start). */
+  readonly sink: () => S;
 }
 
-export interface CsvReadResult {
-  readonly records: SourceRecord[];
+export interface CsvReadResult<S extends RecordSink = RecordSink> {
+  /** The sink that took every record of the file. */
+  readonly sink: S;
+  /** Records handed to the sink (blank rows are not records). */
+  readonly rows: number;
+  /** SHA-256 (hex) of the file's bytes as read. */
+  readonly sha256: string;
   readonly notices: Notice[];
   readonly encoding: EncodingChoice;
   readonly delimiter: Delimiter;
@@ -87,7 +111,10 @@ export interface CsvReadResult {
 }
 
 /** Reads and maps a whole file, or throws CsvFileError (an AbortError when `signal` fires). */
-export async function readCsvFile(filePath: string, options: CsvReadOptions): Promise<CsvReadResult> {
+export async function readCsvFile<S extends RecordSink>(
+  filePath: string,
+  options: CsvReadOptions<S>,
+): Promise<CsvReadResult<S>> {
   const handle = await open(filePath, 'r');
   let before: FileIdentity | undefined;
   try {
@@ -127,12 +154,12 @@ export function isAbort(e: unknown): boolean {
   return e instanceof Error && e.name === 'AbortError';
 }
 
-async function readOpened(
+async function readOpened<S extends RecordSink>(
   filePath: string,
   handle: FileHandle,
   before: FileIdentity,
-  options: CsvReadOptions,
-): Promise<CsvReadResult> {
+  options: CsvReadOptions<S>,
+): Promise<CsvReadResult<S>> {
   const sample = Buffer.alloc(Math.min(SAMPLE_BYTES, before.size));
   const { bytesRead } = await handle.read(sample, 0, sample.length, 0);
   const head = sample.subarray(0, bytesRead);
@@ -141,12 +168,20 @@ async function readOpened(
   const text = decodeSample(head, choice, whole);
   const binary = binaryProblem(head, text);
   if (binary) throw new CsvFileError([{ reason: `The file is not text: ${binary}`, fix: NOT_TEXT_FIX }]);
-  const delimiter =
-    options.settings.delimiter === 'auto' ? detectDelimiter(text) : options.settings.delimiter;
   const notices: Notice[] = [];
-  let rows: RowSink;
+  const sep = sepLine(text);
+  let delimiter: Delimiter;
+  if (sep) {
+    delimiter = sepDelimiter(sep, options, notices);
+  } else {
+    delimiter = options.settings.delimiter === 'auto' ? detectDelimiter(text) : options.settings.delimiter;
+  }
+  // The sep= line is ASCII: one byte per character, two in UTF-16.
+  const unit = choice.encoding === 'utf-16le' || choice.encoding === 'utf-16be' ? 2 : 1;
+  const skip = (): Skip => ({ bytes: choice.bomLength + (sep ? sep.length * unit : 0), lines: sep ? 1 : 0 });
+  let rows: RowSink<S>;
   try {
-    rows = await parseFile(filePath, choice, delimiter, options);
+    rows = await parseFile(filePath, choice, delimiter, options, skip());
   } catch (e) {
     // The sniffed start was valid UTF-8 but a later byte is not: the file is Windows-1252 after all.
     if (!(e instanceof DecodeError && e.problem === 'not-utf-8' && choice.how === 'valid UTF-8')) {
@@ -159,16 +194,22 @@ async function readOpened(
       message: 'the file is not valid UTF-8 from this line on, so it was read as Windows-1252',
     });
     try {
-      rows = await parseFile(filePath, choice, delimiter, options);
+      rows = await parseFile(filePath, choice, delimiter, options, skip());
     } catch (e2) {
       throw await toFileError(e2, handle, choice);
     }
   }
-  const cut = await cutOffLastRow(handle, before.size, choice, rows);
+  const cut =
+    (options.settings.allowMissingFinalNewline
+      ? undefined
+      : await noFinalLineEnd(handle, before.size, choice, rows)) ??
+    (await cutOffLastRow(handle, before.size, choice, rows));
   if (cut) throw new CsvFileError([cut]);
   notices.push(...rows.notices);
   return {
-    records: rows.records,
+    sink: rows.sink,
+    rows: rows.count,
+    sha256: rows.sha256,
     notices,
     encoding: choice,
     delimiter,
@@ -197,27 +238,111 @@ function csvOptions(delimiter: Delimiter): CsvOptions {
   };
 }
 
-async function parseFile(
+/** What precedes the rows: the BOM and a `sep=` line (bytes), and how many lines that is. */
+interface Skip {
+  readonly bytes: number;
+  readonly lines: number;
+}
+
+async function parseFile<S extends RecordSink>(
   filePath: string,
   choice: EncodingChoice,
   delimiter: Delimiter,
-  options: CsvReadOptions,
-): Promise<RowSink> {
-  const sink = new RowSink(options);
+  options: CsvReadOptions<S>,
+  skip: Skip,
+): Promise<RowSink<S>> {
+  const sink = new RowSink(options, skip.lines);
   const parser = new RecordParser(csvOptions(delimiter), sink);
+  const hash = new HashSkip(skip.bytes);
   // A stream of its own: pipeline destroys its streams on error, which would close a shared handle
   // still needed for the line lookup, a Windows-1252 restart and the final stat. Should the path
   // be replaced meanwhile, that final stat reports the change.
-  const input = createReadStream(filePath, { start: choice.bomLength, highWaterMark: CHUNK_BYTES });
+  const input = createReadStream(filePath, { highWaterMark: CHUNK_BYTES });
   try {
-    await pipeline(input, createDecoder(choice), parser, { signal: options.signal });
+    await pipeline(input, hash, createDecoder(choice), parser, { signal: options.signal });
   } catch (e) {
     if (e instanceof CsvError) throw new ParseFailure(e, sink.nextRecordLine(e));
     throw e;
   }
   const failure = sink.finish();
   if (failure) throw failure;
+  sink.sha256 = hash.digest();
   return sink;
+}
+
+/** Hashes every byte of the file and passes on those after the first `skip` (BOM, sep= line). */
+class HashSkip extends Transform {
+  private readonly hash = createHash('sha256');
+  private skip: number;
+
+  constructor(skip: number) {
+    super();
+    this.skip = skip;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    if (this.skip >= chunk.length) {
+      this.skip -= chunk.length;
+      done();
+      return;
+    }
+    const out = this.skip > 0 ? chunk.subarray(this.skip) : chunk;
+    this.skip = 0;
+    done(null, out);
+  }
+
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+/**
+ * Excel's `sep=;` line: `sep=` and one character (a tab may also be written `\t` or `tab`),
+ * optionally quoted, optionally followed by empty cells, then a line end. Returns the line with its
+ * line end, or undefined.
+ */
+const SEP_RE = /^"?sep=(\\t|tab|[^\r\n"])"?[ \t,;"]*(?:\r\n|\n|\r)/i;
+
+interface SepLine {
+  /** The declared delimiter character. */
+  readonly char: string;
+  /** Characters of the line including its line end. */
+  readonly length: number;
+}
+
+function sepLine(text: string): SepLine | undefined {
+  const m = SEP_RE.exec(text);
+  if (!m) return undefined;
+  const raw = m[1]!;
+  const char = raw === '\\t' || raw.toLowerCase() === 'tab' ? '\t' : raw;
+  return { char, length: m[0].length };
+}
+
+const SEP_DELIMITERS: readonly string[] = [',', ';', '\t'];
+
+function sepDelimiter(sep: SepLine, options: CsvReadOptions, notices: Notice[]): Delimiter {
+  const name = sep.char === '\t' ? 'tab' : `"${sep.char}"`;
+  if (!SEP_DELIMITERS.includes(sep.char)) {
+    throw new CsvFileError([
+      {
+        line: 1,
+        reason: `the file's first line sep=${sep.char} declares the delimiter ${name}, which this source does not read`,
+        fix: 'Export with a comma, semicolon or tab as the delimiter (Excel: "CSV (Trennzeichen-getrennt)" or "CSV UTF-8").',
+      },
+    ]);
+  }
+  const delimiter = sep.char as Delimiter;
+  const configured = options.settings.delimiter;
+  const place = { source: options.sourceName, kind: 'csv-folder' as const, ref: `${options.fileName}:1` };
+  notices.push({
+    place,
+    message:
+      configured !== 'auto' && configured !== delimiter
+        ? `the file's sep= line declares ${name} as the delimiter, which overrides the configured ${configured === '\t' ? 'tab' : `"${configured}"`}`
+        : `the file starts with Excel's sep= line: read as ${name}-separated, the line itself skipped`,
+  });
+  return delimiter;
 }
 
 /** csv-parse hands each record to `push`; taking it there keeps the live line counters and skips stream buffering. */
@@ -249,16 +374,21 @@ class ParseFailure extends Error {
 }
 
 /** Collects rows: decides header and mapping from the first rows, then builds one record per row. */
-class RowSink {
-  readonly records: SourceRecord[] = [];
+class RowSink<S extends RecordSink = RecordSink> {
+  readonly sink: S;
+  /** Records handed to the sink. */
+  count = 0;
+  sha256 = '';
   readonly notices: Notice[] = [];
   header = false;
   mapping: ColumnMapping | undefined;
   failure: CsvFileError | undefined;
   /** The last non-blank row: a file cut off mid-row ends in one with too few fields. */
   lastRow: { readonly line: number; readonly fields: number } | undefined;
+  /** Where the last non-blank row of any kind (header too) starts. */
+  lastNonBlankLine: number | undefined;
 
-  private readonly options: CsvReadOptions;
+  private readonly options: CsvReadOptions<S>;
   private readonly source: string;
   private readonly refPrefix: string;
   private lastLine = 0;
@@ -271,10 +401,13 @@ class RowSink {
   private iId = 0;
   private iSync = -1;
 
-  constructor(options: CsvReadOptions) {
+  /** `skippedLines`: lines before the first row (a `sep=` line). */
+  constructor(options: CsvReadOptions<S>, skippedLines: number) {
     this.options = options;
+    this.sink = options.sink();
     this.source = options.sourceName;
     this.refPrefix = `${options.fileName}:`;
+    this.lastLine = skippedLines;
   }
 
   /** `lines` / `empty` are csv-parse's counters when the record ended. Returns a failure to stop on. */
@@ -284,6 +417,7 @@ class RowSink {
     this.lastLine = lines - this.csvLines === 1 + skipped ? start : start + countLineBreaks(fields);
     this.csvLines = lines;
     this.csvEmpty = empty;
+    if (!isBlankRow(fields)) this.lastNonBlankLine = start;
     if (this.mapping) {
       this.emit(fields, start);
       return undefined;
@@ -351,7 +485,8 @@ class RowSink {
     // Excel leaves rows like ";;;;" after the data: not a person.
     if (isBlank(firstName) && isBlank(lastName) && isBlank(email) && isBlank(id) && isBlank(syncId)) return;
     this.lastRow = { line, fields: f.length };
-    this.records.push({
+    this.count++;
+    this.sink.add({
       place: { source: this.source, kind: 'csv-folder', ref: this.refPrefix + line },
       firstName,
       lastName,
@@ -378,25 +513,61 @@ async function cutOffLastRow(
   if (!m || !last) return undefined;
   const needed = Math.max(m.firstName, m.lastName, m.email, m.id, m.syncId) + 1;
   if (last.fields >= needed) return undefined;
-  const unit = choice.encoding === 'utf-16le' || choice.encoding === 'utf-16be' ? 2 : 1;
-  const tail = Buffer.alloc(unit);
-  await handle.read(tail, 0, unit, Math.max(0, size - unit));
-  const c =
-    unit === 1
-      ? tail[0]
-      : choice.encoding === 'utf-16le'
-        ? tail[1] === 0
-          ? tail[0]
-          : -1
-        : tail[0] === 0
-          ? tail[1]
-          : -1;
-  if (c === 0x0a || c === 0x0d) return undefined;
+  if ((await lastChar(handle, size, choice)).lineEnd) return undefined;
   return {
     line: last.line,
     reason: `the file is cut off: its last row (line ${last.line}) has ${last.fields} of ${needed} fields and no line end`,
     fix: 'Export the file again completely (writers: write x.csv.tmp and rename it when complete).',
   };
+}
+
+/**
+ * A file with any row whose last byte is not a line end was cut off, however whole its last row
+ * looks: a cut inside the last field or right after a delimiter leaves a row with every field.
+ * Trailing spaces, tabs and a DOS end-of-file mark (Ctrl-Z) after the last line end are allowed.
+ */
+async function noFinalLineEnd(
+  handle: FileHandle,
+  size: number,
+  choice: EncodingChoice,
+  rows: RowSink,
+): Promise<FileProblem | undefined> {
+  const line = rows.lastNonBlankLine;
+  if (line === undefined) return undefined;
+  const end = await lastChar(handle, size, choice);
+  if (end.lineEnd || end.empty) return undefined;
+  return {
+    line,
+    reason: `the file is cut off: it does not end with a line break, so its last row (line ${line}) may be incomplete`,
+    fix: "Export the file again completely (writers: write x.csv.tmp and rename it when complete). If this writer never ends its last row with a line break, set the source's allowMissingFinalNewline to true.",
+  };
+}
+
+/** Whether the file ends in a line end, looking back past spaces, tabs and Ctrl-Z. */
+async function lastChar(
+  handle: FileHandle,
+  size: number,
+  choice: EncodingChoice,
+): Promise<{ readonly lineEnd: boolean; readonly empty: boolean }> {
+  const unit = choice.encoding === 'utf-16le' || choice.encoding === 'utf-16be' ? 2 : 1;
+  const want = Math.min(size - choice.bomLength, 256) & (unit === 2 ? ~1 : ~0);
+  const tail = Buffer.alloc(Math.max(0, want));
+  await handle.read(tail, 0, tail.length, size - tail.length);
+  for (let i = tail.length - unit; i >= 0; i -= unit) {
+    const c =
+      unit === 1
+        ? tail[i]
+        : choice.encoding === 'utf-16le'
+          ? tail[i + 1] === 0
+            ? tail[i]
+            : -1
+          : tail[i] === 0
+            ? tail[i + 1]
+            : -1;
+    if (c === 0x0a || c === 0x0d) return { lineEnd: true, empty: false };
+    if (c !== 0x20 && c !== 0x09 && c !== 0x1a) return { lineEnd: false, empty: false };
+  }
+  return { lineEnd: false, empty: tail.length < 256 };
 }
 
 /**
@@ -410,8 +581,11 @@ export function deriveSyncId(email: string | undefined): string | undefined {
   return key.length > 0 ? key : undefined;
 }
 
+// Whitespace, and the DOS end-of-file mark (Ctrl-Z) old exporters still write after the last row.
+const BLANK_RE = /^[\s\x1a]*$/;
+
 function isBlank(s: string | undefined): boolean {
-  return s === undefined || s.length === 0 || (s.charCodeAt(0) <= 32 && s.trim().length === 0);
+  return s === undefined || s.length === 0 || (s.charCodeAt(0) <= 32 && BLANK_RE.test(s));
 }
 
 function isBlankRow(fields: readonly string[]): boolean {
@@ -458,6 +632,15 @@ async function toFileError(e: unknown, handle: FileHandle, choice: EncodingChoic
     const line = await lineAtByte(handle, e.byteOffset, choice.encoding);
     if (e.problem === 'binary') {
       return new CsvFileError([{ line, reason: `The file is not text: ${e.message}`, fix: NOT_TEXT_FIX }]);
+    }
+    if (e.problem === 'cut') {
+      return new CsvFileError([
+        {
+          line,
+          reason: `the file is cut off: ${e.message}`,
+          fix: 'Export the file again completely (writers: write x.csv.tmp and rename it when complete).',
+        },
+      ]);
     }
     if (e.problem === 'not-utf-8') {
       const why = choice.how === 'bom' ? ' although it starts with a UTF-8 byte order mark' : '';

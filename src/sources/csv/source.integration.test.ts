@@ -3,6 +3,7 @@
  * still being written, archive / failed moves with their reports, the archive fallback and the
  * changed-while-read check.
  */
+import { createHash } from 'node:crypto';
 import {
   appendFile,
   copyFile,
@@ -24,6 +25,7 @@ import { csvFolderSource } from './index.js';
 import { fixture, folderConfig, garbage, tempDir, testContext, writeAged } from './test-helpers.js';
 
 const STAMP = '20261125T093000Z';
+const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
 const never = new AbortController().signal;
 const GOOD = 'Vorname;Nachname;E-Mail;Ausweis;Personalnummer\r\nHans;Müller;hans@example.de;1;P1\r\n';
 const OTHER = 'Vorname;Nachname;E-Mail;Ausweis;Personalnummer\r\nJörg;Weiß;joerg@example.de;2;P2\r\n';
@@ -75,6 +77,10 @@ describe('choosing the input', () => {
       'staff.csv (1 row; UTF-8, semicolon-separated, header row); supersedes 1 older file(s)',
     );
     expect(snap.notices).toEqual([
+      {
+        place: { source: 'hr', kind: 'csv-folder', ref: 'notes.md' },
+        message: expect.stringMatching(/^notes\.md is in the drop folder but does not match pattern/),
+      },
       {
         place: { source: 'hr', kind: 'csv-folder', ref: 'staff.csv' },
         message: expect.stringMatching(/old\.csv/),
@@ -143,13 +149,15 @@ describe('settling', () => {
     await snap.settle?.('applied', 'staff.csv:2: bad e-mail (fix it)');
     await snap.settle?.('applied', 'again');
     expect(await list(folder)).toEqual(['archive', 'new.csv.tmp']);
+    // Sequence names, the input last (highest): the superseded file below it.
     expect(await list(at('archive'))).toEqual([
-      `${STAMP}-old.csv`,
-      `${STAMP}-staff.csv`,
-      `${STAMP}-staff.csv.rejects.txt`,
+      '000001-old.csv',
+      '000002-staff.csv',
+      '000002-staff.csv.rejects.txt',
     ]);
-    expect(await readFile(at('archive', `${STAMP}-staff.csv`), 'utf8')).toBe(GOOD);
-    expect(await readFile(at('archive', `${STAMP}-staff.csv.rejects.txt`), 'utf8')).toBe(
+    expect(snap.input).toEqual({ name: '000002-staff.csv', sha256: sha(GOOD), seq: 2 });
+    expect(await readFile(at('archive', '000002-staff.csv'), 'utf8')).toBe(GOOD);
+    expect(await readFile(at('archive', '000002-staff.csv.rejects.txt'), 'utf8')).toBe(
       'staff.csv:2: bad e-mail (fix it)\n',
     );
   });
@@ -160,7 +168,7 @@ describe('settling', () => {
     await (await source.fetch(never)).settle?.('unchanged', '');
     await writeAged(at('staff.csv'), OTHER, 5_000);
     await (await source.fetch(never)).settle?.('applied', '  \n');
-    expect(await list(at('archive'))).toEqual([`${STAMP}-2-staff.csv`, `${STAMP}-staff.csv`]);
+    expect(await list(at('archive'))).toEqual(['000001-staff.csv', '000002-staff.csv']);
   });
 
   it('keeps the input when the run was blocked or failed', async () => {
@@ -191,10 +199,15 @@ describe('no new file', () => {
     await (await source.fetch(never)).settle?.('applied', 'staff.csv:2: x (y)');
     const again = await source.fetch(never);
     expect(firstNames(again)).toEqual(['Hans']);
-    expect(again.records[0]?.place.ref).toBe(`${STAMP}-staff.csv:2`);
+    expect(again.records[0]?.place.ref).toBe('000002-staff.csv:2');
     expect(again.description).toMatch(
-      new RegExp(`^no new file in .*; re-read the last accepted file archive/${STAMP}-staff\\.csv`),
+      /^no new file in .*; re-read the last accepted file archive\/000002-staff\.csv/,
     );
+    expect(again.input).toEqual({ name: '000002-staff.csv', sha256: sha(GOOD), seq: 2 });
+    // No baseline known: the highest sequence, and a notice that says so.
+    expect(again.notices.map((n) => n.message)).toEqual([
+      expect.stringMatching(/baseline's input file is not known.*000002-staff\.csv/),
+    ]);
     expect(again.settle).toBeUndefined();
   });
 
@@ -337,5 +350,105 @@ describe('check', () => {
     const r2 = await source.check(never);
     expect(r2.ok).toBe(false);
     expect(r2.lines.at(-1)).toMatch(/no file matching/);
+  });
+});
+
+describe('which file is truth (no clock)', () => {
+  it('re-reads the archived file whose hash is the accepted input, whatever its name or sequence', async () => {
+    const { folder, at } = await setup();
+    const first = csvFolderSource.create(folderConfig(folder), testContext());
+    await writeAged(at('staff.csv'), GOOD, 10_000);
+    const a = await first.fetch(never);
+    await a.settle?.('applied', '');
+    await writeAged(at('staff.csv'), OTHER, 5_000);
+    await (await first.fetch(never)).settle?.('applied', '');
+    // The baseline came from the first file (a later run was not recorded): read exactly that one.
+    await rename(at('archive', '000001-staff.csv'), at('archive', 'renamed.csv'));
+    const ctx = { ...testContext(), acceptedInput: a.input };
+    const snap = await csvFolderSource.create(folderConfig(folder), ctx).fetch(never);
+    expect(firstNames(snap)).toEqual(['Hans']);
+    expect(snap.input).toEqual({ name: 'renamed.csv', sha256: sha(GOOD) });
+    expect(snap.notices).toEqual([]);
+  });
+
+  it('stops when the accepted file is gone, instead of reading another archived file', async () => {
+    const { folder, at } = await setup();
+    await writeAged(at('staff.csv'), OTHER, 10_000);
+    await (await csvFolderSource.create(folderConfig(folder), testContext()).fetch(never)).settle?.(
+      'applied',
+      '',
+    );
+    const ctx = { ...testContext(), acceptedInput: { name: '000009-staff.csv', sha256: sha(GOOD), seq: 9 } };
+    const e = await failure(csvFolderSource.create(folderConfig(folder), ctx).fetch(never));
+    expect(e).toBeInstanceOf(SourceUnavailableError);
+    expect((e as SourceUnavailableError).message).toMatch(/000009-staff\.csv.*no longer in the archive/);
+  });
+
+  it('does not pick between several pending files when one is dated in the future', async () => {
+    const { source, at, folder } = await setup();
+    await writeAged(at('new.csv'), GOOD, 10_000);
+    await writeFile(at('old.csv'), OTHER);
+    const future = new Date(Date.now() + 86_400_000);
+    await utimes(at('old.csv'), future, future);
+    const e = await failure(source.fetch(never));
+    expect(e).toBeInstanceOf(SourceInvalidError);
+    expect((e as SourceInvalidError).message).toMatch(/old\.csv is dated more than 5 minutes in the future/);
+    expect(await list(folder)).toEqual(['new.csv', 'old.csv']);
+    // One file alone is read whatever its date: there is nothing to order.
+    await rename(at('new.csv'), at('new.csv.tmp'));
+    expect(firstNames(await source.fetch(never))).toEqual(['Jörg']);
+  });
+});
+
+describe('dry run', () => {
+  it('moves nothing: an unusable file stays, settle archives nothing', async () => {
+    const folder = await tempDir();
+    const at = (...p: string[]) => path.join(folder, ...p);
+    const ctx = { ...testContext(), dryRun: true };
+    const source = csvFolderSource.create(folderConfig(folder), ctx);
+    await writeAged(at('cut.csv'), GOOD.slice(0, -3), 10_000);
+    const e = await failure(source.fetch(never));
+    expect(e).toBeInstanceOf(SourceInvalidError);
+    expect((e as SourceInvalidError).fix).toMatch(/Dry run: the file was left where it is/);
+    expect(await list(folder)).toEqual(['cut.csv']);
+    await writeAged(at('staff.csv'), GOOD, 5_000);
+    await (await source.fetch(never)).settle?.('applied', 'x');
+    expect(await list(folder)).toEqual(['cut.csv', 'staff.csv']);
+  });
+});
+
+describe('files the pattern does not read, and size', () => {
+  it('reports an .xlsx beside the CSV, and names it when nothing else is there', async () => {
+    const { source, at } = await setup();
+    await writeAged(at('staff.xlsx'), garbage(100), 10_000);
+    await writeAged(at('~$staff.xlsx'), garbage(10), 10_000);
+    const e = await failure(source.fetch(never));
+    expect((e as SourceUnavailableError).message).toMatch(
+      /1 file\(s\) there do not match pattern .*staff\.xlsx/,
+    );
+    await writeAged(at('staff.csv'), GOOD, 5_000);
+    expect((await source.fetch(never)).notices.map((n) => n.message)).toEqual([
+      expect.stringMatching(/^staff\.xlsx is in the drop folder but does not match pattern/),
+    ]);
+  });
+
+  it('moves a file over maxFileBytes to failed/ unread', async () => {
+    const { source, at } = await setup({ maxFileBytes: 20 });
+    await writeAged(at('staff.csv'), GOOD, 10_000);
+    const e = await failure(source.fetch(never));
+    expect(e).toBeInstanceOf(SourceInvalidError);
+    expect((e as SourceInvalidError).message).toMatch(/more than maxFileBytes \(20\)/);
+    expect(await list(at('failed'))).toEqual([`${STAMP}-staff.csv`, `${STAMP}-staff.csv.errors.txt`]);
+  });
+
+  it('hands the pipeline valid records and a capped list of rejections', async () => {
+    const { source, at } = await setup({ maxListedRejections: 2 });
+    const bad = Array.from({ length: 50 }, (_, i) => `X;;bad${i};1;B${i}`).join('\r\n');
+    await writeAged(at('staff.csv'), `${GOOD}${bad}\r\n`, 10_000);
+    const snap = await source.fetch(never);
+    expect(snap.records).toHaveLength(1);
+    expect(snap.collected).toMatchObject({ total: 51, rejections: 100 });
+    expect(snap.collected?.listed).toHaveLength(2);
+    expect([...(snap.collected?.rejectedKeys() ?? [])]).toHaveLength(50);
   });
 });

@@ -1,27 +1,51 @@
 /**
  * The `csv-folder` source: reads the newest complete export in a drop folder.
  *
- * - No new file: the last accepted file in the archive is read again, so a run with nothing new
- *   plans "unchanged" instead of "everyone deleted". No file anywhere is an error, never [].
- * - A file that cannot be used as a whole is moved to the failed folder with a `.errors.txt`
- *   (so it is not retried forever) and the run stops with SourceInvalidError.
+ * - No new file: the file the baseline came from (`ctx.acceptedInput`, found in the archive by its
+ *   SHA-256, whatever its name) is read again, so a run with nothing new plans "unchanged" instead
+ *   of "everyone deleted". With no known baseline the highest-sequence archive is read, and a notice
+ *   says so. No file anywhere is an error, never [].
+ * - A file that cannot be used as a whole (cut off, not text, over `maxFileBytes`, no usable
+ *   columns) is moved to the failed folder with a `.errors.txt` (so it is not retried forever) and
+ *   the run stops with SourceInvalidError. In a dry run (`plan`, `check`) nothing moves.
  * - After a successful run (`applied`/`unchanged`) the input and the older files it superseded go
- *   to the archive, with a `.rejects.txt` listing rejected rows. Blocked or failed runs keep them.
+ *   to the archive as `<sequence>-<name>`, with a `.rejects.txt` listing rejected rows. Blocked or
+ *   failed runs keep them.
+ * - Files in the folder that do not match `pattern` (an .xlsx, an .ods) are reported as notices
+ *   and in the log, never skipped silently.
+ * - Rows are normalised and validated while the file is read (RecordCollector): only valid records
+ *   and a capped list of rejections are held.
  */
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AbortedError, errorText, SourceInvalidError, SourceUnavailableError } from '../../core/errors.js';
 import type { Notice } from '../../core/types.js';
-import type { CheckResult, SettleOutcome, Source, SourceContext, SourceSnapshot } from '../types.js';
+import { type CollectedRecords, RecordCollector } from '../../pipeline/collect.js';
+import type {
+  CheckResult,
+  InputIdentity,
+  SettleOutcome,
+  Source,
+  SourceContext,
+  SourceSnapshot,
+} from '../types.js';
 import type { CsvFolderSettings } from './config.js';
 import type { Delimiter } from './dialect.js';
 import {
+  archiveName,
+  archiveSeq,
   archiveStamp,
   type DropFile,
+  FUTURE_TOLERANCE_MS,
+  fileSha256,
   folderError,
   listArchive,
   listPending,
+  listUnmatched,
+  moveWithSeq,
   moveWithStamp,
+  nextArchiveSeq,
+  untrustedOrder,
   waitForNewestComplete,
   writeReport,
 } from './folder.js';
@@ -37,6 +61,11 @@ import {
 } from './read.js';
 
 const DELIMITER_NAMES: Readonly<Record<Delimiter, string>> = { ',': 'comma', ';': 'semicolon', '\t': 'tab' };
+
+/** Non-matching files named one by one; beyond this they are counted. */
+const UNMATCHED_LISTED = 20;
+
+type Read = CsvReadResult<RecordCollector> & { readonly collected: CollectedRecords };
 
 export class CsvFolderSource implements Source {
   readonly kind = 'csv-folder' as const;
@@ -63,27 +92,16 @@ export class CsvFolderSource implements Source {
 
   private async fetchOnce(signal: AbortSignal): Promise<SourceSnapshot> {
     const { folder, matches, stableMs, stableTimeoutMs, archiveDir } = this.settings;
+    const unmatched = await this.unmatchedNotices();
     const pick = await waitForNewestComplete({ folder, matches, stableMs, stableTimeoutMs, signal });
-    if (!pick) {
-      const [last] = await listArchive(archiveDir, matches);
-      if (!last) {
-        throw new SourceUnavailableError('No file in the drop folder, and none archived yet', {
-          place: folder,
-          fix: 'Drop an export (e.g. staff.csv) into the folder. Writers should write staff.csv.tmp and rename it when complete.',
-        });
-      }
-      const read = await this.read(last, signal, true);
-      return {
-        source: this.name,
-        kind: this.kind,
-        records: read.records,
-        notices: read.notices,
-        description: `no new file in ${folder}; re-read the last accepted file ${shortPath(folder, last.path)} (${describeRead(read)})`,
-      };
-    }
+    if (!pick) return this.reread(signal, unmatched);
     const { input, superseded } = pick;
+    this.assertTrustedOrder([input, ...superseded]);
+    // Superseded files are archived at the sequences just below the input's.
+    const first = await nextArchiveSeq(archiveDir);
+    const seq = first + superseded.length;
     const read = await this.read(input, signal, false);
-    const notices: Notice[] = [...read.notices];
+    const notices: Notice[] = [...unmatched.notices, ...read.notices];
     let description = `${input.name} (${describeRead(read)})`;
     if (superseded.length > 0) {
       const names = superseded.map((f) => f.name).join(', ');
@@ -97,26 +115,127 @@ export class CsvFolderSource implements Source {
     return {
       source: this.name,
       kind: this.kind,
-      records: read.records,
+      records: read.collected.valid,
+      collected: read.collected,
       notices,
       description,
+      input: { name: archiveName(seq, input.name), sha256: read.sha256, seq },
       settle: async (outcome: SettleOutcome, rejectionsReport: string): Promise<void> => {
-        if (settled) return;
+        if (settled || this.ctx.dryRun) return;
         settled = true;
-        await this.settle(outcome, rejectionsReport, input, read.identity, superseded);
+        await this.settle(outcome, rejectionsReport, input, read.identity, superseded, first);
       },
     };
   }
 
-  /** Reads a file; a file-level problem moves a pending file to the failed folder first. */
-  private async read(file: DropFile, signal: AbortSignal, archived: boolean): Promise<CsvReadResult> {
+  /** No new file: read again the file the baseline came from (by hash), or the last archived one. */
+  private async reread(
+    signal: AbortSignal,
+    unmatched: { readonly notices: Notice[]; readonly names: string[] },
+  ): Promise<SourceSnapshot> {
+    const { folder, archiveDir, matches } = this.settings;
+    const archive = await listArchive(archiveDir, matches);
+    if (archive.length === 0) {
+      const also = unmatched.names.length
+        ? ` (${unmatched.names.length} file(s) there do not match pattern "${this.settings.pattern}": ${unmatched.names.slice(0, 5).join(', ')})`
+        : '';
+      throw new SourceUnavailableError(`No file in the drop folder, and none archived yet${also}`, {
+        place: folder,
+        fix: also
+          ? `Export the data as CSV (Excel: File › Save As › "CSV UTF-8"), or add its name to pattern. Writers should write staff.csv.tmp and rename it when complete.`
+          : 'Drop an export (e.g. staff.csv) into the folder. Writers should write staff.csv.tmp and rename it when complete.',
+      });
+    }
+    const accepted = this.ctx.acceptedInput;
+    const notices = [...unmatched.notices];
+    let file: DropFile;
+    if (accepted) {
+      const found = await findByHash(archive, accepted, signal);
+      if (!found) {
+        throw new SourceUnavailableError(
+          `No new file, and the file the last push came from (${accepted.name}, SHA-256 ${accepted.sha256.slice(0, 12)}…) is no longer in the archive`,
+          {
+            place: archiveDir,
+            fix: `Drop a current export into ${folder}, or put that file back into ${archiveDir}. Another archived file is not read in its place: it could be older and delete people added since.`,
+          },
+        );
+      }
+      file = found;
+    } else {
+      file = archive[0]!;
+      notices.push({
+        place: { source: this.name, kind: this.kind, ref: file.name },
+        message: `the baseline's input file is not known, so the last archived file (highest sequence) ${file.name} was read; check that it is the current export`,
+      });
+    }
+    const read = await this.read(file, signal, true);
+    if (accepted && read.sha256 !== accepted.sha256) {
+      throw new SourceUnavailableError(`${file.name} changed while it was read`, {
+        place: file.path,
+        fix: 'The next run reads it again.',
+      });
+    }
+    const seq = archiveSeq(file.name);
+    return {
+      source: this.name,
+      kind: this.kind,
+      records: read.collected.valid,
+      collected: read.collected,
+      notices: [...notices, ...read.notices],
+      description: `no new file in ${folder}; re-read the last accepted file ${shortPath(folder, file.path)} (${describeRead(read)})`,
+      input: { name: file.name, sha256: read.sha256, ...(seq > 0 ? { seq } : {}) },
+    };
+  }
+
+  /** Stops, moving nothing, when several pending files cannot be put in order (see folder.ts). */
+  private assertTrustedOrder(files: readonly DropFile[]): void {
+    const ahead = untrustedOrder(files, Date.now());
+    if (ahead.length === 0) return;
+    const list = files.map((f) => `${f.name} (modified ${new Date(f.mtimeMs).toISOString()})`).join(', ');
+    throw new SourceInvalidError(
+      `${files.length} files are waiting and ${ahead.map((f) => f.name).join(', ')} is dated more than ${FUTURE_TOLERANCE_MS / 60_000} minutes in the future, so which export is newest cannot be told: ${list}`,
+      {
+        place: this.settings.folder,
+        fix: `A clock jumped (this host's or the writer's). Remove every file but the current export from ${this.settings.folder}; nothing was read or moved.`,
+      },
+    );
+  }
+
+  /** Files the pattern does not read, as notices (and a log warning, for the daemon log). */
+  private async unmatchedNotices(): Promise<{ notices: Notice[]; names: string[] }> {
+    const { folder, matches, pattern } = this.settings;
+    const names = await listUnmatched(folder, matches);
+    if (names.length === 0) return { notices: [], names };
+    const notices: Notice[] = names.slice(0, UNMATCHED_LISTED).map((name) => ({
+      place: { source: this.name, kind: this.kind, ref: name },
+      message: `${name} is in the drop folder but does not match pattern "${pattern}", so it is not read: export it as CSV (Excel: File › Save As › "CSV UTF-8"), add its name to pattern, or move it away`,
+    }));
+    if (names.length > UNMATCHED_LISTED) {
+      notices.push({
+        place: { source: this.name, kind: this.kind, ref: folder },
+        message: `and ${names.length - UNMATCHED_LISTED} more file(s) that do not match pattern "${pattern}"`,
+      });
+    }
+    this.ctx.logger.warn(
+      { folder, files: names.slice(0, UNMATCHED_LISTED), count: names.length, pattern },
+      'Files in the drop folder do not match the pattern and are not read',
+    );
+    return { notices, names };
+  }
+
+  /** Reads a file; a file-level problem moves a pending file to the failed folder first (not in a dry run). */
+  private async read(file: DropFile, signal: AbortSignal, archived: boolean): Promise<Read> {
     try {
-      return await readCsvFile(file.path, {
+      if (file.size > this.settings.maxFileBytes)
+        throw new CsvFileError([tooLarge(file, this.settings.maxFileBytes)]);
+      const read = await readCsvFile(file.path, {
         sourceName: this.name,
         fileName: file.name,
         settings: this.settings,
         signal,
+        sink: () => new RecordCollector(this.name, this.kind, this.settings.maxListedRejections),
       });
+      return { ...read, collected: read.sink.result() };
     } catch (e) {
       if (e instanceof CsvFileError) {
         if (e.changed) {
@@ -151,6 +270,13 @@ export class CsvFolderSource implements Source {
     const place = first.line !== undefined ? `${file.path}:${first.line}` : file.path;
     const report = problems.map((p) => `${formatRef(file.name, p.line)}: ${p.reason} (${p.fix})`).join('\n');
     let where: string;
+    if (this.ctx.dryRun) {
+      where = `Dry run: the file was left where it is; a sync moves it to ${this.settings.failedDir}.`;
+      return new SourceInvalidError(`${file.name} cannot be used: ${first.reason}${more}`, {
+        place,
+        fix: `${first.fix} ${where}`,
+      });
+    }
     try {
       const failed = await moveWithStamp(file.path, this.settings.failedDir, archiveStamp(this.ctx.now()));
       await writeReport(`${failed}.errors.txt`, report);
@@ -182,23 +308,24 @@ export class CsvFolderSource implements Source {
     input: DropFile,
     identity: FileIdentity,
     superseded: readonly DropFile[],
+    first: number,
   ): Promise<void> {
     if (outcome === 'blocked' || outcome === 'failed') return;
     const { archiveDir } = this.settings;
-    const stamp = archiveStamp(this.ctx.now());
     try {
+      // Superseded files first, at lower sequences: the input is always the highest.
+      for (const [i, old] of superseded.entries()) {
+        if (await this.unchanged(old.path, old)) await moveWithSeq(old.path, archiveDir, first + i);
+      }
       // A writer may have replaced the file since it was read: that version is new input, keep it.
       if (await this.unchanged(input.path, identity)) {
-        const archived = await moveWithStamp(input.path, archiveDir, stamp);
+        const archived = await moveWithSeq(input.path, archiveDir, first + superseded.length);
         if (rejectionsReport.trim()) await writeReport(`${archived}.rejects.txt`, rejectionsReport);
       } else {
         this.ctx.logger.warn(
           { file: input.path },
           'The input file changed after it was read; left for the next run',
         );
-      }
-      for (const old of superseded) {
-        if (await this.unchanged(old.path, old)) await moveWithStamp(old.path, archiveDir, stamp);
       }
     } catch (e) {
       throw new SourceUnavailableError(`Could not archive ${input.name} (${errorText(e)})`, {
@@ -238,12 +365,19 @@ export class CsvFolderSource implements Source {
         if (status.ok) lines.push(`${label} folder ${dir}: ${status.text}`);
         else fail(`${label} folder ${dir}: ${status.text}`);
       }
+      for (const name of await listUnmatched(folder, matches)) {
+        lines.push(`not read: ${name} does not match pattern "${this.settings.pattern}"`);
+      }
       const [next] = await listPending(folder, matches);
-      const [last] = next ? [] : await listArchive(archiveDir, matches);
+      const archive = next ? [] : await listArchive(archiveDir, matches);
+      const accepted = this.ctx.acceptedInput;
+      const last = accepted ? await findByHash(archive, accepted, signal) : archive[0];
       const file = next ?? last;
       if (!file) {
         fail(
-          `no file matching "${this.settings.pattern}" in ${folder} or its archive: drop an export to start`,
+          accepted && archive.length > 0
+            ? `no new file, and the file the last push came from (${accepted.name}) is not in ${archiveDir}: drop a current export`
+            : `no file matching "${this.settings.pattern}" in ${folder} or its archive: drop an export to start`,
         );
         return { ok, lines };
       }
@@ -251,14 +385,20 @@ export class CsvFolderSource implements Source {
       lines.push(
         next
           ? `next file: ${file.name} (${file.size.toLocaleString('en-US')} bytes, modified ${new Date(file.mtimeMs).toISOString()}${age < this.settings.stableMs ? ', still being written' : ''})`
-          : `no new file: a run re-reads the last accepted file ${shortPath(folder, file.path)}`,
+          : `no new file: a run re-reads the last accepted file ${shortPath(folder, file.path)}${accepted ? '' : ' (the highest sequence: the baseline is not known)'}`,
       );
+      if (file.size > this.settings.maxFileBytes) {
+        const p = tooLarge(file, this.settings.maxFileBytes);
+        fail(`${file.name} cannot be used: ${p.reason} (${p.fix})`);
+        return { ok, lines };
+      }
       try {
         const read = await readCsvFile(file.path, {
           sourceName: this.name,
           fileName: file.name,
           settings: this.settings,
           signal,
+          sink: () => new RecordCollector(this.name, this.kind, this.settings.maxListedRejections),
         });
         lines.push(...describeForCheck(read));
       } catch (e) {
@@ -276,6 +416,34 @@ export class CsvFolderSource implements Source {
   }
 }
 
+/**
+ * The archived file whose bytes hash to `accepted.sha256`: the one with the recorded name first
+ * (one hash), else every other, last archived first. Undefined when none matches.
+ */
+async function findByHash(
+  archive: readonly DropFile[],
+  accepted: InputIdentity,
+  signal: AbortSignal,
+): Promise<DropFile | undefined> {
+  const named = archive.filter((f) => f.name === accepted.name);
+  const rest = archive.filter((f) => f.name !== accepted.name);
+  for (const f of [...named, ...rest]) {
+    const sha = await fileSha256(f.path, signal).catch((e: unknown) => {
+      if (isAbort(e)) throw e;
+      return undefined;
+    });
+    if (sha === accepted.sha256) return f;
+  }
+  return undefined;
+}
+
+function tooLarge(file: DropFile, max: number): FileProblem {
+  return {
+    reason: `the file is ${file.size.toLocaleString('en-US')} bytes, more than maxFileBytes (${max.toLocaleString('en-US')}), so it was not read`,
+    fix: "If it is a real export, raise this source's maxFileBytes; else drop the right file.",
+  };
+}
+
 /** `archive/x.csv` when inside the drop folder, else the full path. */
 function shortPath(folder: string, file: string): string {
   const rel = path.relative(folder, file);
@@ -287,7 +455,7 @@ function formatRef(name: string, line: number | undefined): string {
 }
 
 function describeRead(read: CsvReadResult): string {
-  const rows = `${read.records.length.toLocaleString('en-US')} row${read.records.length === 1 ? '' : 's'}`;
+  const rows = `${read.rows.toLocaleString('en-US')} row${read.rows === 1 ? '' : 's'}`;
   return `${rows}; ${encodingName(read)}, ${DELIMITER_NAMES[read.delimiter]}-separated, ${read.header ? 'header row' : 'no header row'}`;
 }
 
@@ -304,7 +472,7 @@ function describeForCheck(read: CsvReadResult): string[] {
     `header row: ${read.header ? 'yes' : 'no'}`,
   ];
   if (read.mapping) out.push(...read.mapping.labels.map((l) => `column: ${l}`));
-  out.push(`rows: ${read.records.length.toLocaleString('en-US')}`);
+  out.push(`rows: ${read.rows.toLocaleString('en-US')}`);
   for (const n of read.notices) out.push(`note: ${n.place ? `${n.place.ref}: ` : ''}${n.message}`);
   return out;
 }

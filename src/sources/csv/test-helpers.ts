@@ -30,6 +30,8 @@ export const AUTO_SETTINGS: CsvReadSettings = {
   encoding: 'auto',
   columns: { firstName: '', lastName: '', email: '', id: '', syncId: '' },
   syncId: 'column',
+  allowMissingFinalNewline: false,
+  maxListedRejections: 1000,
 };
 
 export function folderConfig(folder: string, overrides: Partial<CsvFolderConfig> = {}): CsvFolderConfig {
@@ -46,6 +48,9 @@ export function folderConfig(folder: string, overrides: Partial<CsvFolderConfig>
     stableTimeoutMs: 5_000,
     archiveDir: '',
     failedDir: '',
+    maxFileBytes: 256 * 1024 * 1024,
+    allowMissingFinalNewline: false,
+    maxListedRejections: 1000,
     ...overrides,
   };
 }
