@@ -105,10 +105,10 @@ export const globalSchema: SchemaTree = {
     ),
   },
   lock: {
-    staleMs: key(
-      "A run lock or the active daemon's lock that stayed unchanged this long (as watched, not by clock) is taken over, ms (5000–3600000). The holder refreshes it every sixth of this; an active/standby takeover takes about this long.",
-      'nat',
+    staleMs: durationMs(
+      "A run lock or the active daemon's lock that stayed unchanged this long (as watched, not by clock) is taken over, ms. The holder refreshes it every sixth of this; an active/standby takeover takes about this long.",
       30_000,
+      { min: 5_000, max: 3_600_000 },
     ),
   },
 };

@@ -4,7 +4,7 @@
  * so a bad config stops at `config validate` / start-up, not at the first drop.
  */
 import path from 'node:path';
-import { durationMs, envName, key, type SchemaTree } from '../../config/define.js';
+import { count, durationMs, envName, key, type SchemaTree } from '../../config/define.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Field } from '../../core/types.js';
 
@@ -128,20 +128,20 @@ export const csvFolderSchema: SchemaTree = {
     String,
     '',
   ),
-  maxFileBytes: key(
+  maxFileBytes: count(
     'A drop file larger than this is refused (moved to the failed folder with a report) instead of read: a guard against runaway or hostile files. Bytes; default 256 MiB.',
-    'nat',
     256 * 1024 * 1024,
+    { min: 1, max: 64 * 1024 ** 3, unit: 'bytes' },
   ),
   allowMissingFinalNewline: key(
     'Accept an export whose last row has no line break after it. Off by default: such a file is taken as cut off (a copy or export that stopped early) and refused, because a row cut inside its last field looks complete. Turn on only for a writer that never ends its last row.',
     Boolean,
     false,
   ),
-  maxListedRejections: key(
+  maxListedRejections: count(
     'How many rejected rows of one file are listed in full (output, log, .rejects.txt); the rest are counted. Carry-forward of people pushed before still sees every rejected row.',
-    'nat',
     1000,
+    { min: 1, max: 1_000_000 },
   ),
 };
 
