@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { request } from 'undici';
-import { pause } from '../helpers/timing.js';
+import { pause, scaled } from '../helpers/timing.js';
 import { changed, csvBaseline, dropChange, mustSync, type Row } from './row.js';
 import { csvOf, type World, waitFor } from './world.js';
 
@@ -138,8 +138,9 @@ export const STATE_ROWS: Row[] = [
     setup: async (w) => {
       await csvBaseline(w);
       const source = w.job.sources[0]!;
-      // Long enough that the run is surely still waiting when it is killed, even on a busy machine.
-      source.stableMs = 15_000;
+      // Long enough that the run is surely still waiting when it is killed, even on a busy machine
+      // (stretched with the measured slowdown: the CLI's start-up and the pause below are).
+      source.stableMs = scaled(15_000);
       await w.saveConfig();
       w.desired = changed(w.desired);
       // A fresh mtime: the run must wait stableMs before it may read the file.

@@ -2,7 +2,7 @@
  * What every fuzz case must satisfy once a snapshot went through the pipeline — the promises
  * DESIGN §5 makes about bad input:
  *  - the upload is one MIM would accept (checked by the emulator's own whole-file validator);
- *  - nobody valid is lost: the upload holds at least the valid records left after de-duplication;
+ *  - nobody valid is lost: every valid record no other record competes with is uploaded as is;
  *  - nobody is invented: each uploaded person is a valid input record or someone pushed before;
  *  - every rejection names a place that exists.
  */
@@ -45,17 +45,32 @@ export function validRecords(records: readonly SourceRecord[]): IdentityRecord[]
   return out;
 }
 
-/** How many valid records survive a first-wins de-duplication by Sync ID, then by e-mail. */
-export function dedupedCount(valid: readonly IdentityRecord[]): number {
-  const firstOnly = (records: readonly IdentityRecord[], key: 'syncId' | 'email'): IdentityRecord[] => {
-    const seen = new Set<string>();
-    return records.filter((r) => {
-      if (seen.has(r[key])) return false;
-      seen.add(r[key]);
-      return true;
-    });
+/**
+ * The valid records no de-duplication rule may drop: their Sync ID and e-mail occur once among
+ * the valid records and belong to no one carried forward. Which of two duplicates wins depends on
+ * the documented rule (last pushed, then source precedence, then file order), so a count after
+ * some fixed first-wins pass is no floor: with a previous push, keeping the last-pushed duplicate
+ * can rightly cost a second record its place (fuzz:long found that at case 25,665).
+ */
+export function unambiguous(
+  valid: readonly IdentityRecord[],
+  carried: readonly IdentityRecord[],
+): IdentityRecord[] {
+  const count = (key: 'syncId' | 'email'): Map<string, number> => {
+    const m = new Map<string, number>();
+    for (const r of valid) m.set(r[key], (m.get(r[key]) ?? 0) + 1);
+    return m;
   };
-  return firstOnly(firstOnly(valid, 'syncId'), 'email').length;
+  const ids = count('syncId');
+  const emails = count('email');
+  const taken = new Set(carried.flatMap((c) => [`i:${c.syncId}`, `e:${c.email}`]));
+  return valid.filter(
+    (r) =>
+      ids.get(r.syncId) === 1 &&
+      emails.get(r.email) === 1 &&
+      !taken.has(`i:${r.syncId}`) &&
+      !taken.has(`e:${r.email}`),
+  );
 }
 
 export interface OracleInput {
@@ -83,9 +98,9 @@ export function pipelineProblems(input: OracleInput): { problems: string[]; buil
   }
 
   const valid = input.snapshots.flatMap((s) => validRecords(s.records));
-  const floor = dedupedCount(valid);
-  if (build.desired.length < floor)
-    problems.push(`only ${build.desired.length} people pushed, but ${floor} valid ones after de-duplication`);
+  const pushed = new Set(build.desired.map(fieldsKey));
+  for (const r of unambiguous(valid, build.carried))
+    if (!pushed.has(fieldsKey(r))) problems.push(`lost ${r.syncId}, a valid record nobody else claims`);
 
   const allowed = new Set([...valid.map(fieldsKey), ...(input.previous ?? []).map(fieldsKey)]);
   for (const d of build.desired)
