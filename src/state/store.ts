@@ -217,8 +217,8 @@ export class JobState {
   }
 
   /**
-   * Records a snapshot MIM accepted: snapshot.json (atomically) plus a copy in baselines/ for
-   * `baseline restore`, keeping the newest KEEP_BASELINES. A damaged or foreign snapshot.json
+   * Records a snapshot MIM accepted: snapshot.json (atomically), then, best effort, a copy in
+   * baselines/ for `baseline restore`, keeping the newest KEEP_BASELINES. A damaged or foreign snapshot.json
    * that this replaces is kept beside it for the admin (snapshot.json.replaced-<seq>).
    */
   async writeSnapshot(snapshot: StoredSnapshot): Promise<void> {
@@ -232,13 +232,11 @@ export class JobState {
       }
     }
     const text = `${JSON.stringify(snapshot)}\n`;
-    await this.writeText(
-      path.join('baselines', `snapshot-${snapshot.seq}.json`),
-      text,
-      'keep a copy of the snapshot',
-    );
     await this.writeText('snapshot.json', text, 'record the pushed snapshot');
-    await this.pruneBaselines();
+    // The kept copy serves `baseline restore`; a full disk here must not fail an applied run.
+    await this.writeText(path.join('baselines', `snapshot-${snapshot.seq}.json`), text, 'keep a copy')
+      .then(() => this.pruneBaselines())
+      .catch(() => undefined);
   }
 
   private async pruneBaselines(): Promise<void> {

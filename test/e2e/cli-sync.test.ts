@@ -167,7 +167,10 @@ describe('plan and sync against the emulator', () => {
     await ws.dropFile('a.csv', HEADER + ADA);
     const r = await first();
     expect(r.code).toBe(69);
-    expect(r.stdout).toContain('FAILED: MIM did not accept the upload after 4 attempts (last: HTTP 500');
+    // A 500 proves nothing: a proxy may send it after MIM applied the upload.
+    expect(r.stdout).toContain(
+      'OUTCOME UNKNOWN: MIM did not accept the upload after 4 attempts (last: HTTP 500',
+    );
     await expect(readFile(path.join(ws.state, 'main', 'snapshot.json'))).rejects.toThrow();
     expect((await import('node:fs')).existsSync(path.join(ws.drop, 'a.csv'))).toBe(true);
     await emu.clearFaults();
