@@ -141,7 +141,12 @@ async function main(): Promise<void> {
   let bareUsers = 0;
   await ask(child, { cmd: 'reset' });
   for (let i = 0; i < runs; i++) {
-    bareBest = Math.min(bareBest, await timed(async () => void (bareUsers = await bare.read())));
+    bareBest = Math.min(
+      bareBest,
+      await timed(async () => {
+        bareUsers = await bare.read();
+      }),
+    );
     // Our run: a new source each time (TLS handshake, token, delta anchor), defaults (delta on).
     const ctx = testContext(logger);
     const source = createTestSource(config, ctx);

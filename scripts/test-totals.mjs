@@ -17,7 +17,9 @@ for (const file of files.length ? files : ['.test-results/node-default.json']) {
   }
   passed += report.numPassedTests ?? 0;
   // A file that crashed before running any test counts as a failure too.
-  const crashed = (report.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
+  const crashed = (report.testResults ?? []).filter(
+    (f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0,
+  ).length;
   failed += (report.numFailedTests ?? 0) + crashed;
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }

@@ -137,12 +137,6 @@ export function parseFault(input: unknown): FaultParse {
         return { ok: false, error: `"ms" must be an integer 0-${MAX_DELAY_MS}` };
       }
       return { ok: true, fault: { type, count, ms: o.ms } };
-    case 'echo-auth': {
-      const status = o.status ?? 500;
-      if (!isIntegerIn(status, 200, 599))
-        return { ok: false, error: '"status" must be an HTTP status 200-599' };
-      return { ok: true, fault: { type, count, status } };
-    }
     default:
       return { ok: true, fault: { type, count } };
   }

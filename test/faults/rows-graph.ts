@@ -13,7 +13,7 @@ import {
   startGraphStandIn,
 } from '../helpers/graph-standin/index.js';
 import { scaled } from '../helpers/timing.js';
-import { baselineSync, mustSync, type Row, timed } from './row.js';
+import { baselineSync, type Row, timed } from './row.js';
 import type { Person, World } from './world.js';
 
 const standIns = new WeakMap<World, GraphStandIn>();

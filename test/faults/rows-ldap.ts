@@ -16,7 +16,7 @@ import {
   startSlapd,
 } from '../helpers/slapd.js';
 import { scaled } from '../helpers/timing.js';
-import { baselineSync, changed, mustSync, type Row, timed } from './row.js';
+import { baselineSync, changed, type Row, timed } from './row.js';
 import { closedPort, csvOf, makePeople, type Person, type World } from './world.js';
 
 const ENTRIES = 2000;

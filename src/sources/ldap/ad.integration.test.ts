@@ -17,7 +17,7 @@ import {
 } from '../../../test/fixtures/ldap/ad-directory.js';
 import { loadAdDirectory, type SambaDc, startSambaDc } from '../../../test/helpers/samba.js';
 import { scaled } from '../../../test/helpers/timing.js';
-import { ConfigError, SourceUnavailableError } from '../../core/errors.js';
+import { ConfigError } from '../../core/errors.js';
 import type { SourceRecord } from '../../core/types.js';
 import type { Source, SourceSnapshot } from '../types.js';
 import { type LdapConfig, ldapSchema, resolveSettings } from './config.js';
