@@ -183,7 +183,8 @@ function logChanges(log: Logger, build: BuildResult): void {
     log.info({ change: 'delete', syncId: d.syncId, email: d.email }, 'Delete');
 }
 
-function osUser(): string {
+/** Who approves from this machine: the OS user (recorded with every approval). */
+export function osUser(): string {
   try {
     return os.userInfo().username;
   } catch {

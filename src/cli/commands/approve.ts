@@ -2,21 +2,13 @@
  * `approve <job> --plan ID`: approves exactly the blocked plan that was shown — bound to its
  * baseline and target, valid for guard.approvalTtlHours, voided by any run whose plan differs.
  */
-import os from 'node:os';
 import { ConfigError } from '../../core/errors.js';
 import { approvalExpiry } from '../../pipeline/approval.js';
+import { osUser } from '../../pipeline/sync-once.js';
 import { describeTarget, sameTarget, targetOf } from '../../state/baseline.js';
 import { JobState } from '../../state/store.js';
 import { type CommonOptions, configArg, load, selectJobs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-
-function osUser(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return `uid ${process.getuid?.() ?? '?'}`;
-  }
-}
 
 export async function approveCommand(
   jobName: string | undefined,
