@@ -367,7 +367,7 @@ async function runStages(ctx: Ctx, sources: Source[], basis: Basis, finish: Fini
   logFindings(log, build.rejections, build.notices);
   if (!baseline.known)
     log.warn({ reason: baseline.reason, place: baseline.place }, `Unknown baseline: ${baseline.detail}`);
-  const { approval, by, voided } = await resolveApproval(ctx, basis, build.plan.id);
+  const { approval, by: approver, voided } = await resolveApproval(ctx, basis, build.plan.id);
   const guard = evaluateGuard({
     plan: build.plan,
     sources: build.counts,
@@ -377,6 +377,8 @@ async function runStages(ctx: Ctx, sources: Source[], basis: Basis, finish: Fini
       ? { known: true }
       : { known: false, detail: baseline.detail, project: job.mim.project },
   });
+  // Only name an approver when the approval actually overrode something.
+  const by = guard.ok && guard.approvedBy ? approver : undefined;
   const common = {
     sources: summaries,
     build,
