@@ -93,11 +93,11 @@ export function baselineId(s: Pick<StoredSnapshot, 'seq' | 'recordsSha256'>): st
   return `${s.seq}:${s.recordsSha256.slice(0, 12)}`;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> =>
+export const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 
-function targetShape(v: unknown): string | undefined {
+export function targetShape(v: unknown): string | undefined {
   if (!isObj(v)) return 'no target';
   if (!isStr(v.baseUrl) || !isStr(v.project) || !isStr(v.job)) return 'the target is incomplete';
   return undefined;
@@ -127,11 +127,16 @@ export function snapshotShapeProblem(v: unknown): string | undefined {
   // MIM never accepted an empty upload from us (the guard stops an empty source), so an empty
   // list is a damaged file, not "nobody is in the project".
   if (v.records.length === 0) return 'an empty list of records';
+  return recordsProblem(v.records);
+}
+
+/** What is wrong with a list of pushed records (each whole, sorted by unique Sync ID), if anything. */
+export function recordsProblem(records: readonly unknown[]): string | undefined {
   let prev = '';
-  for (let i = 0; i < v.records.length; i++) {
-    const p = recordShape(v.records[i], i);
+  for (let i = 0; i < records.length; i++) {
+    const p = recordShape(records[i], i);
     if (p) return p;
-    const id = (v.records[i] as { syncId: string }).syncId;
+    const id = (records[i] as { syncId: string }).syncId;
     if (i > 0 && id <= prev) return `records are not sorted by unique Sync ID at record ${i}`;
     prev = id;
   }

@@ -15,10 +15,12 @@ import { writeFileAtomic } from './atomic.js';
 import {
   type Baseline,
   checkBaseline,
+  isObj,
+  recordsProblem,
   type StoredSnapshot,
   sameTarget,
-  snapshotShapeProblem,
   type Target,
+  targetShape,
 } from './baseline.js';
 import { lockJob, type RunLock } from './lock.js';
 
@@ -143,27 +145,14 @@ async function parseFile(file: string): Promise<Parsed> {
   }
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 function pendingProblem(v: unknown): string | undefined {
   if (!isObj(v)) return 'it is not an object';
   if (v.version !== 2) return 'it was written by an older version and does not say what was uploaded';
-  if (!isObj(v.target)) return 'it has no target';
+  const t = targetShape(v.target);
+  if (t) return `it has ${t === 'no target' ? 'no target' : 'an incomplete target'}`;
   if (!Array.isArray(v.uploads) || v.uploads.length === 0) return 'it lists no upload';
   if (!Array.isArray(v.records)) return 'it has no records';
-  const probe = {
-    version: 2,
-    target: v.target,
-    seq: 1,
-    pushedAt: 'x',
-    planId: 'x',
-    payloadSha256: 'x',
-    recordsSha256: 'x',
-    inputs: [],
-    records: v.records,
-  };
-  return v.records.length > 0 ? snapshotShapeProblem(probe) : undefined;
+  return recordsProblem(v.records);
 }
 
 function blockedProblem(v: unknown): string | undefined {
