@@ -17,7 +17,7 @@ import { Agent, request } from 'undici';
 import { buildPlan, toPushed } from '../src/pipeline/index.js';
 import { resolveEntraConfig } from '../src/sources/entra/config.js';
 import { selectProperties } from '../src/sources/entra/map.js';
-import type { SourceSnapshot } from '../src/sources/types.js';
+import type { SourceSnapshot } from '../src/core/source.js';
 import { createTestSource, testConfig, testContext } from '../test/helpers/graph-standin/harness.js';
 import {
   DEFAULT_CLIENT,

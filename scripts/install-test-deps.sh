@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the real servers the integration tests start: OpenLDAP slapd + ldap-utils, and a Samba AD DC,
-# plus systemd's analysis tool for the unit-file checks.
+# plus systemd's analysis tool for the unit-file checks and libfaketime for the clock-jump fault rows.
 # Run as root (CI is); otherwise it prints the exact command to run and exits non-zero.
 set -euo pipefail
 # systemd: only for `systemd-analyze verify/security` on the shipped unit (nothing is started).
-PKGS=(slapd ldap-utils samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind ldb-tools openssl systemd)
+PKGS=(slapd ldap-utils samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind ldb-tools openssl systemd faketime)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

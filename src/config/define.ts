@@ -1,27 +1,12 @@
 /**
  * Shared pieces for convict schemas: how env var names are derived, the secret `…File` twin
- * convention, and the definition every source kind exports.
+ * convention, and numeric keys with their ranges. (The definition every source kind exports is
+ * in `core/source.ts`.)
  */
 import convict from 'convict';
-import type { SourceKind } from '../core/types.js';
-import type { Source, SourceContext } from '../sources/types.js';
+import type { SchemaTree } from '../core/source.js';
 
-/** A schema tree as convict takes it (leaves have `default`). */
-export type SchemaTree = { [key: string]: SchemaTree | convict.SchemaObj };
-
-/**
- * A source kind's configuration spec and constructor.
- * - `schema` lists the keys under the source's entry in `jobs[].sources[]` (not `name`/`kind`).
- *   Give each leaf `doc`, `format`, `default`; the loader assigns env names.
- * - A key marked `sensitive: true` may have a sibling `<key>File` (String, default ''): the loader
- *   fills the secret from that file (or from `<ENV>_FILE`) when it is empty.
- */
-export interface SourceDefinition<C = unknown> {
-  readonly kind: SourceKind;
-  readonly summary: string;
-  readonly schema: SchemaTree;
-  create(config: C & { readonly name: string }, ctx: SourceContext): Source;
-}
+export type { SchemaTree };
 
 export const ENV_PREFIX = 'MOBILEID_SYNC';
 

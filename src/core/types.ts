@@ -3,7 +3,8 @@
  * error can say where the bad data lives (file:line, DN, Graph id).
  */
 
-export type SourceKind = 'csv-folder' | 'ldap' | 'entra';
+/** A source kind's name ('csv-folder', 'ldap', 'entra', …), as registered in `sources/index.ts`. */
+export type SourceKind = string;
 
 /** The four MIM columns plus the Sync ID, in MIM's column order. */
 export const FIELDS = ['firstName', 'lastName', 'email', 'id', 'syncId'] as const;
@@ -94,4 +95,28 @@ export interface Notice {
 export function formatRejection(r: Rejection): string {
   const also = r.related?.length ? ` [also: ${r.related.map((p) => p.ref).join(', ')}]` : '';
   return `${formatPlace(r.place)}: ${r.reason} (${r.fix})${also}`;
+}
+
+/** What carry-forward needs of a rejected record. A Rejection is one. */
+export interface RejectedKey {
+  readonly place: Place;
+  readonly syncId?: string | undefined;
+  readonly email?: string | undefined;
+}
+
+/** One source's records after normalise + validate. */
+export interface CollectedRecords {
+  readonly source: string;
+  readonly kind: SourceKind;
+  /** Records read (valid + rejected + unreadable). */
+  readonly total: number;
+  readonly valid: readonly IdentityRecord[];
+  /** The first rejections in full (at most the cap). */
+  readonly listed: readonly Rejection[];
+  /** Every rejection, listed or not. */
+  readonly rejections: number;
+  /** Notes the records carried (fallbacks a mapping took). */
+  readonly notices: readonly Notice[];
+  /** Every rejected record's keys and place, in source order. */
+  rejectedKeys(): Iterable<RejectedKey>;
 }

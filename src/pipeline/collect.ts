@@ -6,36 +6,23 @@
  * its rows here as it reads, so a hostile file of a million invalid rows costs a few bytes per
  * row, not a million objects. Pure: no I/O.
  */
-import type { IdentityRecord, Notice, Place, Rejection, SourceKind, SourceRecord } from '../core/types.js';
+import type {
+  CollectedRecords,
+  IdentityRecord,
+  Notice,
+  Place,
+  RejectedKey,
+  Rejection,
+  SourceKind,
+  SourceRecord,
+} from '../core/types.js';
 import { normalizeToIdentity } from './normalize.js';
 import { NO_PROBLEMS, validateRecord } from './validate.js';
 
 /** Default for how many rejections of one source are listed in full. */
 export const DEFAULT_MAX_LISTED_REJECTIONS = 1000;
 
-/** What carry-forward needs of a rejected record. A Rejection is one. */
-export interface RejectedKey {
-  readonly place: Place;
-  readonly syncId?: string | undefined;
-  readonly email?: string | undefined;
-}
-
-/** One source's records after normalise + validate. */
-export interface CollectedRecords {
-  readonly source: string;
-  readonly kind: SourceKind;
-  /** Records read (valid + rejected + unreadable). */
-  readonly total: number;
-  readonly valid: readonly IdentityRecord[];
-  /** The first rejections in full (at most the cap). */
-  readonly listed: readonly Rejection[];
-  /** Every rejection, listed or not. */
-  readonly rejections: number;
-  /** Notes the records carried (fallbacks a mapping took). */
-  readonly notices: readonly Notice[];
-  /** Every rejected record's keys and place, in source order. */
-  rejectedKeys(): Iterable<RejectedKey>;
-}
+export type { CollectedRecords, RejectedKey };
 
 /** Keys per block before it is packed into one string. */
 const BLOCK = 1024;

@@ -3,8 +3,9 @@
  * normalise → validate → merge (dedupe) → carry forward → plan. The guard is separate so that a
  * caller can show the plan even when it will be blocked.
  */
+
+import type { SourceSnapshot } from '../core/source.js';
 import type { IdentityRecord, Notice, PushedRecord, Rejection } from '../core/types.js';
-import type { SourceSnapshot } from '../sources/types.js';
 import { carryForward, type DesiredRecord } from './carry.js';
 import {
   type CollectedRecords,

@@ -10,12 +10,12 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { JobConfig } from '../config/schema.js';
 import { AbortedError, isSyncError, SyncError } from '../core/errors.js';
+import type { InputIdentity, SettleOutcome, Source, SourceSnapshot } from '../core/source.js';
 import type { Notice, PushedRecord, Rejection } from '../core/types.js';
 import { MimClient } from '../sinks/mim/client.js';
 import { encodePayload, sha256 } from '../sinks/mim/encode-csv.js';
 import { uploadOutcomeOf } from '../sinks/mim/errors.js';
 import { createSources } from '../sources/create.js';
-import type { InputIdentity, SettleOutcome, Source, SourceSnapshot } from '../sources/types.js';
 import { type Baseline, describeTarget, recordsDigest, type Target, targetOf } from '../state/baseline.js';
 import type { RunLock } from '../state/lock.js';
 import {

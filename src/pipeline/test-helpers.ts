@@ -1,6 +1,7 @@
 /** Small builders for pipeline tests (plain data, no I/O). */
+
+import type { SourceSnapshot } from '../core/source.js';
 import type { Place, PushedRecord, SourceRecord } from '../core/types.js';
-import type { SourceSnapshot } from '../sources/types.js';
 
 export function place(ref: string, source = 'hr'): Place {
   return { source, kind: 'csv-folder', ref };

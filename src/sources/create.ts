@@ -2,9 +2,9 @@
 import path from 'node:path';
 import type { JobConfig } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
+import type { InputIdentity, Source } from '../core/source.js';
 import type { Logger } from '../telemetry/logger.js';
 import { SOURCE_DEFINITIONS } from './index.js';
-import type { InputIdentity, Source } from './types.js';
 
 export interface CreateOptions {
   /** `plan` / `check`: sources change nothing on disk. */

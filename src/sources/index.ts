@@ -2,7 +2,7 @@
  * Every source kind, registered explicitly (no import side effects). To add a kind: write
  * sources/<kind>/{config,source,map}.ts and add one line here.
  */
-import type { SourceDefinition } from '../config/define.js';
+import type { SourceDefinition } from '../core/source.js';
 import type { SourceKind } from '../core/types.js';
 import { csvFolderSource } from './csv/index.js';
 import { entraSource } from './entra/source.js';

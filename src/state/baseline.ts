@@ -7,8 +7,8 @@
  * Pure: parses and checks values; the store does the file I/O.
  */
 import { createHash } from 'node:crypto';
+import type { InputIdentity } from '../core/source.js';
 import type { PushedRecord } from '../core/types.js';
-import type { InputIdentity } from '../sources/types.js';
 
 /** Where a baseline applies. A snapshot, a pending upload and an approval are each bound to one. */
 export interface Target {

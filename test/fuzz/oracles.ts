@@ -13,7 +13,7 @@ import { type BuildResult, buildPlan } from '../../src/pipeline/index.js';
 import { normalizeToIdentity } from '../../src/pipeline/normalize.js';
 import { NO_PROBLEMS, validateRecord } from '../../src/pipeline/validate.js';
 import { encodePayload } from '../../src/sinks/mim/encode-csv.js';
-import type { SourceSnapshot } from '../../src/sources/types.js';
+import type { SourceSnapshot } from '../../src/core/source.js';
 
 export const MIM_DIALECT: CsvDialect = {
   header: false,

@@ -18,7 +18,7 @@ import type {
 } from '../../src/core/types.js';
 import { buildPlan, evaluateGuard } from '../../src/pipeline/index.js';
 import { mergeRecords } from '../../src/pipeline/merge.js';
-import type { SourceSnapshot } from '../../src/sources/types.js';
+import type { SourceSnapshot } from '../../src/core/source.js';
 import { NOW, pipelineProblems, validRecords } from './oracles.js';
 
 const counts = { cases: 0, records: 0, pushed: 0, rejections: 0, carried: 0, guardCases: 0 };

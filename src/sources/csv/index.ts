@@ -1,5 +1,5 @@
 /** The `csv-folder` source kind: exports from HR, access control or Excel dropped into a folder. */
-import type { SourceDefinition } from '../../config/define.js';
+import type { SourceDefinition } from '../../core/source.js';
 import { type CsvFolderConfig, csvFolderSchema, resolveCsvFolderConfig } from './config.js';
 import { CsvFolderSource } from './source.js';
 

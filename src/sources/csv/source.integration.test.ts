@@ -19,7 +19,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scaled } from '../../../test/helpers/timing.js';
 import { AbortedError, SourceInvalidError, SourceUnavailableError } from '../../core/errors.js';
-import type { SourceSnapshot } from '../types.js';
+import type { SourceSnapshot } from '../../core/source.js';
 import type { CsvFolderConfig } from './config.js';
 import { csvFolderSource } from './index.js';
 import { fixture, folderConfig, garbage, tempDir, testContext, writeAged } from './test-helpers.js';

@@ -19,8 +19,6 @@
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AbortedError, errorText, SourceInvalidError, SourceUnavailableError } from '../../core/errors.js';
-import type { Notice } from '../../core/types.js';
-import { type CollectedRecords, RecordCollector } from '../../pipeline/collect.js';
 import type {
   CheckResult,
   InputIdentity,
@@ -28,7 +26,9 @@ import type {
   Source,
   SourceContext,
   SourceSnapshot,
-} from '../types.js';
+} from '../../core/source.js';
+import type { Notice } from '../../core/types.js';
+import { type CollectedRecords, RecordCollector } from '../../pipeline/collect.js';
 import type { CsvFolderSettings } from './config.js';
 import type { Delimiter } from './dialect.js';
 import {

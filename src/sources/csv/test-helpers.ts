@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import iconv from 'iconv-lite';
 import pino from 'pino';
-import type { SourceContext } from '../types.js';
+import type { SourceContext } from '../../core/source.js';
 import type { CsvFolderConfig, CsvReadSettings } from './config.js';
 
 export const FIXTURES = path.resolve(

@@ -31,7 +31,7 @@ import {
   SourceUnavailableError,
   type SyncError,
 } from '../../core/errors.js';
-import type { SourceSnapshot } from '../types.js';
+import type { SourceSnapshot } from '../../core/source.js';
 import type { EntraConfig } from './config.js';
 import type { EntraSource } from './source.js';
 

@@ -15,10 +15,16 @@
  */
 import path from 'node:path';
 import type { Agent } from 'undici';
-import type { SourceDefinition } from '../../config/define.js';
 import { AbortedError, ConfigError, errorText } from '../../core/errors.js';
+import type {
+  CheckResult,
+  SettleOutcome,
+  Source,
+  SourceContext,
+  SourceDefinition,
+  SourceSnapshot,
+} from '../../core/source.js';
 import type { Notice } from '../../core/types.js';
-import type { CheckResult, SettleOutcome, Source, SourceContext, SourceSnapshot } from '../types.js';
 import { type EntraConfig, entraSchema, type ResolvedEntraConfig, resolveEntraConfig } from './config.js';
 import {
   type DeltaState,

@@ -18,8 +18,8 @@ import {
 import { loadAdDirectory, type SambaDc, startSambaDc } from '../../../test/helpers/samba.js';
 import { scaled } from '../../../test/helpers/timing.js';
 import { ConfigError } from '../../core/errors.js';
+import type { Source, SourceSnapshot } from '../../core/source.js';
 import type { SourceRecord } from '../../core/types.js';
-import type { Source, SourceSnapshot } from '../types.js';
 import { type LdapConfig, ldapSchema, resolveSettings } from './config.js';
 import { connect } from './connection.js';
 import { readMembers } from './groups.js';

@@ -17,7 +17,7 @@ import {
 } from '../../../test/helpers/slapd.js';
 import { scaled } from '../../../test/helpers/timing.js';
 import { SourceUnavailableError } from '../../core/errors.js';
-import type { Source } from '../types.js';
+import type { Source } from '../../core/source.js';
 import { type LdapConfig, ldapSchema } from './config.js';
 import { ldapSource } from './source.js';
 

@@ -19,8 +19,8 @@ import {
 import { scaled } from '../../../test/helpers/timing.js';
 import { exitCodeFor } from '../../cli/exit-codes.js';
 import { AbortedError, ConfigError, SourceUnavailableError } from '../../core/errors.js';
+import type { Source, SourceSnapshot } from '../../core/source.js';
 import type { SourceRecord } from '../../core/types.js';
-import type { Source, SourceSnapshot } from '../types.js';
 import { type LdapConfig, ldapSchema } from './config.js';
 import { ldapSource } from './source.js';
 

@@ -3,10 +3,15 @@
  * entries mapped page by page into SourceRecords; any failure fails the whole read.
  */
 import type { Filter, SearchEntry } from 'ldapts';
-import type { SourceDefinition } from '../../config/define.js';
 import { errorText } from '../../core/errors.js';
+import type {
+  CheckResult,
+  Source,
+  SourceContext,
+  SourceDefinition,
+  SourceSnapshot,
+} from '../../core/source.js';
 import type { Notice, SourceRecord } from '../../core/types.js';
-import type { CheckResult, Source, SourceContext, SourceSnapshot } from '../types.js';
 import { type LdapConfig, type LdapSettings, ldapSchema, resolveSettings } from './config.js';
 import { connect, type LdapConnection } from './connection.js';
 import { and, checkedComposition, expiredFilter, not, or } from './filters.js';

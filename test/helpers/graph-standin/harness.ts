@@ -10,7 +10,7 @@ import convict from 'convict';
 import { type Logger, pino } from 'pino';
 import { type EntraConfig, entraSchema, resolveEntraConfig } from '../../../src/sources/entra/config.js';
 import { EntraSource } from '../../../src/sources/entra/source.js';
-import type { SourceContext } from '../../../src/sources/types.js';
+import type { SourceContext } from '../../../src/core/source.js';
 
 export interface StandInEndpoints {
   readonly url: string;

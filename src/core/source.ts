@@ -1,10 +1,14 @@
 /**
- * The contract every source (csv-folder, ldap, entra) keeps. Shaped like Benthos' plugins:
- * a config spec, a constructor, check / fetch / close.
+ * The contract every source kind keeps (csv-folder, ldap, entra, and the next one). Shaped like
+ * Benthos' plugins: a config spec, a constructor, check / fetch / settle / close, and an optional
+ * hook naming what the daemon should watch, so the daemon never imports a source kind.
+ *
+ * To add a kind: write `sources/<kind>/` exporting one `SourceDefinition`, and add it to the
+ * registry in `sources/index.ts`. Nothing else in the code names a kind.
  */
+import type convict from 'convict';
 import type { Logger } from 'pino';
-import type { Notice, SourceKind, SourceRecord } from '../core/types.js';
-import type { CollectedRecords } from '../pipeline/collect.js';
+import type { CollectedRecords, Notice, SourceKind, SourceRecord } from './types.js';
 
 /** What a run did with a snapshot; a source advances cursors or archives files only on success. */
 export type SettleOutcome =
@@ -57,6 +61,7 @@ export interface SourceSnapshot {
   settle?(outcome: SettleOutcome, rejectionsReport: string): Promise<void>;
 }
 
+/** What a `check` found; sources and sinks answer with the same shape. */
 export interface CheckResult {
   readonly ok: boolean;
   /** Human lines: "bind as cn=sync… OK", "search base ou=people: 1,204 users match". */
@@ -95,3 +100,39 @@ export interface SourceContext {
    */
   readonly acceptedInput?: InputIdentity | undefined;
 }
+
+/** A schema tree as convict takes it (leaves have `default`). */
+export type SchemaTree = { [key: string]: SchemaTree | convict.SchemaObj };
+
+/**
+ * A folder whose new files should start a run (csv-folder's drop folder). The daemon watches it
+ * (top level only) and calls the job once the folder has been quiet for `stableMs`.
+ */
+export interface WatchedFolder {
+  /** The source's name in the job. */
+  readonly source: string;
+  /** Absolute path. */
+  readonly folder: string;
+  /** True for a file name the source would read (ignored names and patterns already applied). */
+  readonly matches: (fileName: string) => boolean;
+  readonly stableMs: number;
+}
+
+/**
+ * A source kind's configuration spec and constructor.
+ * - `schema` lists the keys under the source's entry in `jobs[].sources[]` (not `name`/`kind`).
+ *   Give each leaf `doc`, `format`, `default`; the loader assigns env names.
+ * - A key marked `sensitive: true` may have a sibling `<key>File` (String, default ''): the loader
+ *   fills the secret from that file (or from `<ENV>_FILE`) when it is empty.
+ * - `watches`, when present, names the folders whose new files should trigger a run.
+ */
+export interface SourceDefinition<C = unknown> {
+  readonly kind: SourceKind;
+  readonly summary: string;
+  readonly schema: SchemaTree;
+  create(config: C & { readonly name: string }, ctx: SourceContext): Source;
+  watches?(config: C & { readonly name: string }, job: string): readonly WatchedFolder[];
+}
+
+/** Every source kind the program knows, by kind. Handed to config loading and source creation. */
+export type SourceRegistry = ReadonlyMap<SourceKind, SourceDefinition<never>>;
