@@ -14,10 +14,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { Agent, request } from 'undici';
+import type { SourceSnapshot } from '../src/core/source.js';
 import { buildPlan, toPushed } from '../src/pipeline/index.js';
 import { resolveEntraConfig } from '../src/sources/entra/config.js';
 import { selectProperties } from '../src/sources/entra/map.js';
-import type { SourceSnapshot } from '../src/core/source.js';
 import { createTestSource, testConfig, testContext } from '../test/helpers/graph-standin/harness.js';
 import {
   DEFAULT_CLIENT,

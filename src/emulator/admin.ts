@@ -1,6 +1,7 @@
 /**
  * Test-only admin endpoints under /_admin: read users, outbox and the uploads log; simulate what
- * happens on phones (activation, app reset, offline/online); inject faults; wipe everything.
+ * happens on phones (activation, app reset, offline/online); inject faults and release held uploads;
+ * wipe everything.
  * Unauthenticated on purpose — the emulator is for loopback rehearsal, never for exposure.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -35,6 +36,11 @@ export async function handleAdmin(
     }
     if (method === 'POST') return addFaults(ctx, req, res);
     return methodNotAllowed(res);
+  }
+
+  if (first === 'release' && rest.length === 1) {
+    if (method !== 'POST') return methodNotAllowed(res);
+    return sendJson(res, 200, { released: ctx.faults.release() });
   }
 
   if (first === 'reset' && rest.length === 1) {

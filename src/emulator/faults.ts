@@ -4,7 +4,9 @@
  * error statuses, slowness, a request that never returns, a dropped connection, the nasty ones —
  * an upload that was applied but whose answer never reached the client (or was replaced by a
  * proxy's) — and answers that are not MIM's at all: a login page with 200, a redirect to a login
- * URL, an error body that echoes the Authorization header.
+ * URL, an error body that echoes the Authorization header. A `hold` keeps an upload waiting until
+ * the test releases it (`POST /_admin/release`), so a test that needs an upload in flight while it
+ * does something else does not depend on how fast a busy machine starts processes.
  */
 
 export type FaultSpec =
@@ -16,6 +18,7 @@ export type FaultSpec =
       readonly contentType?: string;
     }
   | { readonly type: 'delay'; readonly ms: number }
+  | { readonly type: 'hold' }
   | { readonly type: 'hang' }
   | { readonly type: 'reset' }
   | { readonly type: 'apply-then-hang' }
@@ -40,6 +43,7 @@ export type FaultParse = { ok: true; fault: QueuedFault } | { ok: false; error: 
 const TYPES: readonly FaultType[] = [
   'status',
   'delay',
+  'hold',
   'hang',
   'reset',
   'apply-then-hang',
@@ -64,6 +68,7 @@ export function parseFault(input: unknown): FaultParse {
   const allowed: Record<FaultType, readonly string[]> = {
     status: ['status', 'retryAfter', 'body', 'contentType'],
     delay: ['ms'],
+    hold: [],
     hang: [],
     reset: [],
     'apply-then-hang': [],
@@ -142,9 +147,31 @@ export function parseFault(input: unknown): FaultParse {
   }
 }
 
-/** FIFO of faults; `take` hands out one use of the head entry. */
+/** FIFO of faults; `take` hands out one use of the head entry. Also the gate `hold` faults wait at. */
 export class FaultQueue {
   #queue: QueuedFault[] = [];
+  #held: (() => void)[] = [];
+
+  /** Resolves when `release()` is called (or `signal` aborts, rejecting). */
+  held(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason);
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#held.push(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+  }
+
+  /** Lets every held upload go on; returns how many were waiting. */
+  release(): number {
+    const waiting = this.#held;
+    this.#held = [];
+    for (const go of waiting) go();
+    return waiting.length;
+  }
 
   add(fault: QueuedFault): void {
     this.#queue.push(fault);

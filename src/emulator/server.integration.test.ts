@@ -300,6 +300,22 @@ describe('injected faults', () => {
     expect((await uploads())[0]).toMatchObject({ status: null, fault: 'delay' });
   });
 
+  it('holds an upload until it is released, then applies it normally', async () => {
+    await addFault({ type: 'hold' });
+    let answered = false;
+    const answer = sync(CSV).then((r) => {
+      answered = true;
+      return r;
+    });
+    await pause(200);
+    expect(answered).toBe(false);
+    expect(await users()).toEqual([]);
+    expect(await post(`${emu.url}/_admin/release`, {})).toMatchObject({ status: 200 });
+    expect((await answer).status).toBe(200);
+    expect(await users()).toHaveLength(2);
+    expect((await uploads())[0]).toMatchObject({ status: 200, fault: 'hold' });
+  });
+
   it('hangs without answering until the client gives up', async () => {
     await addFault({ type: 'hang' });
     await expect(sync(CSV, { timeout: 150 })).rejects.toMatchObject({ name: 'TimeoutError' });

@@ -89,13 +89,15 @@ export async function handleSync(
       log({ status: 302, note: 'injected redirect-302: not applied' });
       return;
     case 'delay':
+    case 'hold':
       try {
-        await sleep(fault.ms, undefined, { signal: ctx.lifetime });
+        if (fault.type === 'delay') await sleep(fault.ms, undefined, { signal: ctx.lifetime });
+        else await ctx.faults.held(ctx.lifetime);
       } catch {
         return; // emulator closing
       }
       if (clientGone || req.socket.destroyed) {
-        log({ status: null, note: 'client disconnected during injected delay: not applied' });
+        log({ status: null, note: `client disconnected during injected ${fault.type}: not applied` });
         return;
       }
       break;

@@ -10,7 +10,6 @@ import type {
   CollectedRecords,
   IdentityRecord,
   Notice,
-  Place,
   RejectedKey,
   Rejection,
   SourceKind,

@@ -78,15 +78,18 @@ const ROWS: Row[] = [
     setup: async (w) => {
       await csvBaseline(w);
       await shortStaleTime(w);
-      // MIM answers after 15 s: time for the second process to start on a busy machine.
-      await setMim(w, { requestTimeoutMs: 40_000 });
+      // MIM holds the first upload until the second process has ended, however slow the machine
+      // (a fixed 15 s delay was too short on a loaded CI machine: the second run started after
+      // the first had finished and found nothing to do).
+      await setMim(w, { requestTimeoutMs: 600_000 });
       await dropChange(w);
-      await w.emu.fault({ type: 'delay', ms: 15_000 });
+      await w.emu.fault({ type: 'hold' });
     },
     act: async (w) => {
       const first = w.spawnCli(['sync']);
       await uploadInFlight(w, first);
       const second = await syncInNamespace(w).done;
+      await w.emu.release();
       const firstResult = await first.done;
       if (firstResult.code !== 0) {
         return { ...second, stderr: `${second.stderr}\nthe first run failed: ${firstResult.stderr}` };

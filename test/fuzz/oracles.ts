@@ -7,13 +7,13 @@
  *  - every rejection names a place that exists.
  */
 import type { CsvDialect } from '../../src/config/schema.js';
+import type { SourceSnapshot } from '../../src/core/source.js';
 import type { IdentityRecord, PushedRecord, Rejection, SourceRecord } from '../../src/core/types.js';
 import { validateUpload } from '../../src/emulator/validate.js';
 import { type BuildResult, buildPlan } from '../../src/pipeline/index.js';
 import { normalizeToIdentity } from '../../src/pipeline/normalize.js';
 import { NO_PROBLEMS, validateRecord } from '../../src/pipeline/validate.js';
 import { encodePayload } from '../../src/sinks/mim/encode-csv.js';
-import type { SourceSnapshot } from '../../src/core/source.js';
 
 export const MIM_DIALECT: CsvDialect = {
   header: false,

@@ -8,6 +8,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { GuardConfig } from '../../src/config/schema.js';
+import type { SourceSnapshot } from '../../src/core/source.js';
 import type {
   IdentityRecord,
   PersonFields,
@@ -18,7 +19,6 @@ import type {
 } from '../../src/core/types.js';
 import { buildPlan, evaluateGuard } from '../../src/pipeline/index.js';
 import { mergeRecords } from '../../src/pipeline/merge.js';
-import type { SourceSnapshot } from '../../src/core/source.js';
 import { NOW, pipelineProblems, validRecords } from './oracles.js';
 
 const counts = { cases: 0, records: 0, pushed: 0, rejections: 0, carried: 0, guardCases: 0 };

@@ -36,6 +36,8 @@ export interface TestEmulator {
   outbox(): Promise<OutboxMessage[]>;
   uploads(): Promise<Upload[]>;
   fault(f: Record<string, unknown>): Promise<void>;
+  /** Lets uploads held by a `hold` fault go on; resolves to how many were waiting. */
+  release(): Promise<number>;
   clearFaults(): Promise<void>;
   act(key: string, action: 'activate' | 'reset' | 'offline' | 'online'): Promise<void>;
   resetAll(): Promise<void>;
@@ -70,6 +72,7 @@ export async function startTestEmulator(project = 'demo', token = 'test-token'):
     fault: async (f) => {
       await json(`${emu.url}/_admin/faults`, 'POST', f);
     },
+    release: async () => (await json<{ released: number }>(`${emu.url}/_admin/release`, 'POST')).released,
     clearFaults: async () => {
       await json(`${emu.url}/_admin/faults`, 'DELETE');
     },
