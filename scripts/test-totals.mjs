@@ -30,7 +30,8 @@ for (const file of files.length ? files : ['.test-results/node-default.json']) {
       failures.push(`[${pass}] ${where}: ${firstLine(f.message)}`);
     }
     for (const t of tests) {
-      if (t.status === 'failed') failures.push(`[${pass}] ${where} > ${t.fullName}: ${firstLine((t.failureMessages ?? [])[0])}`);
+      if (t.status === 'failed')
+        failures.push(`[${pass}] ${where} > ${t.fullName}: ${firstLine((t.failureMessages ?? [])[0])}`);
     }
   }
   failed += report.numFailedTests ?? 0;
@@ -41,5 +42,9 @@ console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
 
 function firstLine(msg) {
-  return String(msg ?? 'no message').split('\n').find((l) => l.trim()) ?? 'no message';
+  return (
+    String(msg ?? 'no message')
+      .split('\n')
+      .find((l) => l.trim()) ?? 'no message'
+  );
 }

@@ -115,13 +115,14 @@ const ROWS: Row[] = [
       await csvBaseline(w);
       await shortStaleTime(w);
       await dropChange(w);
-      await w.emu.fault({ type: 'delay', ms: 3000 });
+      await w.emu.fault({ type: 'hold' });
       const dead = syncInNamespace(w);
       await uploadInFlight(w, dead);
       dead.child.kill('SIGKILL');
       await dead.done;
+      await w.emu.release();
       await waitFor('the killed upload to be logged', async () =>
-        (await w.emu.uploads()).some((u) => (u as { fault?: string }).fault === 'delay') ? true : undefined,
+        (await w.emu.uploads()).some((u) => (u as { fault?: string }).fault === 'hold') ? true : undefined,
       );
     },
     act: (w) => w.cli('sync'),

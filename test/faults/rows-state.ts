@@ -48,7 +48,8 @@ async function queuedFaults(w: World): Promise<number> {
 
 /**
  * Resolves once the upload has reached MIM (it took the queued fault) and pending.json exists.
- * The rows using it queue a 3 s delay: time for the test to act before MIM would answer.
+ * The rows using it queue a `hold`: MIM answers only once the row releases it, after acting, so no
+ * row depends on how fast a busy machine runs.
  */
 async function uploadInFlight(w: World): Promise<void> {
   await waitFor('the upload to reach MIM', async () =>
@@ -95,12 +96,13 @@ export const STATE_ROWS: Row[] = [
       mountState(w, '1m');
       await csvBaseline(w);
       await dropChange(w);
-      await w.emu.fault({ type: 'delay', ms: 3000 });
+      await w.emu.fault({ type: 'hold' });
     },
     act: async (w) => {
       const run = w.spawnCli(['sync']);
       await uploadInFlight(w);
       await fill(w.state);
+      await w.emu.release();
       return run.done;
     },
     expect: {
@@ -173,14 +175,15 @@ export const STATE_ROWS: Row[] = [
     setup: async (w) => {
       await csvBaseline(w);
       await dropChange(w);
-      await w.emu.fault({ type: 'delay', ms: 3000 });
+      await w.emu.fault({ type: 'hold' });
     },
     act: async (w) => {
       const run = w.spawnCli(['sync']);
       await uploadInFlight(w);
       run.child.kill('SIGKILL');
       const r = await run.done;
-      await uploadLogged(w, 'delay');
+      await w.emu.release();
+      await uploadLogged(w, 'hold');
       return r;
     },
     expect: { exit: 'killed', mim: 'unchanged', pending: true, healText: [/interrupted before/] },
@@ -242,14 +245,15 @@ export const STATE_ROWS: Row[] = [
     setup: async (w) => {
       await csvBaseline(w);
       await dropChange(w);
-      await w.emu.fault({ type: 'delay', ms: 3000 });
+      await w.emu.fault({ type: 'hold' });
     },
     act: async (w) => {
       const run = w.spawnCli(['sync']);
       await uploadInFlight(w);
       run.child.kill('SIGINT');
       const r = await run.done;
-      await uploadLogged(w, 'delay');
+      await w.emu.release();
+      await uploadLogged(w, 'hold');
       return r;
     },
     expect: {
