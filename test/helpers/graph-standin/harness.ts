@@ -8,9 +8,9 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import convict from 'convict';
 import { type Logger, pino } from 'pino';
+import type { SourceContext } from '../../../src/core/source.js';
 import { type EntraConfig, entraSchema, resolveEntraConfig } from '../../../src/sources/entra/config.js';
 import { EntraSource } from '../../../src/sources/entra/source.js';
-import type { SourceContext } from '../../../src/core/source.js';
 
 export interface StandInEndpoints {
   readonly url: string;
