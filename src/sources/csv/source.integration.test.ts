@@ -1,7 +1,8 @@
 /**
  * The csv-folder source against real folders and files: which file is read, waiting for a file
  * still being written, archive / failed moves with their reports, the archive fallback and the
- * changed-while-read check.
+ * changed-while-read check. That failed and blocked runs keep the input is a check of the source
+ * contract suite (test/contract/).
  */
 import { createHash } from 'node:crypto';
 import {
@@ -169,14 +170,6 @@ describe('settling', () => {
     await writeAged(at('staff.csv'), OTHER, 5_000);
     await (await source.fetch(never)).settle?.('applied', '  \n');
     expect(await list(at('archive'))).toEqual(['000001-staff.csv', '000002-staff.csv']);
-  });
-
-  it('keeps the input when the run was blocked or failed', async () => {
-    const { source, at, folder } = await setup();
-    await writeAged(at('staff.csv'), GOOD, 10_000);
-    await (await source.fetch(never)).settle?.('blocked', 'x');
-    await (await source.fetch(never)).settle?.('failed', 'x');
-    expect(await list(folder)).toEqual(['staff.csv']);
   });
 
   it('does not archive a file replaced after it was read', async () => {
