@@ -4,10 +4,17 @@ import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  AUTO_SETTINGS,
+  encodeText,
+  fixture,
+  garbage,
+  type TestEncoding,
+  tempDir,
+} from '../../../test/helpers/csv-files.js';
 import type { SourceRecord } from '../../core/types.js';
 import type { CsvReadSettings } from './config.js';
 import { CsvFileError, type CsvReadResult, deriveSyncId, type RecordSink, readCsvFile } from './read.js';
-import { AUTO_SETTINGS, encodeText, fixture, garbage, type TestEncoding, tempDir } from './test-helpers.js';
 
 const never = new AbortController().signal;
 
