@@ -14,7 +14,9 @@ import {
 } from '../../../test/helpers/csv-files.js';
 import type { SourceRecord } from '../../core/types.js';
 import type { CsvReadSettings } from './config.js';
-import { CsvFileError, type CsvReadResult, deriveSyncId, type RecordSink, readCsvFile } from './read.js';
+import { CsvFileError } from './file-error.js';
+import { type CsvReadResult, readCsvFile } from './read.js';
+import { deriveSyncId, type RecordSink } from './rows.js';
 
 const never = new AbortController().signal;
 

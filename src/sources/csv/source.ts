@@ -31,6 +31,7 @@ import type { Notice } from '../../core/types.js';
 import { type CollectedRecords, RecordCollector } from '../../pipeline/collect.js';
 import type { CsvFolderSettings } from './config.js';
 import type { Delimiter } from './dialect.js';
+import { CsvFileError, type FileProblem, isAbort } from './file-error.js';
 import {
   archiveName,
   archiveSeq,
@@ -49,16 +50,8 @@ import {
   waitForNewestComplete,
   writeReport,
 } from './folder.js';
-import {
-  CsvFileError,
-  type CsvReadResult,
-  type FileIdentity,
-  type FileProblem,
-  fileIdentity,
-  isAbort,
-  readCsvFile,
-  sameFile,
-} from './read.js';
+import { type FileIdentity, fileIdentity, sameFile } from './identity.js';
+import { type CsvReadResult, readCsvFile } from './read.js';
 
 const DELIMITER_NAMES: Readonly<Record<Delimiter, string>> = { ',': 'comma', ';': 'semicolon', '\t': 'tab' };
 
