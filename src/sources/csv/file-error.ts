@@ -30,3 +30,11 @@ export const NOT_TEXT_FIX =
 /** For a file that is cut off. */
 export const CUT_OFF_FIX =
   'Export the file again completely (writers: write x.csv.tmp and rename it when complete).';
+
+/** A file over `maxFileBytes` is not read at all. */
+export function tooLarge(size: number, max: number): FileProblem {
+  return {
+    reason: `the file is ${size.toLocaleString('en-US')} bytes, more than maxFileBytes (${max.toLocaleString('en-US')}), so it was not read`,
+    fix: "If it is a real export, raise this source's maxFileBytes; else drop the right file.",
+  };
+}
