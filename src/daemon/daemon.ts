@@ -10,6 +10,7 @@ import { access, mkdir } from 'node:fs/promises';
 import type { AppConfig, JobConfig } from '../config/schema.js';
 import { StateError } from '../core/errors.js';
 import { runJob } from '../pipeline/sync-once.js';
+import { SOURCE_DEFINITIONS } from '../sources/index.js';
 import { targetOf } from '../state/baseline.js';
 import { configureLocks } from '../state/lock.js';
 import { type HistoryEntry, JobState } from '../state/store.js';
@@ -72,7 +73,7 @@ export function checkDaemonConfig(config: AppConfig): {
   configureLocks(config.lock.staleMs);
   for (const job of config.jobs) {
     validateSchedule(job);
-    if (job.schedule.watch) dropFolders(job);
+    if (job.schedule.watch) dropFolders(job, SOURCE_DEFINITIONS);
   }
   return { admin, graceMs: config.daemon.shutdownGraceMs };
 }
@@ -198,6 +199,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       unit.schedule?.start();
       unit.watch = watchDropFolders(
         unit.job,
+        SOURCE_DEFINITIONS,
         (files) => trigger(name, 'watch', { files }),
         log.child({ job: name }),
         {

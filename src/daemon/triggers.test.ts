@@ -4,9 +4,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pause, scaled } from '../../test/helpers/timing.js';
 import type { JobConfig } from '../config/schema.js';
-import { compilePatterns, DEFAULT_PATTERN } from '../sources/csv/config.js';
+import { DEFAULT_PATTERN } from '../sources/csv/config.js';
+import { SOURCE_DEFINITIONS } from '../sources/index.js';
 import { silentLogger } from '../telemetry/logger.js';
-import { isIgnored, type WatchedFolder, watchDropFolders } from './triggers.js';
+import { dropFolders, isIgnored, watchDropFolders } from './triggers.js';
 
 /** The csv-folder settings the loader would hand over (only what the watcher reads matters). */
 const csvDefaults = {
@@ -21,13 +22,25 @@ const csvDefaults = {
   failedDir: '',
 };
 
+const job = (folder: string, settings: object = {}): JobConfig =>
+  ({
+    name: 'main',
+    schedule: { cron: '', jitterSeconds: 0, onStart: false, watch: true, debounceMs: 100 },
+    sources: [
+      { name: 'hr', kind: 'csv-folder', settings: { ...csvDefaults, folder, stableMs: 50, ...settings } },
+    ],
+  }) as unknown as JobConfig;
+
 const folder = path.resolve('/srv/drop');
-const folders: WatchedFolder[] = [
-  { source: 'hr', folder, matches: compilePatterns(['*.csv', '*.txt']), stableMs: 2000 },
-];
+// Built through the csv-folder source's watch hook, as the daemon builds them.
+const folders = dropFolders(job(folder, { pattern: '*.csv,*.txt', stableMs: 2000 }), SOURCE_DEFINITIONS);
 const at = (name: string): string => path.join(folder, name);
 
 describe('drop folder watch filter', () => {
+  it('takes the folder, pattern and stability window from the source', () => {
+    expect(folders).toMatchObject([{ source: 'hr', folder, stableMs: 2000 }]);
+  });
+
   it('reports matching files directly in the folder', () => {
     expect(isIgnored(folders, folder)).toBe(false);
     expect(isIgnored(folders, at('staff.csv'))).toBe(false);
@@ -53,17 +66,12 @@ describe('drop folder watch filter', () => {
 });
 
 describe('drop folder watch', () => {
-  const job = (folder: string): JobConfig =>
-    ({
-      name: 'main',
-      schedule: { cron: '', jitterSeconds: 0, onStart: false, watch: true, debounceMs: 100 },
-      sources: [{ name: 'hr', kind: 'csv-folder', settings: { ...csvDefaults, folder, stableMs: 50 } }],
-    }) as unknown as JobConfig;
-
   it('fires once per quiet burst of matching files and ignores the rest', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'watch-'));
     const fired: (readonly string[])[] = [];
-    const w = watchDropFolders(job(dir), (f) => fired.push(f), silentLogger, { reportExisting: false });
+    const w = watchDropFolders(job(dir), SOURCE_DEFINITIONS, (f) => fired.push(f), silentLogger, {
+      reportExisting: false,
+    });
     await w?.ready;
     writeFileSync(path.join(dir, 'a.csv.tmp'), 'x');
     renameSync(path.join(dir, 'a.csv.tmp'), path.join(dir, 'a.csv'));
@@ -81,7 +89,7 @@ describe('drop folder watch', () => {
     const parent = mkdtempSync(path.join(os.tmpdir(), 'watch-'));
     const dir = path.join(parent, 'drop');
     const fired: (readonly string[])[] = [];
-    const w = watchDropFolders(job(dir), (f) => fired.push(f), silentLogger, {
+    const w = watchDropFolders(job(dir), SOURCE_DEFINITIONS, (f) => fired.push(f), silentLogger, {
       reportExisting: false,
       probeMs: 50,
     });

@@ -1,7 +1,8 @@
 /**
- * The drop-folder trigger: watches the folder of every csv-folder source of a job (top level
- * only — archive/ and failed/ live below it) for files the source would read, and triggers one
- * run once the folder has been quiet for max(schedule.debounceMs, the source's stableMs).
+ * The drop-folder trigger: watches every folder a job's sources name through their `watches` hook
+ * (csv-folder: its drop folder; top level only — archive/ and failed/ live below it) for files
+ * the source would read, and triggers one run once the folder has been quiet for
+ * max(schedule.debounceMs, the source's stableMs). It knows no source kind: the registry says.
  *
  * The quiet window starts at the last write, not at a "file complete" event, so waiting for a
  * file to settle and debouncing a burst of files overlap: the run starts about one stability
@@ -15,18 +16,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import type { JobConfig } from '../config/schema.js';
-import { type CsvFolderConfig, resolveCsvFolderConfig } from '../sources/csv/config.js';
-import { isIgnoredName } from '../sources/csv/folder.js';
+import type { SourceRegistry, WatchedFolder } from '../core/source.js';
 import type { Logger } from '../telemetry/logger.js';
 
 const MISSING_FOLDER_PROBE_MS = 5_000;
-
-export interface WatchedFolder {
-  readonly source: string;
-  readonly folder: string;
-  readonly matches: (fileName: string) => boolean;
-  readonly stableMs: number;
-}
 
 export interface DropWatch {
   readonly folders: readonly WatchedFolder[];
@@ -35,23 +28,13 @@ export interface DropWatch {
   close(): Promise<void>;
 }
 
-/** The csv-folder sources of a job, resolved exactly as the source resolves them. */
-export function dropFolders(job: JobConfig): WatchedFolder[] {
-  return job.sources
-    .filter((s) => s.kind === 'csv-folder')
-    .map((s) => {
-      // The loader validated these settings against the csv-folder schema.
-      const settings = resolveCsvFolderConfig(
-        { ...s.settings, name: s.name } as unknown as CsvFolderConfig,
-        job.name,
-      );
-      return {
-        source: s.name,
-        folder: settings.folder,
-        matches: settings.matches,
-        stableMs: settings.stableMs,
-      };
-    });
+/** The folders a job's sources ask to be watched, resolved exactly as each source resolves them. */
+export function dropFolders(job: JobConfig, registry: SourceRegistry): WatchedFolder[] {
+  return job.sources.flatMap((s) => {
+    // The loader validated these settings against the kind's schema.
+    const config = { ...s.settings, name: s.name } as never;
+    return registry.get(s.kind)?.watches?.(config, job.name) ?? [];
+  });
 }
 
 /** True for a path chokidar should not report: anything but a matching file directly in a folder. */
@@ -60,21 +43,21 @@ export function isIgnored(folders: readonly WatchedFolder[], p: string, stats?: 
   if (folders.some((f) => f.folder === resolved)) return false;
   const owner = folders.find((f) => f.folder === path.dirname(resolved));
   if (!owner || stats?.isDirectory()) return true;
-  const name = path.basename(resolved);
-  return isIgnoredName(name) || !owner.matches(name);
+  return !owner.matches(path.basename(resolved));
 }
 
 /**
  * Watches the job's drop folders; `fire(files)` is called once per quiet burst.
- * Returns null when the job has no csv-folder source (or watching is off).
+ * Returns null when no source of the job names a folder (or watching is off).
  */
 export function watchDropFolders(
   job: JobConfig,
+  registry: SourceRegistry,
   fire: (files: readonly string[]) => void,
   log: Logger,
   options: { readonly reportExisting: boolean; readonly probeMs?: number },
 ): DropWatch | null {
-  const folders = job.schedule.watch ? dropFolders(job) : [];
+  const folders = job.schedule.watch ? dropFolders(job, registry) : [];
   if (folders.length === 0) return null;
   const quietMs = Math.max(job.schedule.debounceMs, ...folders.map((f) => f.stableMs));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { pushed, rec, snap } from '../../test/helpers/records.js';
 import { buildPlan, RecordCollector } from './index.js';
-import { pushed, rec, snap } from './test-helpers.js';
 
 const now = new Date('2026-11-25T10:00:00Z');
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { place, pushed } from '../../test/helpers/records.js';
 import type { GuardConfig } from '../config/schema.js';
 import { evaluateGuard } from './guard.js';
 import { computePlan } from './plan.js';
-import { place, pushed } from './test-helpers.js';
 
 const limits: GuardConfig = {
   maxDeletes: 25,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeEmail, normalizeRecord, normalizeText } from './normalize.js';
-import { place } from './test-helpers.js';
+import { place } from '../../test/helpers/records.js';
+import { normalizeEmail, normalizeText, normalizeToIdentity } from './normalize.js';
 
 describe('normalize', () => {
   it('trims, collapses inner spaces and tabs, and composes to NFC', () => {
@@ -18,12 +18,29 @@ describe('normalize', () => {
   });
 
   it('turns missing fields into empty strings', () => {
-    expect(normalizeRecord({ place: place('x:1') })).toEqual({
+    expect(normalizeToIdentity({ place: place('x:1') })).toEqual({
       firstName: '',
       lastName: '',
       email: '',
       id: '',
       syncId: '',
+      place: place('x:1'),
+    });
+  });
+
+  it('returns an already normal record itself, and a new one with its place otherwise', () => {
+    const clean = {
+      place: place('x:2'),
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      email: 'ada@example.com',
+      id: '1',
+      syncId: 'S1',
+    };
+    expect(normalizeToIdentity(clean)).toBe(clean);
+    expect(normalizeToIdentity({ ...clean, email: 'Ada@Example.com', notes: [] })).toEqual({
+      ...clean,
+      email: 'ada@example.com',
     });
   });
 

@@ -4,7 +4,7 @@
  * (a misquoted row swallowing the next) and the validator rejects them with the row's place.
  * Pure, and cheap on the common case (plain ASCII needs no work).
  */
-import type { IdentityRecord, PersonFields, SourceRecord } from '../core/types.js';
+import type { IdentityRecord, SourceRecord } from '../core/types.js';
 
 // Anything but printable ASCII, or whitespace that needs work (leading, trailing, doubled, tabs).
 const NEEDS_WORK = /[^\x21-\x7e ]|^ | $| {2}/;
@@ -23,19 +23,8 @@ export function normalizeEmail(value: string | undefined): string {
   return HAS_UPPER.test(v) ? v.toLowerCase() : v;
 }
 
-/** The five fields a record will have after normalising; missing fields become ''. */
-export function normalizeRecord(record: SourceRecord): PersonFields {
-  return {
-    firstName: normalizeText(record.firstName),
-    lastName: normalizeText(record.lastName),
-    email: normalizeEmail(record.email),
-    id: normalizeText(record.id),
-    syncId: normalizeText(record.syncId),
-  };
-}
-
 /**
- * The normalised record with its place. When normalising changes nothing (the common case), the
+ * The normalised record with its place; missing fields become ''. When normalising changes nothing (the common case), the
  * source's own object already is a valid IdentityRecord and is returned as is: no allocation, which
  * matters at a million people.
  */

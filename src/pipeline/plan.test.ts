@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { place, pushed } from '../../test/helpers/records.js';
 import type { PushedRecord } from '../core/types.js';
 import type { DesiredRecord } from './carry.js';
 import { computePlan, toPushed } from './plan.js';
-import { place, pushed } from './test-helpers.js';
 
 const desired = (p: PushedRecord): DesiredRecord => ({ ...p, place: place(`x:${p.syncId}`) });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { place } from '../../test/helpers/records.js';
 import type { PersonFields } from '../core/types.js';
-import { place } from './test-helpers.js';
 import { validateRecord } from './validate.js';
 
 const ok: PersonFields = {

@@ -2,7 +2,7 @@
 import { readdir, readFile, readlink, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import iconv from 'iconv-lite';
-import { garbage } from '../../src/sources/csv/test-helpers.js';
+import { garbage } from '../helpers/csv-files.js';
 import { BASELINE, csvBaseline, type Row, timed } from './row.js';
 import { csvOf, makePeople, type Person, type World, waitFor } from './world.js';
 

@@ -16,7 +16,7 @@ import { isSyncError } from '../../src/core/errors.js';
 import type { SourceSnapshot } from '../../src/core/source.js';
 import type { Rejection } from '../../src/core/types.js';
 import { csvFolderSource } from '../../src/sources/csv/index.js';
-import { FIXTURES, folderConfig, testContext } from '../../src/sources/csv/test-helpers.js';
+import { FIXTURES, folderConfig, testContext } from '../helpers/csv-files.js';
 import { scaled } from '../helpers/timing.js';
 import { pipelineProblems } from './oracles.js';
 

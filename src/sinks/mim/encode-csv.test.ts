@@ -4,7 +4,7 @@ import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import type { CsvDialect } from '../../config/schema.js';
 import type { PersonFields } from '../../core/types.js';
-import { normalizeRecord } from '../../pipeline/normalize.js';
+import { normalizeToIdentity } from '../../pipeline/normalize.js';
 import { validateRecord } from '../../pipeline/validate.js';
 import { encodePayload, encodeText } from './encode-csv.js';
 
@@ -83,7 +83,7 @@ describe('encodePayload', () => {
     fc.assert(
       fc.property(fc.array(raw, { maxLength: 10 }), dialect, (rows, d) => {
         const valid = rows
-          .map((r) => normalizeRecord({ ...r, place: { source: 's', kind: 'csv-folder', ref: 'x' } }))
+          .map((r) => normalizeToIdentity({ ...r, place: { source: 's', kind: 'csv-folder', ref: 'x' } }))
           .filter((f) => validateRecord({ source: 's', kind: 'csv-folder', ref: 'x' }, f).length === 0);
         const parsed = parse(encodeText(valid, d), {
           delimiter: d.delimiter,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { AUTO_SETTINGS } from '../../../test/helpers/csv-files.js';
 import { type MappingInput, mapColumns, normalizeHeader, SYNONYMS } from './columns.js';
-import { AUTO_SETTINGS } from './test-helpers.js';
 
 const AUTO = AUTO_SETTINGS.columns;
 const row = ['Anna', 'Alpha', 'anna@example.com', '1001', 'E1'];

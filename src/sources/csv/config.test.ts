@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { folderConfig, tempDir, testContext } from '../../../test/helpers/csv-files.js';
 import { loadConfig } from '../../config/load.js';
 import { ConfigError } from '../../core/errors.js';
 import { type CsvFolderConfig, compilePatterns, resolveCsvFolderConfig } from './config.js';
 import { csvFolderSource } from './index.js';
-import { folderConfig, tempDir, testContext } from './test-helpers.js';
 
 describe('resolveCsvFolderConfig', () => {
   it('requires the folder, naming the key and its env var', () => {

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
+import { encodeText, garbage } from '../../../test/helpers/csv-files.js';
 import {
   binaryProblem,
   chooseEncoding,
@@ -13,7 +14,6 @@ import {
   firstInvalidUtf8,
   utf8CompleteLength,
 } from './decode.js';
-import { encodeText, garbage } from './test-helpers.js';
 
 /** Runs bytes through a decoder in the given chunk sizes; returns the UTF-8 text it emitted. */
 async function decodeChunks(

@@ -24,6 +24,11 @@ export interface EncodingChoice {
   readonly how: 'bom' | 'configured' | 'valid UTF-8' | 'not valid UTF-8' | 'UTF-16 without BOM';
 }
 
+/** Bytes per code unit: an ASCII character (a line end, a `sep=` line) takes 2 in UTF-16, else 1. */
+export function codeUnitBytes(encoding: Encoding): 1 | 2 {
+  return encoding === 'utf-16le' || encoding === 'utf-16be' ? 2 : 1;
+}
+
 const BOMS: readonly { readonly encoding: Encoding; readonly bytes: readonly number[] }[] = [
   { encoding: 'utf-8', bytes: [0xef, 0xbb, 0xbf] },
   { encoding: 'utf-16le', bytes: [0xff, 0xfe] },
@@ -198,10 +203,12 @@ function nulError(chunk: Buffer, start: number): DecodeError | undefined {
     : new DecodeError('binary', start + nul, 'it contains NUL bytes: binary data, not text');
 }
 
-/** Passes UTF-8 through unchanged, failing on NUL bytes or invalid sequences (split characters are carried). */
-class Utf8Check extends Transform {
-  private offset: number;
-  private carry: Buffer | undefined;
+/**
+ * A decoder of byte-oriented input (UTF-8, Windows-1252): knows each chunk's file offset and fails
+ * on a NUL byte before the chunk is decoded.
+ */
+abstract class ByteDecoder extends Transform {
+  protected offset: number;
 
   constructor(start: number) {
     super();
@@ -216,6 +223,18 @@ class Utf8Check extends Transform {
       done(binary);
       return;
     }
+    this.decodeChunk(chunk, start, done);
+  }
+
+  /** `start` is the chunk's file offset. */
+  protected abstract decodeChunk(chunk: Buffer, start: number, done: TransformCallback): void;
+}
+
+/** Passes UTF-8 through unchanged, failing on NUL bytes or invalid sequences (split characters are carried). */
+class Utf8Check extends ByteDecoder {
+  private carry: Buffer | undefined;
+
+  protected override decodeChunk(chunk: Buffer, start: number, done: TransformCallback): void {
     const carried = this.carry?.length ?? 0;
     const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
     const end = utf8CompleteLength(buf);
@@ -245,23 +264,10 @@ class Utf8Check extends Transform {
   }
 }
 
-class Windows1252Decoder extends Transform {
-  private offset: number;
+class Windows1252Decoder extends ByteDecoder {
   private readonly decoder = iconv.getDecoder('windows-1252');
 
-  constructor(start: number) {
-    super();
-    this.offset = start;
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    const start = this.offset;
-    this.offset += chunk.length;
-    const binary = nulError(chunk, start);
-    if (binary) {
-      done(binary);
-      return;
-    }
+  protected override decodeChunk(chunk: Buffer, _start: number, done: TransformCallback): void {
     const text = this.decoder.write(chunk);
     done(null, text.length > 0 ? Buffer.from(text, 'utf8') : undefined);
   }

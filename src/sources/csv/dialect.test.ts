@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { AUTO_SETTINGS } from '../../../test/helpers/csv-files.js';
 import { detectDelimiter, isHeaderRow } from './dialect.js';
-import { AUTO_SETTINGS } from './test-helpers.js';
 
 const AUTO = AUTO_SETTINGS.columns;
 

@@ -20,6 +20,8 @@ import { copyFile, lstat, mkdir, readdir, rename, stat, unlink, writeFile } from
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SourceUnavailableError } from '../../core/errors.js';
+import type { InputIdentity } from '../../core/source.js';
+import { isAbort } from './file-error.js';
 
 export interface DropFile {
   readonly name: string;
@@ -279,4 +281,25 @@ async function exists(p: string): Promise<boolean> {
 
 export async function writeReport(file: string, text: string): Promise<void> {
   await writeFile(file, text.endsWith('\n') ? text : `${text}\n`, 'utf8');
+}
+
+/**
+ * The archived file whose bytes hash to `accepted.sha256`: the one with the recorded name first
+ * (one hash), else every other, last archived first. Undefined when none matches.
+ */
+export async function findByHash(
+  archive: readonly DropFile[],
+  accepted: InputIdentity,
+  signal: AbortSignal,
+): Promise<DropFile | undefined> {
+  const named = archive.filter((f) => f.name === accepted.name);
+  const rest = archive.filter((f) => f.name !== accepted.name);
+  for (const f of [...named, ...rest]) {
+    const sha = await fileSha256(f.path, signal).catch((e: unknown) => {
+      if (isAbort(e)) throw e;
+      return undefined;
+    });
+    if (sha === accepted.sha256) return f;
+  }
+  return undefined;
 }

@@ -4,10 +4,19 @@ import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  AUTO_SETTINGS,
+  encodeText,
+  fixture,
+  garbage,
+  type TestEncoding,
+  tempDir,
+} from '../../../test/helpers/csv-files.js';
 import type { SourceRecord } from '../../core/types.js';
 import type { CsvReadSettings } from './config.js';
-import { CsvFileError, type CsvReadResult, deriveSyncId, type RecordSink, readCsvFile } from './read.js';
-import { AUTO_SETTINGS, encodeText, fixture, garbage, type TestEncoding, tempDir } from './test-helpers.js';
+import { CsvFileError } from './file-error.js';
+import { type CsvReadResult, readCsvFile } from './read.js';
+import { deriveSyncId, type RecordSink } from './rows.js';
 
 const never = new AbortController().signal;
 

@@ -18,12 +18,19 @@ import {
 } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import {
+  fixture,
+  folderConfig,
+  garbage,
+  tempDir,
+  testContext,
+  writeAged,
+} from '../../../test/helpers/csv-files.js';
 import { scaled } from '../../../test/helpers/timing.js';
 import { AbortedError, SourceInvalidError, SourceUnavailableError } from '../../core/errors.js';
 import type { SourceSnapshot } from '../../core/source.js';
 import type { CsvFolderConfig } from './config.js';
 import { csvFolderSource } from './index.js';
-import { fixture, folderConfig, garbage, tempDir, testContext, writeAged } from './test-helpers.js';
 
 const STAMP = '20261125T093000Z';
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex');

@@ -16,31 +16,23 @@
  * - Rows are normalised and validated while the file is read (RecordCollector): only valid records
  *   and a capped list of rejections are held.
  */
-import { access, constants, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { stat } from 'node:fs/promises';
 import { AbortedError, errorText, SourceInvalidError, SourceUnavailableError } from '../../core/errors.js';
-import type {
-  CheckResult,
-  InputIdentity,
-  SettleOutcome,
-  Source,
-  SourceContext,
-  SourceSnapshot,
-} from '../../core/source.js';
+import type { CheckResult, SettleOutcome, Source, SourceContext, SourceSnapshot } from '../../core/source.js';
 import type { Notice } from '../../core/types.js';
 import { type CollectedRecords, RecordCollector } from '../../pipeline/collect.js';
+import { checkCsvFolder } from './check.js';
 import type { CsvFolderSettings } from './config.js';
-import type { Delimiter } from './dialect.js';
+import { describeRead, formatRef, shortPath } from './describe.js';
+import { CsvFileError, type FileProblem, isAbort, tooLarge } from './file-error.js';
 import {
   archiveName,
   archiveSeq,
   archiveStamp,
   type DropFile,
   FUTURE_TOLERANCE_MS,
-  fileSha256,
-  folderError,
+  findByHash,
   listArchive,
-  listPending,
   listUnmatched,
   moveWithSeq,
   moveWithStamp,
@@ -49,18 +41,8 @@ import {
   waitForNewestComplete,
   writeReport,
 } from './folder.js';
-import {
-  CsvFileError,
-  type CsvReadResult,
-  type FileIdentity,
-  type FileProblem,
-  fileIdentity,
-  isAbort,
-  readCsvFile,
-  sameFile,
-} from './read.js';
-
-const DELIMITER_NAMES: Readonly<Record<Delimiter, string>> = { ',': 'comma', ';': 'semicolon', '\t': 'tab' };
+import { type FileIdentity, fileIdentity, sameFile } from './identity.js';
+import { type CsvReadResult, readCsvFile } from './read.js';
 
 /** Non-matching files named one by one; beyond this they are counted. */
 const UNMATCHED_LISTED = 20;
@@ -223,18 +205,33 @@ export class CsvFolderSource implements Source {
     return { notices, names };
   }
 
+  /** Tests the folders and reads the next input without moving anything. Never throws. */
+  async check(signal: AbortSignal): Promise<CheckResult> {
+    return checkCsvFolder(
+      this.settings,
+      this.ctx.acceptedInput,
+      (file) => this.readFile(file, signal),
+      signal,
+    );
+  }
+
+  /** One pass over a file into a RecordCollector (normalised and validated while read). */
+  private readFile(file: DropFile, signal: AbortSignal): Promise<CsvReadResult<RecordCollector>> {
+    return readCsvFile(file.path, {
+      sourceName: this.name,
+      fileName: file.name,
+      settings: this.settings,
+      signal,
+      sink: () => new RecordCollector(this.name, this.kind, this.settings.maxListedRejections),
+    });
+  }
+
   /** Reads a file; a file-level problem moves a pending file to the failed folder first (not in a dry run). */
   private async read(file: DropFile, signal: AbortSignal, archived: boolean): Promise<Read> {
     try {
       if (file.size > this.settings.maxFileBytes)
-        throw new CsvFileError([tooLarge(file, this.settings.maxFileBytes)]);
-      const read = await readCsvFile(file.path, {
-        sourceName: this.name,
-        fileName: file.name,
-        settings: this.settings,
-        signal,
-        sink: () => new RecordCollector(this.name, this.kind, this.settings.maxListedRejections),
-      });
+        throw new CsvFileError([tooLarge(file.size, this.settings.maxFileBytes)]);
+      const read = await this.readFile(file, signal);
       return { ...read, collected: read.sink.result() };
     } catch (e) {
       if (e instanceof CsvFileError) {
@@ -269,29 +266,28 @@ export class CsvFolderSource implements Source {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem(s))` : '';
     const place = first.line !== undefined ? `${file.path}:${first.line}` : file.path;
     const report = problems.map((p) => `${formatRef(file.name, p.line)}: ${p.reason} (${p.fix})`).join('\n');
-    let where: string;
-    if (this.ctx.dryRun) {
-      where = `Dry run: the file was left where it is; a sync moves it to ${this.settings.failedDir}.`;
-      return new SourceInvalidError(`${file.name} cannot be used: ${first.reason}${more}`, {
-        place,
-        fix: `${first.fix} ${where}`,
-      });
-    }
+    const where = this.ctx.dryRun
+      ? `Dry run: the file was left where it is; a sync moves it to ${this.settings.failedDir}.`
+      : await this.moveToFailed(file, report);
+    return new SourceInvalidError(`${file.name} cannot be used: ${first.reason}${more}`, {
+      place,
+      fix: `${first.fix} ${where}`,
+    });
+  }
+
+  /** Moves an unusable file and its report to the failed folder; says where it went (or why not). */
+  private async moveToFailed(file: DropFile, report: string): Promise<string> {
     try {
       const failed = await moveWithStamp(file.path, this.settings.failedDir, archiveStamp(this.ctx.now()));
       await writeReport(`${failed}.errors.txt`, report);
-      where = `It was moved to ${failed}; ${failed}.errors.txt lists every problem. Drop the corrected file again.`;
+      return `It was moved to ${failed}; ${failed}.errors.txt lists every problem. Drop the corrected file again.`;
     } catch (e) {
       this.ctx.logger.warn(
         { file: file.path, err: errorText(e) },
         'Could not move an unusable file to the failed folder',
       );
-      where = `It could not be moved to ${this.settings.failedDir} (${errorText(e)}), so every run reports it until it is removed or replaced.`;
+      return `It could not be moved to ${this.settings.failedDir} (${errorText(e)}), so every run reports it until it is removed or replaced.`;
     }
-    return new SourceInvalidError(`${file.name} cannot be used: ${first.reason}${more}`, {
-      place,
-      fix: `${first.fix} ${where}`,
-    });
   }
 
   private archivedFileError(file: DropFile, e: CsvFileError): SourceInvalidError {
@@ -339,177 +335,5 @@ export class CsvFolderSource implements Source {
   private async unchanged(file: string, identity: FileIdentity): Promise<boolean> {
     const now = await stat(file).then(fileIdentity, () => undefined);
     return now !== undefined && sameFile(now, identity);
-  }
-
-  /** Tests the folders and reads the next input without moving anything. Never throws. */
-  async check(signal: AbortSignal): Promise<CheckResult> {
-    const lines: string[] = [];
-    let ok = true;
-    const fail = (line: string): void => {
-      ok = false;
-      lines.push(line);
-    };
-    const { folder, archiveDir, failedDir, matches } = this.settings;
-    try {
-      const problem = await folderProblem(folder);
-      if (problem) {
-        fail(`drop folder ${folder}: ${problem}`);
-        return { ok, lines };
-      }
-      lines.push(`drop folder ${folder}: readable and writable`);
-      for (const [label, dir] of [
-        ['archive', archiveDir],
-        ['failed', failedDir],
-      ] as const) {
-        const status = await dirStatus(dir);
-        if (status.ok) lines.push(`${label} folder ${dir}: ${status.text}`);
-        else fail(`${label} folder ${dir}: ${status.text}`);
-      }
-      for (const name of await listUnmatched(folder, matches)) {
-        lines.push(`not read: ${name} does not match pattern "${this.settings.pattern}"`);
-      }
-      const [next] = await listPending(folder, matches);
-      const archive = next ? [] : await listArchive(archiveDir, matches);
-      const accepted = this.ctx.acceptedInput;
-      const last = accepted ? await findByHash(archive, accepted, signal) : archive[0];
-      const file = next ?? last;
-      if (!file) {
-        fail(
-          accepted && archive.length > 0
-            ? `no new file, and the file the last push came from (${accepted.name}) is not in ${archiveDir}: drop a current export`
-            : `no file matching "${this.settings.pattern}" in ${folder} or its archive: drop an export to start`,
-        );
-        return { ok, lines };
-      }
-      const age = Date.now() - file.mtimeMs;
-      lines.push(
-        next
-          ? `next file: ${file.name} (${file.size.toLocaleString('en-US')} bytes, modified ${new Date(file.mtimeMs).toISOString()}${age < this.settings.stableMs ? ', still being written' : ''})`
-          : `no new file: a run re-reads the last accepted file ${shortPath(folder, file.path)}${accepted ? '' : ' (the highest sequence: the baseline is not known)'}`,
-      );
-      if (file.size > this.settings.maxFileBytes) {
-        const p = tooLarge(file, this.settings.maxFileBytes);
-        fail(`${file.name} cannot be used: ${p.reason} (${p.fix})`);
-        return { ok, lines };
-      }
-      try {
-        const read = await readCsvFile(file.path, {
-          sourceName: this.name,
-          fileName: file.name,
-          settings: this.settings,
-          signal,
-          sink: () => new RecordCollector(this.name, this.kind, this.settings.maxListedRejections),
-        });
-        lines.push(...describeForCheck(read));
-      } catch (e) {
-        if (e instanceof CsvFileError) {
-          ok = false;
-          const action = next && !e.changed ? ` a run would move it to ${failedDir}` : '';
-          lines.push(`${file.name} cannot be used;${action}:`);
-          for (const p of e.problems) lines.push(`  ${formatRef(file.name, p.line)}: ${p.reason} (${p.fix})`);
-        } else fail(`cannot read ${file.name}: ${isAbort(e) ? 'check cancelled' : errorText(e)}`);
-      }
-    } catch (e) {
-      fail(`check failed: ${errorText(isAbort(e) ? new AbortedError() : e)}`);
-    }
-    return { ok, lines };
-  }
-}
-
-/**
- * The archived file whose bytes hash to `accepted.sha256`: the one with the recorded name first
- * (one hash), else every other, last archived first. Undefined when none matches.
- */
-async function findByHash(
-  archive: readonly DropFile[],
-  accepted: InputIdentity,
-  signal: AbortSignal,
-): Promise<DropFile | undefined> {
-  const named = archive.filter((f) => f.name === accepted.name);
-  const rest = archive.filter((f) => f.name !== accepted.name);
-  for (const f of [...named, ...rest]) {
-    const sha = await fileSha256(f.path, signal).catch((e: unknown) => {
-      if (isAbort(e)) throw e;
-      return undefined;
-    });
-    if (sha === accepted.sha256) return f;
-  }
-  return undefined;
-}
-
-function tooLarge(file: DropFile, max: number): FileProblem {
-  return {
-    reason: `the file is ${file.size.toLocaleString('en-US')} bytes, more than maxFileBytes (${max.toLocaleString('en-US')}), so it was not read`,
-    fix: "If it is a real export, raise this source's maxFileBytes; else drop the right file.",
-  };
-}
-
-/** `archive/x.csv` when inside the drop folder, else the full path. */
-function shortPath(folder: string, file: string): string {
-  const rel = path.relative(folder, file);
-  return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
-}
-
-function formatRef(name: string, line: number | undefined): string {
-  return line !== undefined ? `${name}:${line}` : name;
-}
-
-function describeRead(read: CsvReadResult): string {
-  const rows = `${read.rows.toLocaleString('en-US')} row${read.rows === 1 ? '' : 's'}`;
-  return `${rows}; ${encodingName(read)}, ${DELIMITER_NAMES[read.delimiter]}-separated, ${read.header ? 'header row' : 'no header row'}`;
-}
-
-function encodingName(read: CsvReadResult): string {
-  const { encoding, how } = read.encoding;
-  const name = encoding === 'windows-1252' ? 'Windows-1252' : encoding.toUpperCase();
-  return how === 'bom' ? `${name} with BOM` : name;
-}
-
-function describeForCheck(read: CsvReadResult): string[] {
-  const out = [
-    `encoding: ${encodingName(read)} (${read.encoding.how})`,
-    `delimiter: ${DELIMITER_NAMES[read.delimiter]}`,
-    `header row: ${read.header ? 'yes' : 'no'}`,
-  ];
-  if (read.mapping) out.push(...read.mapping.labels.map((l) => `column: ${l}`));
-  out.push(`rows: ${read.rows.toLocaleString('en-US')}`);
-  for (const n of read.notices) out.push(`note: ${n.place ? `${n.place.ref}: ` : ''}${n.message}`);
-  return out;
-}
-
-async function folderProblem(folder: string): Promise<string | undefined> {
-  try {
-    const s = await stat(folder);
-    if (!s.isDirectory()) return 'not a directory';
-    await access(folder, constants.R_OK | constants.W_OK | constants.X_OK);
-    return undefined;
-  } catch (e) {
-    return folderError(folder, e).describe();
-  }
-}
-
-/** Whether `dir` can be used, or created on first use, found out without creating it. */
-async function dirStatus(dir: string): Promise<{ readonly ok: boolean; readonly text: string }> {
-  let probe = dir;
-  for (;;) {
-    const s = await stat(probe).catch(() => undefined);
-    if (s) {
-      if (!s.isDirectory()) return { ok: false, text: `${probe} is not a directory` };
-      try {
-        await access(probe, constants.W_OK | constants.X_OK);
-      } catch {
-        return {
-          ok: false,
-          text:
-            probe === dir
-              ? 'not writable by the service user'
-              : `cannot be created: ${probe} is not writable`,
-        };
-      }
-      return { ok: true, text: probe === dir ? 'OK' : 'OK (created on first use)' };
-    }
-    const parent = path.dirname(probe);
-    if (parent === probe) return { ok: false, text: 'cannot be created' };
-    probe = parent;
   }
 }

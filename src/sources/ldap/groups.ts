@@ -171,22 +171,30 @@ async function listDns(rc: ReadContext, base: string, filter: Filter, pageSize: 
   return out;
 }
 
-async function memberOfScope(s: GroupSettings, rc: ReadContext): Promise<GroupScope> {
-  const contexts = await namingContexts(rc);
-  const seen = new Map<string, string>();
-  const queue = [...s.groups];
+/**
+ * Visits each group once (by normalised DN), breadth first from `start`; `visit` names the groups
+ * to visit next. Returns the groups visited, by normalised DN, each as first written.
+ */
+async function eachGroupOnce(
+  start: readonly string[],
+  visit: (dn: string, visited: ReadonlyMap<string, string>) => Promise<readonly string[]>,
+): Promise<Map<string, string>> {
+  const visited = new Map<string, string>();
+  const queue = [...start];
   for (let dn = queue.shift(); dn !== undefined; dn = queue.shift()) {
     const key = normalizeDn(dn);
-    if (seen.has(key)) continue;
-    seen.set(key, dn);
-    const nested = await listDns(
-      rc,
-      suffixOf(dn, contexts),
-      and(groupObjectFilter(), equals('memberOf', dn)),
-      s.pageSize,
-    );
-    queue.push(...nested);
+    if (visited.has(key)) continue;
+    visited.set(key, dn);
+    queue.push(...(await visit(dn, visited)));
   }
+  return visited;
+}
+
+async function memberOfScope(s: GroupSettings, rc: ReadContext): Promise<GroupScope> {
+  const contexts = await namingContexts(rc);
+  const seen = await eachGroupOnce(s.groups, (dn) =>
+    listDns(rc, suffixOf(dn, contexts), and(groupObjectFilter(), equals('memberOf', dn)), s.pageSize),
+  );
   const groups = [...seen.values()];
   return { clause: memberOfClause(groups), groups };
 }
@@ -201,22 +209,19 @@ async function walkScope(s: GroupSettings, rc: ReadContext): Promise<GroupScope>
   }
   const dns = new Set<string>();
   const uids = new Set<string>();
-  const visited = new Map<string, string>();
-  const queue = [...s.groups];
-  for (let dn = queue.shift(); dn !== undefined; dn = queue.shift()) {
-    const key = normalizeDn(dn);
-    if (visited.has(key)) continue;
-    visited.set(key, dn);
+  const visited = await eachGroupOnce(s.groups, async (dn, visited) => {
     // A dangling member DN that only looked like a group is skipped.
     const members = await readMembers(rc.conn, dn, rc.signal, { deadline: rc.deadline });
-    if (!members) continue;
+    if (!members) return [];
+    const nested: string[] = [];
     for (const m of members.dns) {
       const n = normalizeDn(m);
       dns.add(n);
-      if (allGroups.has(n) && !visited.has(n)) queue.push(m);
+      if (allGroups.has(n) && !visited.has(n)) nested.push(m);
     }
     for (const u of members.uids) uids.add(u);
-  }
+    return nested;
+  });
   return { membership: { dns, uids }, groups: [...visited.values()] };
 }
 

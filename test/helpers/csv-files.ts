@@ -8,13 +8,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import iconv from 'iconv-lite';
 import pino from 'pino';
-import type { SourceContext } from '../../core/source.js';
-import type { CsvFolderConfig, CsvReadSettings } from './config.js';
+import type { SourceContext } from '../../src/core/source.js';
+import type { CsvFolderConfig, CsvReadSettings } from '../../src/sources/csv/config.js';
 
-export const FIXTURES = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../test/fixtures/csv',
-);
+export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/csv');
 
 export function fixture(name: string): string {
   return path.join(FIXTURES, name);

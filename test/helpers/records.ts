@@ -1,22 +1,14 @@
 /** Small builders for pipeline tests (plain data, no I/O). */
 
-import type { SourceSnapshot } from '../core/source.js';
-import type { Place, PushedRecord, SourceRecord } from '../core/types.js';
+import type { SourceSnapshot } from '../../src/core/source.js';
+import type { Place, PushedRecord, SourceRecord } from '../../src/core/types.js';
 
 export function place(ref: string, source = 'hr'): Place {
   return { source, kind: 'csv-folder', ref };
 }
 
 export function rec(n: number, over: Partial<SourceRecord> = {}, source = 'hr'): SourceRecord {
-  return {
-    place: place(`staff.csv:${n + 1}`, source),
-    firstName: `First${n}`,
-    lastName: `Last${n}`,
-    email: `user${n}@example.com`,
-    id: `ID${n}`,
-    syncId: `S${n}`,
-    ...over,
-  };
+  return { place: place(`staff.csv:${n + 1}`, source), ...pushed(n), ...over };
 }
 
 export function pushed(n: number, over: Partial<PushedRecord> = {}): PushedRecord {

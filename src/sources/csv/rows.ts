@@ -1,0 +1,194 @@
+/**
+ * From parsed rows to records: the first rows decide the header and the column mapping, then each
+ * row becomes one record handed to the sink as it is read.
+ *
+ * Line numbers are physical lines (what an editor shows), counted where a record starts: csv-parse
+ * counts a CRLF inside a quoted field as two lines, so we keep our own count and only look inside
+ * the fields of a record that spans several lines.
+ */
+import type { CsvError } from 'csv-parse';
+import type { Notice, SourceRecord } from '../../core/types.js';
+import { type ColumnMapping, type MappingProblem, mapColumns } from './columns.js';
+import type { CsvReadSettings } from './config.js';
+import { isHeaderRow } from './dialect.js';
+import { CsvFileError } from './file-error.js';
+
+/** Non-blank rows looked at before deciding on the header and the column mapping. */
+const SNIFF_ROWS = 5;
+
+/** Takes each record as it is read. */
+export interface RecordSink {
+  add(record: SourceRecord): void;
+}
+
+/** What the rows of one file are read for. */
+export interface RowOptions<S extends RecordSink = RecordSink> {
+  readonly sourceName: string;
+  /** The name used in record refs (`staff.csv:12`). */
+  readonly fileName: string;
+  readonly settings: CsvReadSettings;
+  /** A fresh sink per pass (a Windows-1252 restart reads the file again from the start). */
+  readonly sink: () => S;
+}
+
+/** Collects rows: decides header and mapping from the first rows, then builds one record per row. */
+export class RowSink<S extends RecordSink = RecordSink> {
+  readonly sink: S;
+  /** Records handed to the sink. */
+  count = 0;
+  sha256 = '';
+  readonly notices: Notice[] = [];
+  header = false;
+  mapping: ColumnMapping | undefined;
+  failure: CsvFileError | undefined;
+  /** The last non-blank row: a file cut off mid-row ends in one with too few fields. */
+  lastRow: { readonly line: number; readonly fields: number } | undefined;
+  /** Where the last non-blank row of any kind (header too) starts. */
+  lastNonBlankLine: number | undefined;
+
+  private readonly options: RowOptions<S>;
+  private readonly source: string;
+  private readonly refPrefix: string;
+  private lastLine = 0;
+  private csvLines = 0;
+  private csvEmpty = 0;
+  private pending: { readonly fields: string[]; readonly line: number }[] = [];
+  private iFirst = 0;
+  private iLast = 0;
+  private iEmail = 0;
+  private iId = 0;
+  private iSync = -1;
+
+  /** `skippedLines`: lines before the first row (a `sep=` line). */
+  constructor(options: RowOptions<S>, skippedLines: number) {
+    this.options = options;
+    this.sink = options.sink();
+    this.source = options.sourceName;
+    this.refPrefix = `${options.fileName}:`;
+    this.lastLine = skippedLines;
+  }
+
+  /** `lines` / `empty` are csv-parse's counters when the record ended. Returns a failure to stop on. */
+  row(fields: string[], lines: number, empty: number): CsvFileError | undefined {
+    const skipped = empty - this.csvEmpty;
+    const start = this.lastLine + 1 + skipped;
+    this.lastLine = lines - this.csvLines === 1 + skipped ? start : start + countLineBreaks(fields);
+    this.csvLines = lines;
+    this.csvEmpty = empty;
+    if (!isBlankRow(fields)) this.lastNonBlankLine = start;
+    if (this.mapping) {
+      this.emit(fields, start);
+      return undefined;
+    }
+    if (isBlankRow(fields)) return undefined;
+    this.pending.push({ fields, line: start });
+    return this.pending.length >= SNIFF_ROWS ? this.decide() : undefined;
+  }
+
+  /** The line a record that failed to parse starts on. */
+  nextRecordLine(e: CsvError): number {
+    const empty = typeof e.empty_lines === 'number' ? e.empty_lines : this.csvEmpty;
+    return this.lastLine + 1 + Math.max(0, empty - this.csvEmpty);
+  }
+
+  finish(): CsvFileError | undefined {
+    if (this.failure) return this.failure;
+    if (!this.mapping && this.pending.length > 0) return this.decide();
+    return undefined;
+  }
+
+  private decide(): CsvFileError | undefined {
+    const { settings, sourceName, fileName } = this.options;
+    const rows = this.pending.map((p) => p.fields);
+    this.header = isHeaderRow(settings.header, rows, settings.columns);
+    const data = this.header ? this.pending.slice(1) : this.pending;
+    const result = mapColumns({
+      header: this.header ? rows[0] : undefined,
+      sample: data.map((p) => p.fields),
+      columns: settings.columns,
+      syncId: settings.syncId,
+    });
+    if (!result.ok) {
+      const line = this.pending[0]?.line;
+      this.failure = new CsvFileError(result.problems.map((p: MappingProblem) => ({ line, ...p })));
+      return this.failure;
+    }
+    const m = result.mapping;
+    this.mapping = m;
+    this.iFirst = m.firstName;
+    this.iLast = m.lastName;
+    this.iEmail = m.email;
+    this.iId = m.id;
+    this.iSync = m.syncId;
+    if (m.derivedSyncId) {
+      this.notices.push({
+        place: { source: sourceName, kind: 'csv-folder', ref: fileName },
+        message:
+          settings.syncId === 'derive'
+            ? "Sync ID derived from the e-mail (syncId: 'derive'): an e-mail change deletes and re-invites the person"
+            : 'no Sync ID column: Sync ID derived from the e-mail, so an e-mail change deletes and re-invites the person (add a column such as the personnel number)',
+      });
+    }
+    for (const p of data) this.emit(p.fields, p.line);
+    this.pending = [];
+    return undefined;
+  }
+
+  private emit(f: string[], line: number): void {
+    const firstName = f[this.iFirst];
+    const lastName = f[this.iLast];
+    const email = f[this.iEmail];
+    const id = f[this.iId];
+    const syncId = this.iSync >= 0 ? f[this.iSync] : deriveSyncId(email);
+    // Excel leaves rows like ";;;;" after the data: not a person.
+    if (isBlank(firstName) && isBlank(lastName) && isBlank(email) && isBlank(id) && isBlank(syncId)) return;
+    this.lastRow = { line, fields: f.length };
+    this.count++;
+    this.sink.add({
+      place: { source: this.source, kind: 'csv-folder', ref: this.refPrefix + line },
+      firstName,
+      lastName,
+      email,
+      id,
+      syncId,
+    });
+  }
+}
+
+/**
+ * The Sync ID of a file without one: the e-mail, trimmed and lower-cased, with no prefix. That is
+ * the key MIM itself matches on when a file has no Sync ID, so the behaviour is MIM's own: an
+ * e-mail change is a delete and a new invitation.
+ */
+export function deriveSyncId(email: string | undefined): string | undefined {
+  if (email === undefined) return undefined;
+  const key = email.trim().toLowerCase();
+  return key.length > 0 ? key : undefined;
+}
+
+// Whitespace, and the DOS end-of-file mark (Ctrl-Z) old exporters still write after the last row.
+const BLANK_RE = /^[\s\x1a]*$/;
+
+function isBlank(s: string | undefined): boolean {
+  return s === undefined || s.length === 0 || (s.charCodeAt(0) <= 32 && BLANK_RE.test(s));
+}
+
+function isBlankRow(fields: readonly string[]): boolean {
+  return fields.every(isBlank);
+}
+
+/** Line breaks inside the fields of one record; CRLF counts once. */
+function countLineBreaks(fields: readonly string[]): number {
+  let n = 0;
+  for (const f of fields) {
+    for (let i = 0; i < f.length; i++) {
+      const c = f.charCodeAt(i);
+      if (c === 10) n++;
+      else if (c === 13) {
+        n++;
+        if (f.charCodeAt(i + 1) === 10) i++;
+      }
+    }
+  }
+  return n;
+}

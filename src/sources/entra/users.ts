@@ -1,0 +1,91 @@
+/** Reading users from Graph: the query shape of a `filter`, paging into a list or a set by id. */
+import type { Notice } from '../../core/types.js';
+import type { DeltaState } from './delta-state.js';
+import type { GraphReader, ReadOptions } from './graph.js';
+import type { GraphUser } from './map.js';
+
+/** Operators Graph serves only as advanced queries (ConsistencyLevel: eventual + $count=true). */
+const ADVANCED_FILTER = /\b(ne|not|endswith)\b|\b(eq|ne)\s+null\b/i;
+const USER_TYPE = '#microsoft.graph.user';
+
+/** What one read found, in whichever mode. */
+export interface ReadResult {
+  readonly users: readonly GraphUser[];
+  readonly mode: string;
+  readonly notices: readonly Notice[];
+  /** The delta state to store if the run settles well. */
+  readonly pending?: DeltaState | undefined;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function hasId(v: unknown): v is GraphUser {
+  return isObject(v) && typeof v.id === 'string';
+}
+
+export function isUser(v: unknown): v is GraphUser {
+  if (!hasId(v)) return false;
+  const type = v['@odata.type'];
+  // Without a cast, transitiveMembers also returns groups, devices, contacts and service principals.
+  return type === USER_TYPE || (type === undefined && 'userPrincipalName' in v);
+}
+
+export const plural = (n: number, one: string, many = `${one}s`): string =>
+  `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/** The query parameters and headers a configured `filter` needs (none for an empty one). */
+export function filterParams(
+  configured: string,
+  alwaysAdvanced: boolean,
+): {
+  params: Record<string, string>;
+  headers: Record<string, string>;
+} {
+  const filter = configured.trim();
+  if (!filter) return { params: {}, headers: {} };
+  if (alwaysAdvanced || ADVANCED_FILTER.test(filter)) {
+    return { params: { $filter: filter, $count: 'true' }, headers: { ConsistencyLevel: 'eventual' } };
+  }
+  return { params: { $filter: filter }, headers: {} };
+}
+
+/** Every page of `url`, keeping the items `keep` accepts, once per id (the first wins). */
+export async function collect(
+  reader: GraphReader,
+  url: string,
+  options: ReadOptions,
+  keep: (v: unknown) => v is GraphUser,
+  into: Map<string, GraphUser> = new Map(),
+): Promise<Map<string, GraphUser>> {
+  try {
+    for await (const page of reader.pages(url, options)) {
+      for (const item of page.value) if (keep(item) && !into.has(item.id)) into.set(item.id, item);
+    }
+  } catch (e) {
+    throw reader.explain(e, options.what);
+  }
+  return into;
+}
+
+/** Every user of the tenant (that the filter keeps), all pages. */
+export async function readAllUsers(
+  reader: GraphReader,
+  select: readonly string[],
+  filter: string,
+  signal: AbortSignal,
+): Promise<GraphUser[]> {
+  const { params, headers } = filterParams(filter, false);
+  const url = reader.url('users', { $select: select.join(','), $top: '999', ...params });
+  // /users lists each object once, so a plain list is enough (no de-duplication map).
+  const users: GraphUser[] = [];
+  try {
+    for await (const page of reader.pages(url, { headers, signal, what: 'users' })) {
+      for (const item of page.value) if (hasId(item)) users.push(item);
+    }
+  } catch (e) {
+    throw reader.explain(e, 'users');
+  }
+  return users;
+}
