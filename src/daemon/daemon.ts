@@ -13,7 +13,7 @@ import { runJob } from '../pipeline/sync-once.js';
 import { targetOf } from '../state/baseline.js';
 import { configureLocks } from '../state/lock.js';
 import { type HistoryEntry, JobState } from '../state/store.js';
-import { type Logger, maskEmail, maskEmailsDeep } from '../telemetry/logger.js';
+import type { Logger } from '../telemetry/logger.js';
 import { createMetrics, type Metrics, rejectedCount } from '../telemetry/metrics.js';
 import {
   type AdminHandlers,
@@ -25,15 +25,11 @@ import {
 } from './http.js';
 import { type FinishedRun, JobRunner, type TriggerKind, type TriggerResult } from './job-runner.js';
 import { Leader } from './leader.js';
-import { fromHistory, type RunSummary } from './run-summary.js';
 import { createSchedule, type JobSchedule, validateSchedule } from './scheduler.js';
 import { createNotifier } from './sd-notify.js';
 import { drainRunners, handleSignals } from './shutdown.js';
+import { daemonStatusView, type JobFacts, jobStatusView, readinessView, STATUS_RUNS } from './status-view.js';
 import { type DropWatch, dropFolders, watchDropFolders } from './triggers.js';
-
-/** /readyz turns 503 when a job failed more than this many runs in a row. */
-export const MAX_CONSECUTIVE_FAILURES = 3;
-const STATUS_RUNS = 10;
 
 export interface DaemonOptions {
   readonly config: AppConfig;
@@ -103,7 +99,7 @@ function isSuccess(outcome: string): boolean {
 function logRunEnd(log: Logger, unit: JobUnit, end: FinishedRun): void {
   const { run, report, followUp } = end;
   const base = { job: unit.job.name, runId: run.runId, trigger: run.trigger };
-  const nextRun = unit.schedule?.nextRun()?.toISOString() ?? null;
+  const nextRun = nextRunOf(unit);
   if (!report) {
     log.error(
       { ...base, err: end.crash instanceof Error ? end.crash.message : String(end.crash), followUp, nextRun },
@@ -330,8 +326,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         project: u.job.mim.project,
         cron: u.schedule?.cron ?? null,
         jitterSeconds: u.job.schedule.jitterSeconds,
-        nextRun: u.schedule?.nextRun()?.toISOString() ?? null,
-        watching: u.watch?.folders.map((f) => f.folder) ?? [],
+        nextRun: nextRunOf(u),
+        watching: watchingOf(u),
       })),
     },
     'Daemon started',
@@ -375,62 +371,41 @@ function adminHandlers(
   trigger: (name: string, kind: TriggerKind) => TriggerResult,
   leader: Leader,
 ): AdminHandlers {
+  const maskEmails = config.log.maskEmails;
   return {
     async readiness(): Promise<Readiness> {
-      const checks: { name: string; ok: boolean; detail?: string }[] = [{ name: 'config', ok: true }];
-      const writable = await access(config.stateDir, constants.W_OK).then(
+      const stateDirProblem = await access(config.stateDir, constants.W_OK).then(
         () => null,
         (e: NodeJS.ErrnoException) => e.code ?? String(e),
       );
-      checks.push(
-        writable
-          ? { name: 'stateDir', ok: false, detail: `${config.stateDir} is not writable (${writable})` }
-          : { name: 'stateDir', ok: true },
-      );
-      for (const u of units.values()) {
-        const n = u.runner.consecutiveFailures;
-        const last = u.runner.recent.at(-1)?.error;
-        checks.push(
-          n > MAX_CONSECUTIVE_FAILURES
-            ? {
-                name: `job:${u.job.name}`,
-                ok: false,
-                detail: `failed ${n} runs in a row${last ? ` (last: ${last.code}: ${last.message})` : ''}`,
-              }
-            : { name: `job:${u.job.name}`, ok: true },
-        );
-      }
-      if (isStopping()) checks.push({ name: 'daemon', ok: false, detail: 'shutting down' });
-      // A standby is ready: waiting is its job (and a Deployment's rollout needs it ready).
-      const role = leader.status();
-      checks.push({
-        name: 'role',
-        ok: true,
-        detail:
-          role.role === 'active'
-            ? 'active: this daemon runs the jobs'
-            : `standby: ${role.active ? `process ${role.active.pid} on host "${role.active.host}"` : 'another daemon'} is active`,
+      return readinessView({
+        stateDir: config.stateDir,
+        stateDirProblem,
+        jobs: [...units.values()].map((u) => ({
+          job: u.job.name,
+          consecutiveFailures: u.runner.consecutiveFailures,
+          lastError: u.runner.recent.at(-1)?.error,
+        })),
+        stopping: isStopping(),
+        leader: leader.status(),
+        maskEmails,
       });
-      const masked = config.log.maskEmails
-        ? checks.map((c) => (c.detail ? { ...c, detail: maskEmail(c.detail) } : c))
-        : checks;
-      return { ready: masked.every((c) => c.ok), role: role.role, checks: masked };
     },
     async metrics() {
       return { body: await metrics.render(), contentType: metrics.contentType };
     },
     async status() {
-      const jobs = await Promise.all([...units.values()].map((u) => jobStatus(u)));
-      const body = {
+      const jobs = await Promise.all([...units.values()].map((u) => jobFacts(u).then(jobStatusView)));
+      const stopping = isStopping();
+      return daemonStatusView({
         version,
         pid: process.pid,
-        startedAt: startedAt.toISOString(),
-        stopping: isStopping(),
-        role: leader.role,
+        startedAt,
+        stopping,
         leader: leader.status(),
         jobs,
-      };
-      return config.log.maskEmails ? maskEmailsDeep(body) : body;
+        maskEmails,
+      });
     },
     runNow(name) {
       if (!units.has(name)) return 'unknown-job';
@@ -439,42 +414,33 @@ function adminHandlers(
   };
 }
 
-async function jobStatus(u: JobUnit): Promise<Record<string, unknown>> {
+function nextRunOf(u: JobUnit): string | null {
+  return u.schedule?.nextRun()?.toISOString() ?? null;
+}
+
+function watchingOf(u: JobUnit): string[] {
+  return u.watch?.folders.map((f) => f.folder) ?? [];
+}
+
+/** Reads what /status shows of a job; an unreadable history or blocked plan shows as none. */
+async function jobFacts(u: JobUnit): Promise<JobFacts> {
   const target = targetOf(u.job);
   const [history, blocked, baseline] = await Promise.all([
     u.state.readHistory(STATUS_RUNS).catch(() => [] as HistoryEntry[]),
     u.state.readBlocked().catch(() => null),
     u.state.readBaseline(target),
   ]);
-  const byId = new Map<string, RunSummary>();
-  for (const h of history) byId.set(h.runId, fromHistory(h));
-  for (const r of u.runner.recent) if (!byId.has(r.runId)) byId.set(r.runId, r);
-  const runs = [...byId.values()]
-    .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
-    .slice(0, STATUS_RUNS);
-  const running = u.runner.running;
   return {
     job: u.job.name,
     project: u.job.mim.project,
-    running: running
-      ? { runId: running.runId, trigger: running.trigger, startedAt: running.startedAt.toISOString() }
-      : null,
-    queued: u.runner.queued,
-    nextRun: u.schedule?.nextRun()?.toISOString() ?? null,
+    target,
+    runner: u.runner,
     schedule: u.schedule ? { cron: u.schedule.cron, jitterSeconds: u.job.schedule.jitterSeconds } : null,
-    watching: u.watch?.folders.map((f) => f.folder) ?? [],
-    consecutiveFailures: u.runner.consecutiveFailures,
-    lastSuccessAt: u.lastSuccessAt ?? null,
-    baseline: baseline.known
-      ? {
-          known: true,
-          target,
-          seq: baseline.snapshot.seq,
-          users: baseline.snapshot.records.length,
-          pushedAt: baseline.snapshot.pushedAt,
-        }
-      : { known: false, target, reason: baseline.reason, detail: baseline.detail },
-    pendingApproval: blocked,
-    runs,
+    nextRun: nextRunOf(u),
+    watching: watchingOf(u),
+    lastSuccessAt: u.lastSuccessAt,
+    history,
+    blocked,
+    baseline,
   };
 }
