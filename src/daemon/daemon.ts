@@ -1,35 +1,29 @@
 /**
  * `mobileid-sync run`: wires the triggers (cron with jitter, drop folders, start-up, SIGHUP,
  * POST /jobs/{name}/run) to one runner per job, serves the admin listener, and stops gracefully.
+ * Start-up, wiring and shutdown only: a job's unit is in job-unit.ts, the admin listener's
+ * answers in admin-handlers.ts (gathering) and status-view.ts (shapes).
  *
  * Architecture invariant: the daemon never runs pipeline stages itself; every run is one call of
  * runJob (which takes the job's lock), queued by the job's runner so runs of a job never overlap.
  */
-import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
-import type { AppConfig, JobConfig } from '../config/schema.js';
+import { mkdir } from 'node:fs/promises';
+import type { AppConfig } from '../config/schema.js';
 import { StateError } from '../core/errors.js';
 import { runJob } from '../pipeline/sync-once.js';
-import { targetOf } from '../state/baseline.js';
 import { configureLocks } from '../state/lock.js';
-import { type HistoryEntry, JobState } from '../state/store.js';
+import { JobState } from '../state/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createMetrics, type Metrics, rejectedCount } from '../telemetry/metrics.js';
-import {
-  type AdminHandlers,
-  type AdminServer,
-  adminAddress,
-  type ListenAddress,
-  type Readiness,
-  startAdminServer,
-} from './http.js';
+import { adminHandlers } from './admin-handlers.js';
+import { type AdminServer, adminAddress, type ListenAddress, startAdminServer } from './http.js';
 import { type FinishedRun, JobRunner, type TriggerKind, type TriggerResult } from './job-runner.js';
+import { isSuccess, type JobUnit, nextRunOf, restoreUnit, watchingOf } from './job-unit.js';
 import { Leader } from './leader.js';
-import { createSchedule, type JobSchedule, validateSchedule } from './scheduler.js';
+import { createSchedule, validateSchedule } from './scheduler.js';
 import { createNotifier } from './sd-notify.js';
 import { drainRunners, handleSignals } from './shutdown.js';
-import { daemonStatusView, type JobFacts, jobStatusView, readinessView, STATUS_RUNS } from './status-view.js';
-import { type DropWatch, dropFolders, watchDropFolders } from './triggers.js';
+import { dropFolders, watchDropFolders } from './triggers.js';
 
 export interface DaemonOptions {
   readonly config: AppConfig;
@@ -44,15 +38,6 @@ export interface Daemon {
   /** Resolves with the exit code once the daemon has stopped. */
   readonly finished: Promise<number>;
   stop(reason: string): Promise<void>;
-}
-
-interface JobUnit {
-  readonly job: JobConfig;
-  readonly state: JobState;
-  readonly runner: JobRunner;
-  schedule: JobSchedule | null;
-  watch: DropWatch | null;
-  lastSuccessAt: string | undefined;
 }
 
 /**
@@ -83,16 +68,6 @@ async function ensureStateDir(dir: string): Promise<void> {
       cause: e,
     });
   }
-}
-
-function trailingFailures(history: readonly HistoryEntry[]): number {
-  let n = 0;
-  for (let i = history.length - 1; i >= 0 && history[i]?.outcome === 'failed'; i--) n++;
-  return n;
-}
-
-function isSuccess(outcome: string): boolean {
-  return outcome === 'applied' || outcome === 'unchanged';
 }
 
 /** The one summary line per run: trigger, counts, outcome, duration, what comes next. */
@@ -292,16 +267,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
 
   try {
-    const handlers = adminHandlers(
+    const handlers = adminHandlers({
       config,
       units,
       metrics,
-      () => stopping !== null,
+      leader,
       version,
       startedAt,
+      isStopping: () => stopping !== null,
       trigger,
-      leader,
-    );
+    });
     if (admin) server = await startAdminServer(admin, config.admin.token, handlers, log);
     await leader.start();
   } catch (e) {
@@ -340,107 +315,4 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   ready = true;
   stopWatchdog = notifier.startWatchdog();
   return { adminUrl: server?.url ?? null, finished, stop };
-}
-
-/** Seeds gauges and the failure streak from what the previous process (or the CLI) recorded. */
-async function restoreUnit(unit: JobUnit, metrics: Metrics, log: Logger): Promise<void> {
-  try {
-    const history = await unit.state.readHistory(50);
-    unit.runner.restoreFailures(trailingFailures(history));
-    unit.lastSuccessAt = history.findLast((h) => isSuccess(h.outcome))?.endedAt;
-    const baseline = await unit.state.readBaseline(targetOf(unit.job));
-    metrics.restore(unit.job.name, {
-      users: baseline.known ? baseline.snapshot.records.length : undefined,
-      lastSuccessAt: unit.lastSuccessAt,
-    });
-  } catch (e) {
-    log.warn(
-      { job: unit.job.name, err: e instanceof Error ? e.message : String(e) },
-      'Could not read the job state at start-up; the first run will report on it',
-    );
-  }
-}
-
-function adminHandlers(
-  config: AppConfig,
-  units: ReadonlyMap<string, JobUnit>,
-  metrics: Metrics,
-  isStopping: () => boolean,
-  version: string,
-  startedAt: Date,
-  trigger: (name: string, kind: TriggerKind) => TriggerResult,
-  leader: Leader,
-): AdminHandlers {
-  const maskEmails = config.log.maskEmails;
-  return {
-    async readiness(): Promise<Readiness> {
-      const stateDirProblem = await access(config.stateDir, constants.W_OK).then(
-        () => null,
-        (e: NodeJS.ErrnoException) => e.code ?? String(e),
-      );
-      return readinessView({
-        stateDir: config.stateDir,
-        stateDirProblem,
-        jobs: [...units.values()].map((u) => ({
-          job: u.job.name,
-          consecutiveFailures: u.runner.consecutiveFailures,
-          lastError: u.runner.recent.at(-1)?.error,
-        })),
-        stopping: isStopping(),
-        leader: leader.status(),
-        maskEmails,
-      });
-    },
-    async metrics() {
-      return { body: await metrics.render(), contentType: metrics.contentType };
-    },
-    async status() {
-      const jobs = await Promise.all([...units.values()].map((u) => jobFacts(u).then(jobStatusView)));
-      const stopping = isStopping();
-      return daemonStatusView({
-        version,
-        pid: process.pid,
-        startedAt,
-        stopping,
-        leader: leader.status(),
-        jobs,
-        maskEmails,
-      });
-    },
-    runNow(name) {
-      if (!units.has(name)) return 'unknown-job';
-      return trigger(name, 'http');
-    },
-  };
-}
-
-function nextRunOf(u: JobUnit): string | null {
-  return u.schedule?.nextRun()?.toISOString() ?? null;
-}
-
-function watchingOf(u: JobUnit): string[] {
-  return u.watch?.folders.map((f) => f.folder) ?? [];
-}
-
-/** Reads what /status shows of a job; an unreadable history or blocked plan shows as none. */
-async function jobFacts(u: JobUnit): Promise<JobFacts> {
-  const target = targetOf(u.job);
-  const [history, blocked, baseline] = await Promise.all([
-    u.state.readHistory(STATUS_RUNS).catch(() => [] as HistoryEntry[]),
-    u.state.readBlocked().catch(() => null),
-    u.state.readBaseline(target),
-  ]);
-  return {
-    job: u.job.name,
-    project: u.job.mim.project,
-    target,
-    runner: u.runner,
-    schedule: u.schedule ? { cron: u.schedule.cron, jitterSeconds: u.job.schedule.jitterSeconds } : null,
-    nextRun: nextRunOf(u),
-    watching: watchingOf(u),
-    lastSuccessAt: u.lastSuccessAt,
-    history,
-    blocked,
-    baseline,
-  };
 }
