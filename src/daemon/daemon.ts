@@ -1,43 +1,36 @@
 /**
  * `mobileid-sync run`: wires the triggers (cron with jitter, drop folders, start-up, SIGHUP,
  * POST /jobs/{name}/run) to one runner per job, serves the admin listener, and stops gracefully.
+ * Start-up, wiring and shutdown only: a job's unit is in job-unit.ts, the admin listener's
+ * answers in admin-handlers.ts (gathering) and status-view.ts (shapes).
  *
  * Architecture invariant: the daemon never runs pipeline stages itself; every run is one call of
  * runJob (which takes the job's lock), queued by the job's runner so runs of a job never overlap.
  */
-import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
-import type { AppConfig, JobConfig } from '../config/schema.js';
+import { mkdir } from 'node:fs/promises';
+import type { AppConfig } from '../config/schema.js';
 import { StateError } from '../core/errors.js';
+import type { SourceRegistry } from '../core/source.js';
 import { runJob } from '../pipeline/sync-once.js';
-import { SOURCE_DEFINITIONS } from '../sources/index.js';
-import { targetOf } from '../state/baseline.js';
 import { configureLocks } from '../state/lock.js';
-import { type HistoryEntry, JobState } from '../state/store.js';
-import { type Logger, maskEmail, maskEmailsDeep } from '../telemetry/logger.js';
+import { JobState } from '../state/store.js';
+import type { Logger } from '../telemetry/logger.js';
 import { createMetrics, type Metrics, rejectedCount } from '../telemetry/metrics.js';
-import {
-  type AdminHandlers,
-  type AdminServer,
-  adminAddress,
-  type ListenAddress,
-  type Readiness,
-  startAdminServer,
-} from './http.js';
+import { adminAddress, type ListenAddress } from './admin-address.js';
+import { adminHandlers } from './admin-handlers.js';
+import { type AdminServer, startAdminServer } from './http.js';
 import { type FinishedRun, JobRunner, type TriggerKind, type TriggerResult } from './job-runner.js';
+import { isSuccess, type JobUnit, nextRunOf, restoreUnit, watchingOf } from './job-unit.js';
 import { Leader } from './leader.js';
-import { fromHistory, type RunSummary } from './run-summary.js';
-import { createSchedule, type JobSchedule, validateSchedule } from './scheduler.js';
+import { createSchedule, validateSchedule } from './scheduler.js';
 import { createNotifier } from './sd-notify.js';
 import { drainRunners, handleSignals } from './shutdown.js';
-import { type DropWatch, dropFolders, watchDropFolders } from './triggers.js';
-
-/** /readyz turns 503 when a job failed more than this many runs in a row. */
-export const MAX_CONSECUTIVE_FAILURES = 3;
-const STATUS_RUNS = 10;
+import { dropFolders, watchDropFolders } from './triggers.js';
 
 export interface DaemonOptions {
   readonly config: AppConfig;
+  /** The source kinds (the daemon asks each source's definition what to watch). */
+  readonly registry: SourceRegistry;
   readonly logger: Logger;
   readonly version: string;
   readonly env?: NodeJS.ProcessEnv;
@@ -51,21 +44,15 @@ export interface Daemon {
   stop(reason: string): Promise<void>;
 }
 
-interface JobUnit {
-  readonly job: JobConfig;
-  readonly state: JobState;
-  readonly runner: JobRunner;
-  schedule: JobSchedule | null;
-  watch: DropWatch | null;
-  lastSuccessAt: string | undefined;
-}
-
 /**
  * The daemon's own config checks (admin exposure, cron syntax, drop folders, grace period), run
  * before any socket or watcher opens; throws ConfigError naming the key. `config validate` may
  * call it too, so ExecStartPre= catches these before the start.
  */
-export function checkDaemonConfig(config: AppConfig): {
+export function checkDaemonConfig(
+  config: AppConfig,
+  registry: SourceRegistry,
+): {
   readonly admin: ListenAddress | null;
   readonly graceMs: number;
 } {
@@ -73,7 +60,7 @@ export function checkDaemonConfig(config: AppConfig): {
   configureLocks(config.lock.staleMs);
   for (const job of config.jobs) {
     validateSchedule(job);
-    if (job.schedule.watch) dropFolders(job, SOURCE_DEFINITIONS);
+    if (job.schedule.watch) dropFolders(job, registry);
   }
   return { admin, graceMs: config.daemon.shutdownGraceMs };
 }
@@ -90,21 +77,11 @@ async function ensureStateDir(dir: string): Promise<void> {
   }
 }
 
-function trailingFailures(history: readonly HistoryEntry[]): number {
-  let n = 0;
-  for (let i = history.length - 1; i >= 0 && history[i]?.outcome === 'failed'; i--) n++;
-  return n;
-}
-
-function isSuccess(outcome: string): boolean {
-  return outcome === 'applied' || outcome === 'unchanged';
-}
-
 /** The one summary line per run: trigger, counts, outcome, duration, what comes next. */
 function logRunEnd(log: Logger, unit: JobUnit, end: FinishedRun): void {
   const { run, report, followUp } = end;
   const base = { job: unit.job.name, runId: run.runId, trigger: run.trigger };
-  const nextRun = unit.schedule?.nextRun()?.toISOString() ?? null;
+  const nextRun = nextRunOf(unit);
   if (!report) {
     log.error(
       { ...base, err: end.crash instanceof Error ? end.crash.message : String(end.crash), followUp, nextRun },
@@ -142,9 +119,9 @@ function logRunEnd(log: Logger, unit: JobUnit, end: FinishedRun): void {
 }
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
-  const { config, logger: log, version } = options;
+  const { config, registry, logger: log, version } = options;
   const env = options.env ?? process.env;
-  const { admin, graceMs } = checkDaemonConfig(config);
+  const { admin, graceMs } = checkDaemonConfig(config, registry);
   await ensureStateDir(config.stateDir);
   const metrics: Metrics = createMetrics(config.jobs.map((j) => j.name));
   const notifier = createNotifier(log, env);
@@ -199,7 +176,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       unit.schedule?.start();
       unit.watch = watchDropFolders(
         unit.job,
-        SOURCE_DEFINITIONS,
+        registry,
         (files) => trigger(name, 'watch', { files }),
         log.child({ job: name }),
         {
@@ -298,16 +275,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
 
   try {
-    const handlers = adminHandlers(
+    const handlers = adminHandlers({
       config,
       units,
       metrics,
-      () => stopping !== null,
+      leader,
       version,
       startedAt,
+      isStopping: () => stopping !== null,
       trigger,
-      leader,
-    );
+    });
     if (admin) server = await startAdminServer(admin, config.admin.token, handlers, log);
     await leader.start();
   } catch (e) {
@@ -332,8 +309,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         project: u.job.mim.project,
         cron: u.schedule?.cron ?? null,
         jitterSeconds: u.job.schedule.jitterSeconds,
-        nextRun: u.schedule?.nextRun()?.toISOString() ?? null,
-        watching: u.watch?.folders.map((f) => f.folder) ?? [],
+        nextRun: nextRunOf(u),
+        watching: watchingOf(u),
       })),
     },
     'Daemon started',
@@ -346,137 +323,4 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   ready = true;
   stopWatchdog = notifier.startWatchdog();
   return { adminUrl: server?.url ?? null, finished, stop };
-}
-
-/** Seeds gauges and the failure streak from what the previous process (or the CLI) recorded. */
-async function restoreUnit(unit: JobUnit, metrics: Metrics, log: Logger): Promise<void> {
-  try {
-    const history = await unit.state.readHistory(50);
-    unit.runner.restoreFailures(trailingFailures(history));
-    unit.lastSuccessAt = history.findLast((h) => isSuccess(h.outcome))?.endedAt;
-    const baseline = await unit.state.readBaseline(targetOf(unit.job));
-    metrics.restore(unit.job.name, {
-      users: baseline.known ? baseline.snapshot.records.length : undefined,
-      lastSuccessAt: unit.lastSuccessAt,
-    });
-  } catch (e) {
-    log.warn(
-      { job: unit.job.name, err: e instanceof Error ? e.message : String(e) },
-      'Could not read the job state at start-up; the first run will report on it',
-    );
-  }
-}
-
-function adminHandlers(
-  config: AppConfig,
-  units: ReadonlyMap<string, JobUnit>,
-  metrics: Metrics,
-  isStopping: () => boolean,
-  version: string,
-  startedAt: Date,
-  trigger: (name: string, kind: TriggerKind) => TriggerResult,
-  leader: Leader,
-): AdminHandlers {
-  return {
-    async readiness(): Promise<Readiness> {
-      const checks: { name: string; ok: boolean; detail?: string }[] = [{ name: 'config', ok: true }];
-      const writable = await access(config.stateDir, constants.W_OK).then(
-        () => null,
-        (e: NodeJS.ErrnoException) => e.code ?? String(e),
-      );
-      checks.push(
-        writable
-          ? { name: 'stateDir', ok: false, detail: `${config.stateDir} is not writable (${writable})` }
-          : { name: 'stateDir', ok: true },
-      );
-      for (const u of units.values()) {
-        const n = u.runner.consecutiveFailures;
-        const last = u.runner.recent.at(-1)?.error;
-        checks.push(
-          n > MAX_CONSECUTIVE_FAILURES
-            ? {
-                name: `job:${u.job.name}`,
-                ok: false,
-                detail: `failed ${n} runs in a row${last ? ` (last: ${last.code}: ${last.message})` : ''}`,
-              }
-            : { name: `job:${u.job.name}`, ok: true },
-        );
-      }
-      if (isStopping()) checks.push({ name: 'daemon', ok: false, detail: 'shutting down' });
-      // A standby is ready: waiting is its job (and a Deployment's rollout needs it ready).
-      const role = leader.status();
-      checks.push({
-        name: 'role',
-        ok: true,
-        detail:
-          role.role === 'active'
-            ? 'active: this daemon runs the jobs'
-            : `standby: ${role.active ? `process ${role.active.pid} on host "${role.active.host}"` : 'another daemon'} is active`,
-      });
-      const masked = config.log.maskEmails
-        ? checks.map((c) => (c.detail ? { ...c, detail: maskEmail(c.detail) } : c))
-        : checks;
-      return { ready: masked.every((c) => c.ok), role: role.role, checks: masked };
-    },
-    async metrics() {
-      return { body: await metrics.render(), contentType: metrics.contentType };
-    },
-    async status() {
-      const jobs = await Promise.all([...units.values()].map((u) => jobStatus(u)));
-      const body = {
-        version,
-        pid: process.pid,
-        startedAt: startedAt.toISOString(),
-        stopping: isStopping(),
-        role: leader.role,
-        leader: leader.status(),
-        jobs,
-      };
-      return config.log.maskEmails ? maskEmailsDeep(body) : body;
-    },
-    runNow(name) {
-      if (!units.has(name)) return 'unknown-job';
-      return trigger(name, 'http');
-    },
-  };
-}
-
-async function jobStatus(u: JobUnit): Promise<Record<string, unknown>> {
-  const target = targetOf(u.job);
-  const [history, blocked, baseline] = await Promise.all([
-    u.state.readHistory(STATUS_RUNS).catch(() => [] as HistoryEntry[]),
-    u.state.readBlocked().catch(() => null),
-    u.state.readBaseline(target),
-  ]);
-  const byId = new Map<string, RunSummary>();
-  for (const h of history) byId.set(h.runId, fromHistory(h));
-  for (const r of u.runner.recent) if (!byId.has(r.runId)) byId.set(r.runId, r);
-  const runs = [...byId.values()]
-    .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
-    .slice(0, STATUS_RUNS);
-  const running = u.runner.running;
-  return {
-    job: u.job.name,
-    project: u.job.mim.project,
-    running: running
-      ? { runId: running.runId, trigger: running.trigger, startedAt: running.startedAt.toISOString() }
-      : null,
-    queued: u.runner.queued,
-    nextRun: u.schedule?.nextRun()?.toISOString() ?? null,
-    schedule: u.schedule ? { cron: u.schedule.cron, jitterSeconds: u.job.schedule.jitterSeconds } : null,
-    watching: u.watch?.folders.map((f) => f.folder) ?? [],
-    consecutiveFailures: u.runner.consecutiveFailures,
-    lastSuccessAt: u.lastSuccessAt ?? null,
-    baseline: baseline.known
-      ? {
-          known: true,
-          target,
-          seq: baseline.snapshot.seq,
-          users: baseline.snapshot.records.length,
-          pushedAt: baseline.snapshot.pushedAt,
-        }
-      : { known: false, target, reason: baseline.reason, detail: baseline.detail },
-    pendingApproval: blocked,
-    runs,
-  };
 }

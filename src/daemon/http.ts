@@ -2,24 +2,19 @@
  * The admin listener: /healthz, /readyz, /metrics, /status and POST /jobs/{name}/run.
  *
  * Exposure rules: loopback by default; a non-loopback address needs `admin.token` (checked at
- * start-up), and with a token every endpoint but /healthz wants `Authorization: Bearer <token>`.
- * Without a token (loopback only) the Host header must name the loopback too, so a web page
- * cannot read /status through DNS rebinding; and a POST carrying a browser's Origin header is
- * refused, so a web page cannot start runs (CSRF).
+ * start-up, in admin-address.ts), and with a token every endpoint but /healthz wants
+ * `Authorization: Bearer <token>`. Without a token (loopback only) the Host header must name the
+ * loopback too, so a web page cannot read /status through DNS rebinding; and a POST carrying a
+ * browser's Origin header is refused, so a web page cannot start runs (CSRF).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import net from 'node:net';
 import { ConfigError } from '../core/errors.js';
 import { scrubbedJson, scrubSecrets } from '../core/secrets.js';
 import type { Logger } from '../telemetry/logger.js';
+import { isLoopback, LISTEN_PLACE, type ListenAddress } from './admin-address.js';
 import type { TriggerResult } from './job-runner.js';
-
-export interface ListenAddress {
-  readonly host: string;
-  readonly port: number;
-}
 
 export interface Readiness {
   readonly ready: boolean;
@@ -39,49 +34,6 @@ export interface AdminServer {
   /** e.g. http://127.0.0.1:9464 (the bound port when 0 was asked for). */
   readonly url: string;
   close(): Promise<void>;
-}
-
-const PLACE = 'admin.listen';
-
-/** `host:port`, `[v6]:port` or `:port` (every interface); '' turns the listener off. */
-export function parseListen(listen: string): ListenAddress | null {
-  const text = listen.trim();
-  if (!text) return null;
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
-  const port = m ? Number(m[3]) : Number.NaN;
-  if (!m || port > 65_535) {
-    throw new ConfigError(`admin.listen "${text}" is not host:port`, {
-      place: PLACE,
-      fix: 'Write e.g. "127.0.0.1:9464", "[::1]:9464" or "0.0.0.0:9464" (with admin.token); empty turns it off.',
-    });
-  }
-  return { host: m[1] ?? m[2] ?? '', port };
-}
-
-export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase();
-  if (h === 'localhost') return true;
-  if (net.isIPv4(h)) return h.startsWith('127.');
-  if (net.isIPv6(h)) return h === '::1' || /^::ffff:127\./.test(h);
-  return false;
-}
-
-/** The address to bind, or null when off. Refuses a non-loopback bind without a token. */
-export function adminAddress(admin: {
-  readonly listen: string;
-  readonly token: string;
-}): ListenAddress | null {
-  const address = parseListen(admin.listen);
-  if (address && !isLoopback(address.host) && !admin.token) {
-    throw new ConfigError(
-      `The admin listener would be reachable from the network (${admin.listen}) without a token`,
-      {
-        place: PLACE,
-        fix: 'Set admin.token or admin.tokenFile (MOBILEID_SYNC_ADMIN_TOKEN_FILE), or listen on 127.0.0.1.',
-      },
-    );
-  }
-  return address;
 }
 
 function digest(text: string): Buffer {
@@ -210,7 +162,7 @@ export async function startAdminServer(
     const onError = (e: NodeJS.ErrnoException): void => {
       reject(
         new ConfigError(`Cannot listen on ${address.host || '*'}:${address.port}: ${e.code ?? e.message}`, {
-          place: PLACE,
+          place: LISTEN_PLACE,
           fix:
             e.code === 'EADDRINUSE'
               ? 'Another process uses that port: pick another one in admin.listen, or stop the other daemon.'

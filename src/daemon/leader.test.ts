@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { scaled } from '../../test/helpers/timing.js';
 import { configureLocks } from '../state/lock.js';
 import { createLogger } from '../telemetry/logger.js';
 import { Leader, type Role } from './leader.js';
@@ -13,6 +14,12 @@ afterEach(async () => {
   await Promise.all(leaders.splice(0).map((l) => l.stop()));
   if (dir) await rm(dir, { recursive: true, force: true });
 });
+
+/** Polls until `done()` holds or the scaled deadline passes; the expectations say what is missing. */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = performance.now() + scaled(30_000);
+  while (!done() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
 
 function leader(events: string[], name: string): Leader {
   const l = new Leader(dir, log, {
@@ -29,7 +36,9 @@ function leader(events: string[], name: string): Leader {
   return l;
 }
 
-it('makes one daemon active; the other waits, and takes over when the active one stops', async () => {
+it('makes one daemon active; the other waits, and takes over when the active one stops', {
+  timeout: scaled(60_000),
+}, async () => {
   configureLocks(5_000);
   dir = await mkdtemp(path.join(os.tmpdir(), 'leader-'));
   const events: string[] = [];
@@ -47,22 +56,22 @@ it('makes one daemon active; the other waits, and takes over when the active one
 
   await a.stop(); // releases daemon.lock: the standby need not wait for the stale time
   const t = performance.now();
-  while (b.role !== 'active' && performance.now() - t < 30_000) await new Promise((r) => setTimeout(r, 50));
+  await until(() => b.role === 'active');
   expect(b.role).toBe('active');
-  expect(performance.now() - t).toBeLessThan(5_000);
+  expect(performance.now() - t).toBeLessThan(scaled(5_000));
   expect(events).toEqual(['a role active', 'a active', 'b role active', 'b active (takeover)']);
-}, 60_000);
+});
 
-it('goes standby when its lock is removed by hand, then becomes active again', async () => {
+it('goes standby when its lock is removed by hand, then becomes active again', {
+  timeout: scaled(60_000),
+}, async () => {
   configureLocks(5_000);
   dir = await mkdtemp(path.join(os.tmpdir(), 'leader-'));
   const events: string[] = [];
   const a = leader(events, 'a');
   await a.start();
   await rm(path.join(dir, 'daemon.lock'), { recursive: true });
-  const t = performance.now();
-  while (!events.includes('a active (takeover)') && performance.now() - t < 30_000)
-    await new Promise((r) => setTimeout(r, 50));
+  await until(() => events.includes('a active (takeover)'));
   expect(events).toEqual([
     'a role active',
     'a active',
@@ -71,4 +80,4 @@ it('goes standby when its lock is removed by hand, then becomes active again', a
     'a role active',
     'a active (takeover)',
   ]);
-}, 60_000);
+});

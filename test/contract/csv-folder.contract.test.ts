@@ -6,7 +6,7 @@
 import { readdir, readlink, rm, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { tempDir, writeAged } from '../../src/sources/csv/test-helpers.js';
+import { tempDir, writeAged } from '../helpers/csv-files.js';
 import { scaled } from '../helpers/timing.js';
 import { type ContractWorld, describeSourceContract, type WorldSpec } from './source-contract.js';
 

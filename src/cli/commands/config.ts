@@ -10,7 +10,7 @@ import { EXIT } from '../exit-codes.js';
 export function configValidate(opts: CommonOptions): number {
   const { config, file } = load(opts);
   // The daemon's own checks too (admin exposure, cron, drop folders), so ExecStartPre= catches them.
-  checkDaemonConfig(config);
+  checkDaemonConfig(config, SOURCE_DEFINITIONS);
   const jobs = config.jobs.map(
     (j) => `${j.name} (${j.sources.map((s) => `${s.name}: ${s.kind}`).join(', ')} → ${j.mim.project})`,
   );

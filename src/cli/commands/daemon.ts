@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { LogLevel } from '../../config/schema.js';
 import { startDaemon } from '../../daemon/daemon.js';
+import { SOURCE_DEFINITIONS } from '../../sources/index.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { type CommonOptions, load, selectJobs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -20,7 +21,12 @@ export async function daemonCommand(opts: CommonOptions): Promise<number> {
     maskEmails: config.log.maskEmails,
     fd: 1,
   });
-  const daemon = await startDaemon({ config, logger, version: await packageVersion() });
+  const daemon = await startDaemon({
+    config,
+    registry: SOURCE_DEFINITIONS,
+    logger,
+    version: await packageVersion(),
+  });
   const code = await daemon.finished;
   // Everything was closed; if a stray handle (a library timer) still holds the loop, do not hang.
   setTimeout(() => process.exit(code), 2_000).unref();

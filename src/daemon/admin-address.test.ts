@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../core/errors.js';
-import { adminAddress, isLoopback, parseListen } from './http.js';
+import { adminAddress, isLoopback, parseListen } from './admin-address.js';
 
 describe('admin listen address', () => {
   it('parses host:port, [v6]:port and :port; empty is off', () => {

@@ -1,0 +1,72 @@
+/**
+ * What the admin listener answers with, gathered from the daemon's jobs, leader and metrics; the
+ * shapes are status-view.ts's, the HTTP side (auth, routes, status codes) is http.ts's.
+ */
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import type { AppConfig } from '../config/schema.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import type { AdminHandlers, Readiness } from './http.js';
+import type { TriggerKind, TriggerResult } from './job-runner.js';
+import { type JobUnit, jobFacts } from './job-unit.js';
+import type { Leader } from './leader.js';
+import { daemonStatusView, jobStatusView, readinessView } from './status-view.js';
+
+export interface AdminSources {
+  readonly config: AppConfig;
+  readonly units: ReadonlyMap<string, JobUnit>;
+  readonly metrics: Metrics;
+  readonly leader: Leader;
+  readonly version: string;
+  readonly startedAt: Date;
+  readonly isStopping: () => boolean;
+  readonly trigger: (name: string, kind: TriggerKind) => TriggerResult;
+}
+
+/** Why the state directory is not writable (an errno code), or null when it is. */
+function writeProblem(dir: string): Promise<string | null> {
+  return access(dir, constants.W_OK).then(
+    () => null,
+    (e: NodeJS.ErrnoException) => e.code ?? String(e),
+  );
+}
+
+export function adminHandlers(s: AdminSources): AdminHandlers {
+  const { config, units, metrics, leader } = s;
+  const maskEmails = config.log.maskEmails;
+  return {
+    async readiness(): Promise<Readiness> {
+      return readinessView({
+        stateDir: config.stateDir,
+        stateDirProblem: await writeProblem(config.stateDir),
+        jobs: [...units.values()].map((u) => ({
+          job: u.job.name,
+          consecutiveFailures: u.runner.consecutiveFailures,
+          lastError: u.runner.recent.at(-1)?.error,
+        })),
+        stopping: s.isStopping(),
+        leader: leader.status(),
+        maskEmails,
+      });
+    },
+    async metrics() {
+      return { body: await metrics.render(), contentType: metrics.contentType };
+    },
+    async status() {
+      const jobs = await Promise.all([...units.values()].map((u) => jobFacts(u).then(jobStatusView)));
+      return daemonStatusView({
+        version: s.version,
+        pid: process.pid,
+        startedAt: s.startedAt,
+        stopping: s.isStopping(),
+        leader: leader.status(),
+        jobs,
+        maskEmails,
+      });
+    },
+    runNow(name) {
+      if (!units.has(name)) return 'unknown-job';
+      return s.trigger(name, 'http');
+    },
+  };
+}
