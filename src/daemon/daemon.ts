@@ -9,12 +9,13 @@ import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import type { AppConfig, JobConfig } from '../config/schema.js';
 import { StateError } from '../core/errors.js';
-import { runJob } from '../pipeline/sync-once.js';
+import { rejectedCount, runCounts } from '../run/report.js';
+import { runJob } from '../run/run-job.js';
 import { targetOf } from '../state/baseline.js';
 import { configureLocks } from '../state/lock.js';
 import { type HistoryEntry, JobState } from '../state/store.js';
 import { type Logger, maskEmail, maskEmailsDeep } from '../telemetry/logger.js';
-import { createMetrics, type Metrics, rejectedCount } from '../telemetry/metrics.js';
+import { createMetrics, type Metrics } from '../telemetry/metrics.js';
 import {
   type AdminHandlers,
   type AdminServer,
@@ -173,7 +174,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         onStart: (run) => log.info({ job: job.name, runId: run.runId, trigger: run.trigger }, 'Run started'),
         onFinish: (end) => {
           if (end.report) {
-            metrics.runFinished(end.report);
+            metrics.runFinished(runCounts(end.report));
             if (isSuccess(end.report.outcome)) unit.lastSuccessAt = end.report.endedAt;
           }
           logRunEnd(log, unit, end);
