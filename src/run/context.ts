@@ -7,7 +7,9 @@ import type { Baseline, Target } from '../state/baseline.js';
 import type { RunLock } from '../state/lock.js';
 import type { JobState, PendingState } from '../state/store.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { RunMode } from './report.js';
+
+/** `plan` is the dry run: it changes nothing on disk or in MIM. */
+export type RunMode = 'plan' | 'sync';
 
 export interface RunObserver {
   onMimAttempt?(job: string, outcome: number | 'network'): void;

@@ -9,9 +9,7 @@ import type { BuildResult, GuardVerdict } from '../pipeline/index.js';
 import type { Target } from '../state/baseline.js';
 import type { HistoryEntry, RunOutcome } from '../state/store.js';
 import type { RunCounts } from '../telemetry/metrics.js';
-import type { Basis } from './context.js';
-
-export type RunMode = 'plan' | 'sync';
+import type { Basis, RunMode } from './context.js';
 
 export interface SourceSummary {
   readonly source: string;

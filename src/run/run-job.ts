@@ -32,8 +32,8 @@ import {
 } from './report.js';
 import { fetchAll, settleAll } from './sources.js';
 
-export type { RunObserver, RunOptions } from './context.js';
-export type { BaselineSummary, RunMode, RunReport, SourceSummary } from './report.js';
+export type { RunMode, RunObserver, RunOptions } from './context.js';
+export type { BaselineSummary, RunReport, SourceSummary } from './report.js';
 
 type Finish = (body: ReportBody) => RunReport;
 
