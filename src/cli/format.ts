@@ -4,7 +4,7 @@
  * that approves it.
  */
 import { FIELD_LABELS, type PersonFields } from '../core/types.js';
-import type { RunReport } from '../pipeline/sync-once.js';
+import type { RunReport } from '../run/report.js';
 
 function person(r: PersonFields): string {
   return `${r.firstName} ${r.lastName} <${r.email}> ID ${r.id} [Sync ID ${r.syncId}]`;

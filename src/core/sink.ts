@@ -3,7 +3,7 @@
  * (`sinks/mim/sink.ts`); `check` and `push` both go through it, so nothing else talks to MIM.
  */
 import type { CheckResult } from './source.js';
-import type { PushedRecord } from './types.js';
+import type { PersonFields, Place } from './types.js';
 
 /** What a failed push leaves in the sink: proven untouched, or possibly applied. */
 export type FailedPushOutcome = 'not-applied' | 'unknown';
@@ -20,13 +20,14 @@ export interface PushReceipt {
 }
 
 export interface Sink {
-  /** For humans: "MIM project Office at https://mim.example.com". */
+  /** For humans, as `check` prints it: "MIM project Office". */
   readonly description: string;
   /**
    * The bytes a full replacing push of `records` sends: deterministic, so their hash tells
-   * whether an upload is byte-identical to the last accepted one.
+   * whether an upload is byte-identical to the last accepted one. A record's place, when given,
+   * names the person the sink cannot encode (a ConfigError).
    */
-  encode(records: readonly PushedRecord[]): Buffer;
+  encode(records: readonly (PersonFields & { readonly place?: Place | undefined })[]): Buffer;
   /** Tests reachability and credentials, changing nothing. Never throws for a failed check. */
   check(signal: AbortSignal): Promise<CheckResult>;
   /**

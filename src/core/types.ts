@@ -18,6 +18,9 @@ export const FIELD_LABELS: Readonly<Record<Field, string>> = {
   syncId: 'Sync ID',
 };
 
+/** MIM's column headings in column order: the upload's header row and the emulator's messages. */
+export const COLUMN_LABELS: readonly string[] = FIELDS.map((f) => FIELD_LABELS[f]);
+
 /** Where a record came from. `ref` is what an admin searches for: `staff.csv:12`, a DN, `users/<graph id>`. */
 export interface Place {
   readonly source: string;
@@ -119,4 +122,14 @@ export interface CollectedRecords {
   readonly notices: readonly Notice[];
   /** Every rejected record's keys and place, in source order. */
   rejectedKeys(): Iterable<RejectedKey>;
+}
+
+/** A run's plan as counts (history, /status, metrics), never the people. */
+export interface PlanCounts {
+  readonly id: string;
+  readonly adds: number;
+  readonly updates: number;
+  readonly deletes: number;
+  readonly unchanged: number;
+  readonly carried: number;
 }

@@ -11,11 +11,12 @@ import { mkdir } from 'node:fs/promises';
 import type { AppConfig } from '../config/schema.js';
 import { StateError } from '../core/errors.js';
 import type { SourceRegistry } from '../core/source.js';
-import { runJob } from '../pipeline/sync-once.js';
+import { rejectedCount, runCounts } from '../run/report.js';
+import { runJob } from '../run/run-job.js';
 import { configureLocks } from '../state/lock.js';
 import { JobState } from '../state/store.js';
 import type { Logger } from '../telemetry/logger.js';
-import { createMetrics, type Metrics, rejectedCount } from '../telemetry/metrics.js';
+import { createMetrics, type Metrics } from '../telemetry/metrics.js';
 import { adminAddress, type ListenAddress } from './admin-address.js';
 import { adminHandlers } from './admin-handlers.js';
 import { type AdminServer, startAdminServer } from './http.js';
@@ -151,7 +152,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         onStart: (run) => log.info({ job: job.name, runId: run.runId, trigger: run.trigger }, 'Run started'),
         onFinish: (end) => {
           if (end.report) {
-            metrics.runFinished(end.report);
+            metrics.runFinished(runCounts(end.report));
             if (isSuccess(end.report.outcome)) unit.lastSuccessAt = end.report.endedAt;
           }
           logRunEnd(log, unit, end);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunReport } from '../pipeline/sync-once.js';
+import type { RunReport } from '../run/report.js';
 import { type FinishedRun, JobRunner, type TriggerKind } from './job-runner.js';
 
 function report(trigger: string, outcome: RunReport['outcome']): RunReport {

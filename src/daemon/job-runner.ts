@@ -5,7 +5,7 @@
  * Jobs have their own runner each and so run independently.
  */
 import { randomUUID } from 'node:crypto';
-import type { RunReport } from '../pipeline/sync-once.js';
+import type { RunReport } from '../run/report.js';
 import { fromReport, type RunSummary } from './run-summary.js';
 
 /** What started a run; becomes `trigger` in the history and logs. */

@@ -3,7 +3,7 @@
  * only these for its recent runs — a report holds the whole desired set and plan, which for a
  * large directory would pin megabytes per run in memory.
  */
-import { planCounts, type RunReport } from '../pipeline/sync-once.js';
+import { planCounts, type RunReport } from '../run/report.js';
 import type { HistoryEntry } from '../state/store.js';
 
 export interface RunSummary {

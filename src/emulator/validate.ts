@@ -4,6 +4,7 @@
  * the rules in DESIGN §1 so the connector's own validator can promise "MIM would accept this".
  * Pure: no I/O.
  */
+import { COLUMN_LABELS } from '../core/types.js';
 import { type CsvRecord, parseCsv } from './csv.js';
 import type { UserData } from './model.js';
 
@@ -20,7 +21,6 @@ export type ValidationResult =
   | { readonly ok: true; readonly rows: ValidRow[]; readonly withSyncId: boolean }
   | { readonly ok: false; readonly errors: ValidationError[] };
 
-const COLUMN_NAMES = ['First name', 'Last name', 'E-mail address', 'ID', 'Sync ID'] as const;
 const MAX_ID_BYTES = 255;
 /** local@domain.tld: no spaces, one '@', a dotted domain without empty labels. */
 const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
@@ -92,7 +92,7 @@ function checkShape(record: CsvRecord, index: number, expected: CsvRecord | unde
 function checkFields(fields: readonly string[]): string[] {
   const messages: string[] = [];
   for (const [column, value] of fields.entries()) {
-    const name = COLUMN_NAMES[column] ?? `field ${column + 1}`;
+    const name = COLUMN_LABELS[column] ?? `field ${column + 1}`;
     if (/[\r\n]/.test(value)) messages.push(`${name} contains a line break`);
     else if (value.trim() === '') messages.push(`${name} is empty`);
   }

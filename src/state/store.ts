@@ -10,7 +10,7 @@ import { appendFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/
 import path from 'node:path';
 import { StateError } from '../core/errors.js';
 import { scrubbedJson } from '../core/secrets.js';
-import type { PushedRecord } from '../core/types.js';
+import type { PlanCounts, PushedRecord } from '../core/types.js';
 import { writeFileAtomic } from './atomic.js';
 import {
   type Baseline,
@@ -91,14 +91,7 @@ export interface HistoryEntry {
   readonly outcome: RunOutcome;
   readonly durationMs: number;
   readonly sources?: readonly { source: string; description: string; total: number; valid: number }[];
-  readonly plan?: {
-    id: string;
-    adds: number;
-    updates: number;
-    deletes: number;
-    unchanged: number;
-    carried: number;
-  };
+  readonly plan?: PlanCounts;
   readonly rejected?: number;
   readonly payloadSha256?: string;
   readonly httpStatus?: number;

@@ -4,16 +4,30 @@
  * e-mail, a token or anything read from a source.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { planCounts, type RunReport } from '../pipeline/sync-once.js';
+import type { PlanCounts } from '../core/types.js';
 import type { RunOutcome } from '../state/store.js';
 
 const OUTCOMES: readonly RunOutcome[] = ['applied', 'unchanged', 'blocked', 'failed'];
 const CHANGES = ['add', 'update', 'delete'] as const;
 
+/** What the metrics count of a finished run (the caller projects its report to this). */
+export interface RunCounts {
+  readonly job: string;
+  readonly outcome: RunOutcome;
+  readonly durationMs: number;
+  readonly endedAt: string;
+  /** Absent when the run ended before it planned. */
+  readonly plan?: PlanCounts | undefined;
+  /** Distinct rejected rows; absent when the run ended before it planned. */
+  readonly rejected?: number | undefined;
+  /** People in the upload; absent when the run ended before it planned. */
+  readonly users?: number | undefined;
+}
+
 export interface Metrics {
   readonly registry: Registry;
   /** A run ended (any outcome): counts, duration, gauges of the last result. */
-  runFinished(report: RunReport): void;
+  runFinished(run: RunCounts): void;
   /** MIM answered an upload attempt (status code) or the network failed. */
   mimAttempt(job: string, outcome: number | 'network'): void;
   /** Seeds the gauges from the state a previous process left (users pushed, last success). */
@@ -23,12 +37,6 @@ export interface Metrics {
   /** The Prometheus text exposition of every metric. */
   render(): Promise<string>;
   readonly contentType: string;
-}
-
-/** Distinct rejected rows of a run (a row rejected for two reasons counts once). */
-export function rejectedCount(report: RunReport): number | undefined {
-  const counts = planCounts(report);
-  return 'rejected' in counts ? counts.rejected : undefined;
 }
 
 export function createMetrics(jobs: readonly string[]): Metrics {
@@ -112,22 +120,20 @@ export function createMetrics(jobs: readonly string[]): Metrics {
     registry,
     contentType: registry.contentType,
     render: () => registry.metrics(),
-    runFinished(report) {
-      const job = report.job;
-      runs.inc({ job, outcome: report.outcome });
-      duration.observe({ job }, report.durationMs / 1000);
-      const count = rejectedCount(report);
-      if (count !== undefined) rejected.set({ job }, count);
-      if (report.outcome === 'blocked') blocked.inc({ job });
-      if (report.outcome === 'applied' || report.outcome === 'unchanged') {
-        lastSuccess.set({ job }, Date.parse(report.endedAt) / 1000);
-        if (report.build) users.set({ job }, report.build.desired.length);
+    runFinished(run) {
+      const job = run.job;
+      runs.inc({ job, outcome: run.outcome });
+      duration.observe({ job }, run.durationMs / 1000);
+      if (run.rejected !== undefined) rejected.set({ job }, run.rejected);
+      if (run.outcome === 'blocked') blocked.inc({ job });
+      if (run.outcome === 'applied' || run.outcome === 'unchanged') {
+        lastSuccess.set({ job }, Date.parse(run.endedAt) / 1000);
+        if (run.users !== undefined) users.set({ job }, run.users);
       }
-      const plan = report.build?.plan;
-      if (report.outcome === 'applied' && plan) {
-        changes.inc({ job, change: 'add' }, plan.adds.length);
-        changes.inc({ job, change: 'update' }, plan.updates.length);
-        changes.inc({ job, change: 'delete' }, plan.deletes.length);
+      if (run.outcome === 'applied' && run.plan) {
+        changes.inc({ job, change: 'add' }, run.plan.adds);
+        changes.inc({ job, change: 'update' }, run.plan.updates);
+        changes.inc({ job, change: 'delete' }, run.plan.deletes);
       }
     },
     role(isActive) {

@@ -8,7 +8,7 @@
  *
  * Written to fail on the code before the fix (the client said "nothing was applied" and dropped
  * pending.json, or took the HTML 200 as applied). The client's outcome (src/sinks/mim/outcome.ts)
- * fixes all rows but one; the row marked LEAD needs sync-once to keep a pending.json that was there
+ * fixes all rows but one; the row marked LEAD needs the run (src/run/push.ts) to keep a pending.json that was there
  * before a run whose own push was provably not applied.
  */
 import { BASELINE, csvBaseline, dropChange, type Row, setMim, timed } from './row.js';
@@ -213,7 +213,7 @@ export const ADVERSARIAL_MIM_ROWS: Row[] = [
     INTRUDERS,
   ),
   {
-    // LEAD: needs sync-once to keep the pending.json of an earlier unknown upload when this run's own
+    // LEAD: needs the run (src/run/push.ts) to keep the pending.json of an earlier unknown upload when this run's own
     // push is provably not applied (401 on the first attempt). The client alone cannot fix this row.
     name: 'adversarial mim: an unknown upload survives a later run refused with 401 (LEAD)',
     setup: async (w) => {

@@ -4,7 +4,7 @@
  */
 import { ConfigError } from '../../core/errors.js';
 import { approvalExpiry } from '../../pipeline/approval.js';
-import { osUser } from '../../pipeline/sync-once.js';
+import { osUser } from '../../run/approver.js';
 import { describeTarget, sameTarget, targetOf } from '../../state/baseline.js';
 import { JobState } from '../../state/store.js';
 import { type CommonOptions, configArg, load, selectJobs } from '../context.js';

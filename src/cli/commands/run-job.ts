@@ -1,6 +1,6 @@
 /** `plan` (dry run) and `sync` (one run now) for one or all jobs. */
 
-import { type RunMode, type RunReport, runJob } from '../../pipeline/sync-once.js';
+import { type RunMode, type RunReport, runJob } from '../../run/run-job.js';
 import { configureLocks } from '../../state/lock.js';
 import { type CommonOptions, cliLogger, configArg, interruptSignal, load, selectJobs } from '../context.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';

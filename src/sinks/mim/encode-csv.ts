@@ -2,15 +2,11 @@
  * Serialising the upload in MIM's positional column order. Deterministic: the same people give
  * the same bytes, which is what lets a run skip an unchanged upload (every upload may e-mail people).
  */
-import { createHash } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
 import iconv from 'iconv-lite';
 import type { CsvDialect } from '../../config/schema.js';
 import { ConfigError } from '../../core/errors.js';
-import type { PersonFields } from '../../core/types.js';
-import { formatPlace, type Place } from '../../core/types.js';
-
-const HEADER = ['First name', 'Last name', 'E-mail address', 'ID', 'Sync ID'];
+import { COLUMN_LABELS, formatPlace, type PersonFields, type Place } from '../../core/types.js';
 
 function row(r: PersonFields, withSyncId: boolean): string[] {
   return withSyncId
@@ -20,7 +16,7 @@ function row(r: PersonFields, withSyncId: boolean): string[] {
 
 export function encodeText(records: readonly PersonFields[], dialect: CsvDialect): string {
   const rows = records.map((r) => row(r, dialect.includeSyncId));
-  if (dialect.header) rows.unshift(dialect.includeSyncId ? HEADER : HEADER.slice(0, 4));
+  if (dialect.header) rows.unshift(COLUMN_LABELS.slice(0, dialect.includeSyncId ? 5 : 4));
   if (rows.length === 0) return '';
   return stringify(rows, {
     delimiter: dialect.delimiter,
@@ -59,8 +55,4 @@ export function encodePayload(
       return bytes;
     }
   }
-}
-
-export function sha256(payload: Buffer): string {
-  return createHash('sha256').update(payload).digest('hex');
 }

@@ -12,10 +12,8 @@ import {
   TargetRejectedError,
   TargetUnavailableError,
 } from '../../core/errors.js';
+import type { FailedPushOutcome } from '../../core/sink.js';
 import type { ServerAnswer } from './outcome.js';
-
-/** What a failed push leaves in MIM. */
-export type FailedUploadOutcome = 'not-applied' | 'unknown';
 
 /** One attempt of a push: its answer (body already shortened) and what it proved. */
 export interface AttemptRecord {
@@ -99,9 +97,9 @@ export class MimOutcomeUnknownError extends TargetUnavailableError {
 
 /** The run was cancelled during the push; `outcome` says whether an attempt may have been applied. */
 export class MimAbortedError extends AbortedError {
-  readonly outcome: FailedUploadOutcome;
+  readonly outcome: FailedPushOutcome;
   readonly attempts: readonly AttemptRecord[];
-  constructor(outcome: FailedUploadOutcome, attempts: readonly AttemptRecord[]) {
+  constructor(outcome: FailedPushOutcome, attempts: readonly AttemptRecord[]) {
     super(
       outcome === 'unknown'
         ? 'The run was cancelled during the upload; MIM may or may not have applied it, and the next run re-sends it'
@@ -116,7 +114,7 @@ export class MimAbortedError extends AbortedError {
  * Whether MIM may hold the upload after `push()` threw `e`. Only the client's own errors can prove
  * 'not-applied'; anything else (a bug, an unexpected throw) is 'unknown', the safe reading.
  */
-export function uploadOutcomeOf(e: unknown): FailedUploadOutcome {
+export function uploadOutcomeOf(e: unknown): FailedPushOutcome {
   if (
     e instanceof MimAuthError ||
     e instanceof MimRejectedError ||

@@ -1,0 +1,59 @@
+/**
+ * MIM as a `Sink` (core/sink.ts): the run and `check` reach MIM only through this, so the client,
+ * the CSV encoding and undici stay inside `sinks/mim/`.
+ */
+import { request } from 'undici';
+import type { MimConfig } from '../../config/schema.js';
+import { errorText } from '../../core/errors.js';
+import type { PushReceipt, Sink } from '../../core/sink.js';
+import type { CheckResult } from '../../core/source.js';
+import { MimClient, type MimClientOptions, syncUrl } from './client.js';
+import { encodePayload } from './encode-csv.js';
+
+export type MimSinkOptions = MimClientOptions;
+
+export function createMimSink(config: MimConfig, options: MimSinkOptions): Sink {
+  // Created on the first push: `check` and a dry run never open a connection pool.
+  let client: MimClient | undefined;
+  return {
+    description: `MIM project ${config.project}`,
+    encode: (records) => encodePayload(records, config.dialect),
+    check: (signal) => checkMim(config, signal),
+    push(payload, signal): Promise<PushReceipt> {
+      client ??= new MimClient(config, options);
+      return client.push(payload, signal);
+    },
+    async close() {
+      await client?.close();
+      client = undefined;
+    },
+  };
+}
+
+/**
+ * MIM offers no read-only call, so a check can only say whether a token is set and whether the
+ * base URL answers at all; it never sends to the sync endpoint (that would replace the user list).
+ */
+async function checkMim(config: MimConfig, signal: AbortSignal): Promise<CheckResult> {
+  const url = syncUrl(config);
+  const lines: string[] = [];
+  let ok = true;
+  if (!config.token) {
+    ok = false;
+    lines.push(`no token configured (mim.token / mim.tokenFile) — uploads would fail`);
+  } else lines.push('token configured (MIM offers no read-only call to verify it; the first sync does)');
+  try {
+    const res = await request(new URL('/', config.baseUrl), {
+      method: 'GET',
+      signal: AbortSignal.any([signal, AbortSignal.timeout(config.connectTimeoutMs)]),
+    });
+    await res.body.dump();
+    lines.push(`${config.baseUrl} reachable (HTTP ${res.statusCode}); uploads go to ${url}`);
+  } catch (e) {
+    ok = false;
+    lines.push(
+      `${config.baseUrl} NOT reachable: ${errorText(e)} — check mim.baseUrl, DNS, proxy and firewall`,
+    );
+  }
+  return { ok, lines };
+}
