@@ -37,48 +37,45 @@ const IO_PACKAGES = [
 ];
 const IO_MODULES = [`^(node:)?(${IO_BUILTINS.join('|')})$`, `(^|/)node_modules/(${IO_PACKAGES.join('|')})/`];
 
+// An error about the code that ships: files under `from` (tests excluded) must not import `to`.
+function shipped(name, from, to, comment) {
+  return { name, comment, severity: 'error', from: { path: from, pathNot: TEST }, to };
+}
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
-    {
-      name: 'pure-no-io',
-      comment:
-        'pipeline/, core/, state/baseline.ts and sinks/mim/outcome.ts are pure: they import nothing ' +
-        'that does I/O (a type-only import is erased at compile time and allowed). Do the I/O in run/ ' +
-        'or the source/sink, and hand the pure code plain data.',
-      severity: 'error',
-      from: { path: PURE, pathNot: TEST },
-      to: { path: IO_MODULES, dependencyTypesNot: ['type-only'] },
-    },
-    {
-      name: 'pure-no-effectful-layers',
-      comment:
-        'The pure modules never import the layers that do effects (state/ other than baseline.ts, ' +
-        'sources/, sinks/ other than mim/outcome.ts, run/, daemon/, cli/, telemetry/, emulator/), not ' +
-        'even for a type: move the shared type down into core/ or pipeline/.',
-      severity: 'error',
-      from: { path: PURE, pathNot: TEST },
-      to: {
+    shipped(
+      'pure-no-io',
+      PURE,
+      { path: IO_MODULES, dependencyTypesNot: ['type-only'] },
+      'pipeline/, core/, state/baseline.ts and sinks/mim/outcome.ts are pure: they import nothing that ' +
+        'does I/O (a type-only import is erased at compile time and allowed). Do the I/O in run/ or the ' +
+        'source/sink, and hand the pure code plain data.',
+    ),
+    shipped(
+      'pure-no-effectful-layers',
+      PURE,
+      {
         path: '^src/(state|sources|sinks|run|daemon|cli|telemetry|emulator)/',
         pathNot: ['^src/state/baseline\\.ts$', '^src/sinks/mim/outcome\\.ts$'],
       },
-    },
-    {
-      name: 'pure-config-types-only',
-      comment:
-        'The pure modules take configuration as data: from config/ they import types only (config/ ' +
-        'loads files).',
-      severity: 'error',
-      from: { path: PURE, pathNot: TEST },
-      to: { path: '^src/config/', dependencyTypesNot: ['type-only'] },
-    },
-    {
-      name: 'core-imports-only-core',
-      comment: 'core/ holds the contracts everything else builds on; it imports nothing else from src/.',
-      severity: 'error',
-      from: { path: '^src/core/', pathNot: TEST },
-      to: { path: '^src/', pathNot: '^src/core/' },
-    },
+      'The pure modules never import the layers that do effects (state/ other than baseline.ts, ' +
+        'sources/, sinks/ other than mim/outcome.ts, run/, daemon/, cli/, telemetry/, emulator/), not ' +
+        'even for a type: move the shared type down into core/ or pipeline/.',
+    ),
+    shipped(
+      'pure-config-types-only',
+      PURE,
+      { path: '^src/config/', dependencyTypesNot: ['type-only'] },
+      'The pure modules take configuration as data: from config/ (which loads files) they import types only.',
+    ),
+    shipped(
+      'core-imports-only-core',
+      '^src/core/',
+      { path: '^src/', pathNot: '^src/core/' },
+      'core/ holds the contracts everything else builds on; it imports nothing else from src/.',
+    ),
     {
       name: 'only-the-sink-talks-to-mim',
       comment:
@@ -88,69 +85,57 @@ module.exports = {
       from: { pathNot: ['^src/sinks/mim/', TEST] },
       to: { path: '^src/sinks/mim/client\\.ts$' },
     },
-    {
-      name: 'cli-no-http-client',
-      comment: 'The CLI sends no HTTP request of its own: `check` and `sync` go through the Sink.',
-      severity: 'error',
-      from: { path: '^src/cli/', pathNot: TEST },
-      to: { path: '(^|/)node_modules/undici/' },
-    },
-    {
-      name: 'sources-not-up',
-      comment:
-        'A source kind knows only its contract (core/source.ts), never who runs it (run/, daemon/, cli/).',
-      severity: 'error',
-      from: { path: '^src/sources/', pathNot: TEST },
-      to: { path: '^src/(daemon|cli|run)/' },
-    },
-    {
-      name: 'config-not-to-sources',
-      comment:
-        'Config loading is handed the registry of source kinds (SourceRegistry); it never imports sources/.',
-      severity: 'error',
-      from: { path: '^src/config/', pathNot: TEST },
-      to: { path: '^src/sources/' },
-    },
-    {
-      name: 'telemetry-not-up',
-      comment:
-        'Logging and metrics take plain data; they never import what they observe (pipeline/, run/, ' +
+    shipped(
+      'cli-no-http-client',
+      '^src/cli/',
+      { path: '(^|/)node_modules/undici/' },
+      'The CLI sends no HTTP request of its own: `check` and `sync` go through the Sink.',
+    ),
+    shipped(
+      'sources-not-up',
+      '^src/sources/',
+      { path: '^src/(daemon|cli|run)/' },
+      'A source kind knows only its contract (core/source.ts), never who runs it (run/, daemon/, cli/).',
+    ),
+    shipped(
+      'config-not-to-sources',
+      '^src/config/',
+      { path: '^src/sources/' },
+      'Config loading is handed the registry of source kinds (SourceRegistry); it never imports sources/.',
+    ),
+    shipped(
+      'telemetry-not-up',
+      '^src/telemetry/',
+      { path: '^src/(pipeline|run|daemon|cli)/' },
+      'Logging and metrics take plain data; they never import what they observe (pipeline/, run/, ' +
         'daemon/, cli/).',
-      severity: 'error',
-      from: { path: '^src/telemetry/', pathNot: TEST },
-      to: { path: '^src/(pipeline|run|daemon|cli)/' },
-    },
-    {
-      name: 'daemon-not-to-source-kinds',
-      comment:
-        "The daemon knows no source kind: what to watch comes from the SourceDefinition's `watches` " +
-        'hook, reached through the registry.',
-      severity: 'error',
-      from: { path: '^src/daemon/', pathNot: TEST },
-      to: { path: '^src/sources/[^/]+/' },
-    },
+    ),
+    shipped(
+      'daemon-not-to-source-kinds',
+      '^src/daemon/',
+      { path: '^src/sources/[^/]+/' },
+      "The daemon knows no source kind: what to watch comes from the SourceDefinition's `watches` hook, " +
+        'reached through the registry.',
+    ),
+    shipped(
+      'src-not-to-test',
+      '^src/',
+      { path: '^test/' },
+      'Shipped code never imports from test/ (only *.test.ts files may).',
+    ),
+    shipped(
+      'shipped-not-to-dev-deps',
+      '^src/',
+      { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
+      'Everything in src/ but its tests ships in dist/, where devDependencies (vitest, fast-check) are ' +
+        'not installed: test helpers belong in test/helpers/.',
+    ),
     {
       name: 'no-circular',
       comment: 'No import cycles: the layers read one way.',
       severity: 'error',
       from: {},
       to: { circular: true },
-    },
-    {
-      name: 'src-not-to-test',
-      comment: 'Shipped code never imports from test/ (only *.test.ts files may).',
-      severity: 'error',
-      from: { path: '^src/', pathNot: TEST },
-      to: { path: '^test/' },
-    },
-    {
-      name: 'shipped-not-to-dev-deps',
-      comment:
-        'Everything in src/ but its tests ships in dist/, where devDependencies (vitest, fast-check) are ' +
-        'not installed: test helpers belong in test/helpers/.',
-      severity: 'error',
-      from: { path: '^src/', pathNot: TEST },
-      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'no-orphans',
