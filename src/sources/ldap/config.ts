@@ -3,7 +3,6 @@
  * source uses: preset defaults filled in, the user filter parsed, files read. Every check
  * here throws ConfigError naming the key, so a bad config stops at `config validate`.
  */
-import { readFileSync } from 'node:fs';
 import type { Filter } from 'ldapts';
 import {
   type ConfigOf,
@@ -14,6 +13,7 @@ import {
   type SchemaTree,
   secret,
 } from '../../config/define.js';
+import { readPemFile } from '../../config/files.js';
 import { ConfigError } from '../../core/errors.js';
 import { describeFilterProblem, parseFilter, toLdapFilter } from './filters.js';
 import { type AttributeMapping, templateProblem } from './map.js';
@@ -318,27 +318,12 @@ export function resolveSettings(cfg: LdapConfig): LdapSettings {
       fix: 'Set bindPassword or bindPasswordFile (or the env var …_BIND_PASSWORD_FILE); leave bindDn empty for an anonymous bind.',
     });
   }
-  let ca: string | undefined;
-  if (cfg.caFile) {
-    try {
-      ca = readFileSync(cfg.caFile, 'utf8');
-    } catch (e) {
-      throw new ConfigError(
-        `Cannot read the CA file ${cfg.caFile}: ${(e as NodeJS.ErrnoException).code ?? e}`,
-        {
-          place: place(cfg, 'caFile'),
-          fix: 'Point caFile at a readable PEM file holding the CA certificate(s) of the directory servers.',
-          cause: e,
-        },
-      );
-    }
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new ConfigError(`The CA file ${cfg.caFile} holds no PEM certificate`, {
-        place: place(cfg, 'caFile'),
-        fix: 'Export the CA certificate as Base-64 (PEM, "-----BEGIN CERTIFICATE-----").',
-      });
-    }
-  }
+  const ca = cfg.caFile
+    ? readPemFile(cfg.caFile, place(cfg, 'caFile'), {
+        key: 'caFile',
+        holds: 'the CA certificate(s) of the directory servers',
+      })
+    : undefined;
   const filterText = cfg.filter.trim() || preset.filter;
   const filter = parseOrThrow(cfg, 'filter', filterText);
   const disabledFilterText = cfg.excludeDisabled ? cfg.disabledFilter.trim() || preset.disabledFilter : '';
