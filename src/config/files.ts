@@ -1,5 +1,6 @@
-/** Files a config key names (CA bundles, certificates), read once at start-up with a config error that says which key to fix. */
+/** Files a config key names (secrets, CA bundles, certificates), read with a config error that says which key to fix. */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
 
 /** The key that names a PEM file and what the file should hold, for the messages. */
@@ -35,4 +36,22 @@ export function readPemFile(file: string, place: string, what: PemFileKey): stri
     });
   }
   return text;
+}
+
+/** A secret's file (`…File` key or `<ENV>_FILE`); a relative path is looked up in $CREDENTIALS_DIRECTORY. One trailing line break is dropped. */
+export function readSecretFile(file: string, env: NodeJS.ProcessEnv, place: string): string {
+  const credDir = env.CREDENTIALS_DIRECTORY;
+  const full = path.isAbsolute(file) || !credDir ? file : path.join(credDir, file);
+  try {
+    return readFileSync(full, 'utf8').replace(/\r?\n$/, '');
+  } catch (e) {
+    throw new ConfigError(`Cannot read the secret file ${full}: ${(e as NodeJS.ErrnoException).code ?? e}`, {
+      place,
+      fix:
+        path.isAbsolute(file) || credDir
+          ? 'Check the path and that the service user may read it (systemd: LoadCredential=; Docker: secrets:).'
+          : `A relative secret file is looked up in $CREDENTIALS_DIRECTORY (systemd LoadCredential=), which is not set here: give an absolute path, or set the secret's env var.`,
+      cause: e,
+    });
+  }
 }

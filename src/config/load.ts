@@ -20,6 +20,7 @@ import {
   sensitivePaths,
   withEnv,
 } from './define.js';
+import { readSecretFile } from './files.js';
 import { type AppConfig, globalSchema, type JobConfig, jobSchema, type SourceEntry } from './schema.js';
 
 export const DEFAULT_CONFIG_PATHS = ['/etc/mobileid-sync/config.json5', './config/mobileid-sync.json5'];
@@ -246,23 +247,6 @@ function checkToken(token: string, key: string, origins: SecretOrigins, fallback
   const origin = origins.get(key) ?? fallbackPlace;
   const problem = tokenProblem(token, `The token in ${origin}`);
   if (problem) throw new ConfigError(problem.message, { place: origin, fix: problem.fix });
-}
-
-export function readSecretFile(file: string, env: NodeJS.ProcessEnv, place: string): string {
-  const credDir = env.CREDENTIALS_DIRECTORY;
-  const full = path.isAbsolute(file) || !credDir ? file : path.join(credDir, file);
-  try {
-    return readFileSync(full, 'utf8').replace(/\r?\n$/, '');
-  } catch (e) {
-    throw new ConfigError(`Cannot read the secret file ${full}: ${(e as NodeJS.ErrnoException).code ?? e}`, {
-      place,
-      fix:
-        path.isAbsolute(file) || credDir
-          ? 'Check the path and that the service user may read it (systemd: LoadCredential=; Docker: secrets:).'
-          : `A relative secret file is looked up in $CREDENTIALS_DIRECTORY (systemd LoadCredential=), which is not set here: give an absolute path, or set the secret's env var.`,
-      cause: e,
-    });
-  }
 }
 
 function requireName(v: unknown, place: string, what: string): string {
