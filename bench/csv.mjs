@@ -76,7 +76,7 @@ async function source(dir) {
       ],
     }),
   );
-  const settings = loadConfig(cfgFile, { env: {} }).jobs[0].sources[0].settings;
+  const settings = loadConfig(cfgFile, { registry: SOURCE_DEFINITIONS, env: {} }).jobs[0].sources[0].settings;
   return def.create(
     { ...settings, name: 'hr' },
     { job: 'bench', stateDir: path.join(dir, 'state'), logger: silentLogger, now: () => new Date() },

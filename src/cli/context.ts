@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG_PATHS, loadConfig } from '../config/load.js';
 import type { AppConfig, JobConfig, LogLevel } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
+import { SOURCE_DEFINITIONS } from '../sources/index.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 
 export interface CommonOptions {
@@ -35,7 +36,7 @@ export function configArg(opts: CommonOptions): string {
 
 export function load(opts: CommonOptions): { config: AppConfig; file: string } {
   const file = resolveConfigPath(opts.config);
-  return { config: loadConfig(file), file };
+  return { config: loadConfig(file, { registry: SOURCE_DEFINITIONS }), file };
 }
 
 export function selectJobs(config: AppConfig, name: string | undefined): JobConfig[] {

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SOURCE_DEFINITIONS } from '../sources/index.js';
 import { baseUrlProblem, isLoopbackHost, tokenProblem } from './checks.js';
 import { loadConfig } from './load.js';
 
@@ -71,7 +72,7 @@ describe('the loader refuses bad tokens and URLs with exit 78, naming the place 
 
   function error(file: string, env: NodeJS.ProcessEnv = {}): { message: string; place: string; fix: string } {
     try {
-      loadConfig(file, { env });
+      loadConfig(file, { registry: SOURCE_DEFINITIONS, env });
     } catch (e) {
       return e as { message: string; place: string; fix: string };
     }
@@ -93,16 +94,20 @@ describe('the loader refuses bad tokens and URLs with exit 78, naming the place 
 
     const good = path.join(dir, 'good-token');
     await writeFile(good, 'tok-0123456789\r\n');
-    expect(loadConfig(await configWith({ tokenFile: good }), { env: {} }).jobs[0]?.mim.token).toBe(
-      'tok-0123456789',
-    );
+    expect(
+      loadConfig(await configWith({ tokenFile: good }), { registry: SOURCE_DEFINITIONS, env: {} }).jobs[0]
+        ?.mim.token,
+    ).toBe('tok-0123456789');
   });
 
   it('a token from an env var names the variable; the XML form \\/ is still read as /', async () => {
     const file = await configWith({});
     const e = error(file, { MOBILEID_SYNC_MAIN_MIM_TOKEN: 'abc def' });
     expect(e.place).toBe('the environment variable MOBILEID_SYNC_MAIN_MIM_TOKEN');
-    const c = loadConfig(file, { env: { MOBILEID_SYNC_MAIN_MIM_TOKEN: 'a\\/b\\/c-123' } });
+    const c = loadConfig(file, {
+      registry: SOURCE_DEFINITIONS,
+      env: { MOBILEID_SYNC_MAIN_MIM_TOKEN: 'a\\/b\\/c-123' },
+    });
     expect(c.jobs[0]?.mim.token).toBe('a/b/c-123');
   });
 
@@ -122,7 +127,9 @@ describe('the loader refuses bad tokens and URLs with exit 78, naming the place 
       baseUrl: 'http://mim.corp.example',
       allowInsecureHttp: true,
     });
-    expect(loadConfig(allowed, { env: {} }).jobs[0]?.mim.baseUrl).toBe('http://mim.corp.example');
+    expect(loadConfig(allowed, { registry: SOURCE_DEFINITIONS, env: {} }).jobs[0]?.mim.baseUrl).toBe(
+      'http://mim.corp.example',
+    );
     const creds = error(
       await configWith({ token: 'tok-0123456789', baseUrl: 'https://u:pw-in-url-99@mim.example' }),
     );

@@ -47,13 +47,36 @@ export function sensitivePaths(tree: SchemaTree, prefix: string[] = []): string[
   return out;
 }
 
-/** A documented leaf; keeps schema files short. */
+/**
+ * The values a schema tree loads into, derived from the tree itself so each key is written once:
+ * a leaf made by `key<T>()`, `num()` & co. or `secret()` gives its T (lists read-only), a nested
+ * tree an object. Declare trees with `satisfies SchemaTree` so their leaf types survive.
+ */
+export type ConfigOf<S> = {
+  readonly [K in keyof S]: S[K] extends convict.SchemaObj<infer T> ? ReadonlyList<T> : ConfigOf<S[K]>;
+};
+
+type ReadonlyList<T> = T extends readonly (infer E)[] ? readonly E[] : T;
+
+/** A documented leaf; keeps schema files short. A list of allowed texts types the leaf as their union. */
+export function key<const V extends string>(
+  doc: string,
+  format: readonly V[],
+  defaultValue: NoInfer<V>,
+  extra?: Partial<convict.SchemaObj<V>>,
+): convict.SchemaObj<V>;
 export function key<T>(
   doc: string,
   format: convict.SchemaObj<T>['format'],
   defaultValue: T,
-  extra: Partial<convict.SchemaObj<T>> = {},
-): convict.SchemaObj<T> {
+  extra?: Partial<convict.SchemaObj<T>>,
+): convict.SchemaObj<T>;
+export function key(
+  doc: string,
+  format: convict.SchemaObj['format'] | readonly string[],
+  defaultValue: unknown,
+  extra: Partial<convict.SchemaObj> = {},
+): convict.SchemaObj {
   return { doc, format, default: defaultValue, ...extra };
 }
 

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { SOURCE_DEFINITIONS } from '../sources/index.js';
 import { loadConfig, maskSecrets } from './load.js';
 
 let dir: string;
@@ -22,7 +23,7 @@ const job = (extra = '', mim = '') => `{
 
 describe('loadConfig', () => {
   it('applies defaults and resolves stateDir next to the file', async () => {
-    const c = loadConfig(await write(job()), { env: {} });
+    const c = loadConfig(await write(job()), { registry: SOURCE_DEFINITIONS, env: {} });
     expect(c.jobs[0]?.mim.baseUrl).toBe('https://mobile-id.baltech.de');
     expect(c.jobs[0]?.guard.maxDeletes).toBe(25);
     expect(c.stateDir).toBe(path.join(dir, 'state'));
@@ -30,19 +31,19 @@ describe('loadConfig', () => {
 
   it('names an unknown (typo) key', async () => {
     const typo = await write(job('guard: { maxDelete: 3 },'));
-    expect(() => loadConfig(typo, { env: {} })).toThrow(
+    expect(() => loadConfig(typo, { registry: SOURCE_DEFINITIONS, env: {} })).toThrow(
       expect.objectContaining({
         place: expect.stringContaining('jobs[main].guard.maxDelete'),
         fix: expect.stringContaining('Did you mean "guard.maxDeletes"'),
       }),
     );
     const badValue = await write(job("guard: { maxDeletes: 'lots' },"));
-    expect(() => loadConfig(badValue, { env: {} })).toThrow(
+    expect(() => loadConfig(badValue, { registry: SOURCE_DEFINITIONS, env: {} })).toThrow(
       expect.objectContaining({ place: expect.stringContaining('guard.maxDeletes') }),
     );
     const err = (() => {
       try {
-        loadConfig(path.join(dir, 'nope.json5'), { env: {} });
+        loadConfig(path.join(dir, 'nope.json5'), { registry: SOURCE_DEFINITIONS, env: {} });
       } catch (e) {
         return e;
       }
@@ -52,7 +53,7 @@ describe('loadConfig', () => {
 
   it('reports a JSON5 syntax error with line and column', async () => {
     const broken = await write('{ jobs: [ }');
-    expect(() => loadConfig(broken, { env: {} })).toThrow(
+    expect(() => loadConfig(broken, { registry: SOURCE_DEFINITIONS, env: {} })).toThrow(
       expect.objectContaining({ place: expect.stringMatching(/config\.json5:1:\d+/) }),
     );
   });
@@ -61,7 +62,7 @@ describe('loadConfig', () => {
     const file = await write(
       `{ jobs: [{ name: 'main', sources: [{ name: 'hr', kind: 'csv-folder', folder: '/x' }] }] }`,
     );
-    expect(() => loadConfig(file, { env: {} })).toThrow(
+    expect(() => loadConfig(file, { registry: SOURCE_DEFINITIONS, env: {} })).toThrow(
       expect.objectContaining({
         place: expect.stringContaining('jobs[main].mim.project'),
         fix: expect.stringContaining('MOBILEID_SYNC_MAIN_MIM_PROJECT'),
@@ -73,13 +74,14 @@ describe('loadConfig', () => {
     const file = await write(
       `{ jobs: [{ name: 'main', mim: { project: 'x' }, sources: [{ name: 'hr', kind: 'ldapp' }] }] }`,
     );
-    expect(() => loadConfig(file, { env: {} })).toThrow(
+    expect(() => loadConfig(file, { registry: SOURCE_DEFINITIONS, env: {} })).toThrow(
       expect.objectContaining({ fix: expect.stringContaining('csv-folder') }),
     );
   });
 
   it('lets env vars override any key', async () => {
     const c = loadConfig(await write(job()), {
+      registry: SOURCE_DEFINITIONS,
       env: {
         MOBILEID_SYNC_MAIN_GUARD_MAX_DELETES: '3',
         MOBILEID_SYNC_MAIN_MIM_BASE_URL: 'http://127.0.0.1:9',
@@ -92,24 +94,33 @@ describe('loadConfig', () => {
   it('reads secrets from a file, an env _FILE, or $CREDENTIALS_DIRECTORY, and unescapes \\/', async () => {
     await writeFile(path.join(dir, 'tok'), 'abc\\/def\n');
     expect(
-      loadConfig(await write(job('', `tokenFile: '${path.join(dir, 'tok')}'`)), { env: {} }).jobs[0]?.mim
-        .token,
+      loadConfig(await write(job('', `tokenFile: '${path.join(dir, 'tok')}'`)), {
+        registry: SOURCE_DEFINITIONS,
+        env: {},
+      }).jobs[0]?.mim.token,
     ).toBe('abc/def');
     expect(
-      loadConfig(await write(job()), { env: { MOBILEID_SYNC_MAIN_MIM_TOKEN_FILE: path.join(dir, 'tok') } })
-        .jobs[0]?.mim.token,
+      loadConfig(await write(job()), {
+        registry: SOURCE_DEFINITIONS,
+        env: { MOBILEID_SYNC_MAIN_MIM_TOKEN_FILE: path.join(dir, 'tok') },
+      }).jobs[0]?.mim.token,
     ).toBe('abc/def');
     expect(
-      loadConfig(await write(job('', "tokenFile: 'tok'")), { env: { CREDENTIALS_DIRECTORY: dir } }).jobs[0]
-        ?.mim.token,
+      loadConfig(await write(job('', "tokenFile: 'tok'")), {
+        registry: SOURCE_DEFINITIONS,
+        env: { CREDENTIALS_DIRECTORY: dir },
+      }).jobs[0]?.mim.token,
     ).toBe('abc/def');
     const missing = await write(job('', "tokenFile: '/nonexistent/tok'"));
-    expect(() => loadConfig(missing, { env: {} })).toThrow(/secret file/);
+    expect(() => loadConfig(missing, { registry: SOURCE_DEFINITIONS, env: {} })).toThrow(/secret file/);
   });
 
   it('masks every secret in config print', async () => {
-    const c = loadConfig(await write(job('', "token: 'super-secret-token'")), { env: {} });
-    const printed = JSON.stringify(maskSecrets(c));
+    const c = loadConfig(await write(job('', "token: 'super-secret-token'")), {
+      registry: SOURCE_DEFINITIONS,
+      env: {},
+    });
+    const printed = JSON.stringify(maskSecrets(c, SOURCE_DEFINITIONS));
     expect(printed).not.toContain('super-secret-token');
     expect(printed).toContain('****');
   });

@@ -8,15 +8,27 @@ import convict from 'convict';
 import JSON5 from 'json5';
 import { ConfigError } from '../core/errors.js';
 import { registerSecret, registerUrlCredentials } from '../core/secrets.js';
-import { SOURCE_DEFINITIONS } from '../sources/index.js';
+import type { SourceRegistry } from '../core/source.js';
 import { baseUrlProblem, tokenProblem } from './checks.js';
-import { envName, isLeaf, rangeOf, rangeText, type SchemaTree, sensitivePaths, withEnv } from './define.js';
+import {
+  type ConfigOf,
+  envName,
+  isLeaf,
+  rangeOf,
+  rangeText,
+  type SchemaTree,
+  sensitivePaths,
+  withEnv,
+} from './define.js';
+import { readSecretFile } from './files.js';
 import { type AppConfig, globalSchema, type JobConfig, jobSchema, type SourceEntry } from './schema.js';
 
 export const DEFAULT_CONFIG_PATHS = ['/etc/mobileid-sync/config.json5', './config/mobileid-sync.json5'];
 const NAME_RE = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
 
 export interface LoadOptions {
+  /** The source kinds a config may name, handed in by the composition root (the CLI, tests). */
+  readonly registry: SourceRegistry;
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -58,15 +70,15 @@ export function readConfigFile(file: string): Plain {
 /** Where each secret came from, by dotted path: for errors that must name it without quoting it. */
 type SecretOrigins = Map<string, string>;
 
-/** Validates `data` against `tree` with env overrides; returns the plain validated values. */
-function validatePart(
-  tree: SchemaTree,
+/** Validates `data` against `tree` with env overrides; returns the validated values. */
+function validatePart<S extends SchemaTree>(
+  tree: S,
   data: Plain,
   envPrefix: string[],
   place: string,
   env: NodeJS.ProcessEnv,
   origins: SecretOrigins = new Map(),
-): Plain {
+): ConfigOf<S> {
   const schema = withEnv(tree, envPrefix);
   let instance: convict.Config<Plain>;
   try {
@@ -79,7 +91,8 @@ function validatePart(
   const values = instance.getProperties();
   resolveSecrets(tree, values, envPrefix, place, env, origins);
   registerPartSecrets(tree, values);
-  return values;
+  // convict checked every leaf against `tree`, so the values have the tree's types.
+  return values as ConfigOf<S>;
 }
 
 /** Registers the part's secrets and the user-info of any URL in it with the output scrubber. */
@@ -236,23 +249,6 @@ function checkToken(token: string, key: string, origins: SecretOrigins, fallback
   if (problem) throw new ConfigError(problem.message, { place: origin, fix: problem.fix });
 }
 
-export function readSecretFile(file: string, env: NodeJS.ProcessEnv, place: string): string {
-  const credDir = env.CREDENTIALS_DIRECTORY;
-  const full = path.isAbsolute(file) || !credDir ? file : path.join(credDir, file);
-  try {
-    return readFileSync(full, 'utf8').replace(/\r?\n$/, '');
-  } catch (e) {
-    throw new ConfigError(`Cannot read the secret file ${full}: ${(e as NodeJS.ErrnoException).code ?? e}`, {
-      place,
-      fix:
-        path.isAbsolute(file) || credDir
-          ? 'Check the path and that the service user may read it (systemd: LoadCredential=; Docker: secrets:).'
-          : `A relative secret file is looked up in $CREDENTIALS_DIRECTORY (systemd LoadCredential=), which is not set here: give an absolute path, or set the secret's env var.`,
-      cause: e,
-    });
-  }
-}
-
 function requireName(v: unknown, place: string, what: string): string {
   if (typeof v !== 'string' || !NAME_RE.test(v)) {
     throw new ConfigError(
@@ -266,22 +262,24 @@ function requireName(v: unknown, place: string, what: string): string {
   return v;
 }
 
-function loadSource(
-  raw: unknown,
-  job: string,
-  index: number,
-  file: string,
-  env: NodeJS.ProcessEnv,
-): SourceEntry {
+/** What loading one job needs besides its own entry. */
+interface JobContext {
+  readonly file: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly registry: SourceRegistry;
+}
+
+function loadSource(raw: unknown, job: string, index: number, ctx: JobContext): SourceEntry {
+  const { file, env, registry } = ctx;
   const place = `${file}: jobs[${job}].sources[${index}]`;
   if (!isPlain(raw))
     throw new ConfigError('A source must be an object', { place, fix: 'Write { name, kind, … }.' });
   const name = requireName(raw.name, place, 'A source');
-  const def = SOURCE_DEFINITIONS.get(String(raw.kind) as never);
+  const def = registry.get(String(raw.kind));
   if (!def) {
     throw new ConfigError(`Unknown source kind ${JSON.stringify(raw.kind)}`, {
       place: `${place}.kind`,
-      fix: `Use one of: ${[...SOURCE_DEFINITIONS.keys()].join(', ')}.`,
+      fix: `Use one of: ${[...registry.keys()].join(', ')}.`,
     });
   }
   const { name: _n, kind: _k, ...rest } = raw;
@@ -289,22 +287,16 @@ function loadSource(
   return { name, kind: def.kind, settings };
 }
 
-function loadJob(raw: unknown, index: number, file: string, env: NodeJS.ProcessEnv): JobConfig {
+function loadJob(raw: unknown, index: number, ctx: JobContext): JobConfig {
+  const { file, env } = ctx;
   const place = `${file}: jobs[${index}]`;
   if (!isPlain(raw))
     throw new ConfigError('A job must be an object', { place, fix: 'Write { name, mim, sources }.' });
   const name = requireName(raw.name, place, 'A job');
   const { name: _n, sources: rawSources, ...rest } = raw;
   const origins: SecretOrigins = new Map();
-  const values = validatePart(
-    jobSchema,
-    rest,
-    [name],
-    `${file}: jobs[${name}]`,
-    env,
-    origins,
-  ) as unknown as Omit<JobConfig, 'name' | 'sources'>;
-  const urlProblem = baseUrlProblem(values.mim.baseUrl, values.mim.allowInsecureHttp ?? false);
+  const values = validatePart(jobSchema, rest, [name], `${file}: jobs[${name}]`, env, origins);
+  const urlProblem = baseUrlProblem(values.mim.baseUrl, values.mim.allowInsecureHttp);
   if (urlProblem) {
     throw new ConfigError(urlProblem.message, {
       place: `${file}: jobs[${name}].mim.baseUrl`,
@@ -326,7 +318,7 @@ function loadJob(raw: unknown, index: number, file: string, env: NodeJS.ProcessE
       fix: 'Add e.g. sources: [{ name: "hr", kind: "csv-folder", folder: "/drop" }].',
     });
   }
-  const sources = rawSources.map((s, i) => loadSource(s, name, i, file, env));
+  const sources = rawSources.map((s, i) => loadSource(s, name, i, ctx));
   const dup = sources.find((s, i) => sources.findIndex((o) => o.name === s.name) !== i);
   if (dup) {
     throw new ConfigError(`Two sources are named "${dup.name}"`, {
@@ -339,15 +331,12 @@ function loadJob(raw: unknown, index: number, file: string, env: NodeJS.ProcessE
 }
 
 /** Loads and validates a whole config. Throws ConfigError naming the file and key. */
-export function loadConfig(file: string, options: LoadOptions = {}): AppConfig {
+export function loadConfig(file: string, options: LoadOptions): AppConfig {
   const env = options.env ?? process.env;
   const data = readConfigFile(file);
   const { jobs: rawJobs, ...rest } = data;
   const origins: SecretOrigins = new Map();
-  const global = validatePart(globalSchema, rest, [], file, env, origins) as unknown as Omit<
-    AppConfig,
-    'jobs'
-  >;
+  const global = validatePart(globalSchema, rest, [], file, env, origins);
   checkToken(global.admin.token, 'admin.token', origins, `${file}: admin.token`);
   if (!Array.isArray(rawJobs) || rawJobs.length === 0) {
     throw new ConfigError('The config has no jobs', {
@@ -355,7 +344,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): AppConfig {
       fix: 'Add jobs: [{ name, mim: { project }, sources: [...] }]; see config/example.json5.',
     });
   }
-  const jobs = rawJobs.map((j, i) => loadJob(j, i, file, env));
+  const jobs = rawJobs.map((j, i) => loadJob(j, i, { file, env, registry: options.registry }));
   const dup = jobs.find((j, i) => jobs.findIndex((o) => o.name === j.name) !== i);
   if (dup) {
     throw new ConfigError(`Two jobs are named "${dup.name}"`, { place: `${file}: jobs`, fix: 'Rename one.' });
@@ -364,8 +353,8 @@ export function loadConfig(file: string, options: LoadOptions = {}): AppConfig {
   return { ...global, stateDir, jobs };
 }
 
-/** The config with every secret replaced, for `config print`. */
-export function maskSecrets(config: AppConfig): unknown {
+/** The config with every secret replaced, for `config print`; `registry` names each source kind's secrets. */
+export function maskSecrets(config: AppConfig, registry: SourceRegistry): unknown {
   const mask = (v: string): string => (v ? '****' : '');
   return {
     ...config,
@@ -374,7 +363,7 @@ export function maskSecrets(config: AppConfig): unknown {
       ...job,
       mim: { ...job.mim, token: mask(job.mim.token) },
       sources: job.sources.map((s) => {
-        const def = SOURCE_DEFINITIONS.get(s.kind as never);
+        const def = registry.get(s.kind);
         const settings = structuredClone(s.settings) as Plain;
         for (const p of def ? sensitivePaths(def.schema) : []) {
           const v = getAt(settings, p);

@@ -82,7 +82,7 @@ async function writeJson5(root: Record<string, unknown>): Promise<string> {
 
 function refusal(file: string, env: NodeJS.ProcessEnv): unknown {
   try {
-    loadConfig(file, { env });
+    loadConfig(file, { registry: SOURCE_DEFINITIONS, env });
   } catch (e) {
     return e;
   }
@@ -192,7 +192,10 @@ describe('every numeric config key', () => {
       ['TRUE', true],
       ['1', true],
     ] as const) {
-      const c = loadConfig(file, { env: { MOBILEID_SYNC_MAIN_MIM_DIALECT_HEADER: value } });
+      const c = loadConfig(file, {
+        registry: SOURCE_DEFINITIONS,
+        env: { MOBILEID_SYNC_MAIN_MIM_DIALECT_HEADER: value },
+      });
       expect(c.jobs[0]?.mim.dialect.header, value).toBe(expected);
     }
   });

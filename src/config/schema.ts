@@ -3,52 +3,16 @@
  * source (sources/<kind>/config.ts). Every leaf has a doc, a format, a default and an env name;
  * `docs/config-reference.md` is generated from these trees.
  */
-import { count, durationMs, httpUrl, key, percent, type SchemaTree, secret } from './define.js';
-
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-
-export interface CsvDialect {
-  readonly header: boolean;
-  readonly delimiter: ',' | ';' | '\t';
-  readonly encoding: 'utf-8' | 'utf-8-bom' | 'windows-1252' | 'utf-16le-bom';
-  readonly lineEnding: 'crlf' | 'lf';
-  readonly includeSyncId: boolean;
-}
-
-export interface MimConfig {
-  readonly baseUrl: string;
-  /** Optional in hand-built configs (tests); the loader always sets it. */
-  readonly allowInsecureHttp?: boolean;
-  readonly project: string;
-  readonly token: string;
-  readonly tokenFile: string;
-  readonly contentType: string;
-  readonly connectTimeoutMs: number;
-  readonly requestTimeoutMs: number;
-  readonly retries: { readonly max: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
-  /** How a 2xx is recognised as MIM's API confirming the upload (sinks/mim/outcome.ts). */
-  readonly successResponse: 'not-html' | 'json' | 'any-2xx';
-  readonly dialect: CsvDialect;
-}
-
-export interface GuardConfig {
-  readonly maxDeletes: number;
-  readonly maxDeletePercent: number;
-  readonly minUsers: number;
-  readonly maxShrinkPercent: number;
-  readonly carryForwardDays: number;
-  readonly maxIdChangePercent: number;
-  readonly maxNameSwapPercent: number;
-  readonly approvalTtlHours: number;
-}
-
-export interface ScheduleConfig {
-  readonly cron: string;
-  readonly jitterSeconds: number;
-  readonly onStart: boolean;
-  readonly watch: boolean;
-  readonly debounceMs: number;
-}
+import {
+  type ConfigOf,
+  count,
+  durationMs,
+  httpUrl,
+  key,
+  percent,
+  type SchemaTree,
+  secret,
+} from './define.js';
 
 export interface SourceEntry {
   readonly name: string;
@@ -57,28 +21,31 @@ export interface SourceEntry {
   readonly settings: Readonly<Record<string, unknown>>;
 }
 
-export interface JobConfig {
+/** A job as loaded: its keys (from `jobSchema` below) and its sources. */
+export interface JobConfig extends ConfigOf<typeof jobSchema> {
   readonly name: string;
-  readonly mim: MimConfig;
-  readonly guard: GuardConfig;
-  readonly schedule: ScheduleConfig;
   readonly sources: readonly SourceEntry[];
 }
 
-export interface AppConfig {
-  readonly stateDir: string;
-  readonly log: { readonly level: LogLevel; readonly maskEmails: boolean };
-  readonly admin: { readonly listen: string; readonly token: string; readonly tokenFile: string };
-  readonly daemon: { readonly shutdownGraceMs: number };
-  readonly lock: { readonly staleMs: number };
+/** A whole config as loaded: the global keys (from `globalSchema` below) and the jobs. */
+export interface AppConfig extends ConfigOf<typeof globalSchema> {
   readonly jobs: readonly JobConfig[];
 }
+
+export type LogLevel = AppConfig['log']['level'];
+/** What the MIM client takes; `allowInsecureHttp` is optional for hand-built configs (tests), the loader always sets it. */
+export type MimConfig = Omit<JobConfig['mim'], 'allowInsecureHttp'> & {
+  readonly allowInsecureHttp?: boolean;
+};
+export type CsvDialect = JobConfig['mim']['dialect'];
+export type GuardConfig = JobConfig['guard'];
+export type ScheduleConfig = JobConfig['schedule'];
 
 const adminToken = secret(
   'Bearer token required by the admin listener. Required when `admin.listen` is not a loopback address.',
 );
 
-export const globalSchema: SchemaTree = {
+export const globalSchema = {
   stateDir: key(
     'Directory for state (last pushed snapshot, history, approvals). One sub-folder per job.',
     String,
@@ -111,13 +78,13 @@ export const globalSchema: SchemaTree = {
       { min: 5_000, max: 3_600_000 },
     ),
   },
-};
+} satisfies SchemaTree;
 
 const mimToken = secret(
   'The project token from the Auto-sync task XML (Bearer). `\\/` is read as `/`. Never logged.',
 );
 
-export const jobSchema: SchemaTree = {
+export const jobSchema = {
   mim: {
     baseUrl: key(
       'Mobile ID Manager base URL. Must be https:// (the token travels with every upload) unless the host is a loopback address or `allowInsecureHttp` is set; no `user:password@` (MIM takes the token).',
@@ -211,4 +178,4 @@ export const jobSchema: SchemaTree = {
       { min: 0 },
     ),
   },
-};
+} satisfies SchemaTree;

@@ -1,17 +1,15 @@
 /**
  * Every source kind, registered explicitly (no import side effects). To add a kind: write
- * sources/<kind>/{config,source,map}.ts and add one line here.
+ * sources/<kind>/{config,source,map}.ts and add one line here. The composition roots (the CLI,
+ * tests) hand this registry to config loading; `config/` never imports it.
  */
-import type { SourceDefinition } from '../core/source.js';
+import type { SourceDefinition, SourceRegistry } from '../core/source.js';
 import type { SourceKind } from '../core/types.js';
 import { csvFolderSource } from './csv/index.js';
 import { entraSource } from './entra/source.js';
 import { ldapSource } from './ldap/source.js';
 
-export const SOURCE_DEFINITIONS: ReadonlyMap<SourceKind, SourceDefinition<never>> = new Map<
-  SourceKind,
-  SourceDefinition<never>
->([
+export const SOURCE_DEFINITIONS: SourceRegistry = new Map<SourceKind, SourceDefinition<never>>([
   ['ldap', ldapSource],
   ['entra', entraSource],
   ['csv-folder', csvFolderSource],

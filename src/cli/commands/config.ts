@@ -20,7 +20,7 @@ export function configValidate(opts: CommonOptions): number {
 
 export function configPrint(opts: CommonOptions): number {
   const { config } = load(opts);
-  process.stdout.write(`${JSON.stringify(maskSecrets(config), null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(maskSecrets(config, SOURCE_DEFINITIONS), null, 2)}\n`);
   return EXIT.ok;
 }
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { folderConfig, tempDir, testContext } from '../../../test/helpers/csv-files.js';
 import { loadConfig } from '../../config/load.js';
 import { ConfigError } from '../../core/errors.js';
+import { SOURCE_DEFINITIONS } from '../index.js';
 import { type CsvFolderConfig, compilePatterns, resolveCsvFolderConfig } from './config.js';
 import { csvFolderSource } from './index.js';
 
@@ -59,7 +60,7 @@ describe('loading a csv-folder source from a config file', () => {
     const file = path.join(dir, 'config.json5');
     const config = { jobs: [{ name: 'main', mim: { project: 'p', token: 't' }, sources: [source] }] };
     await writeFile(file, JSON.stringify(config));
-    return loadConfig(file, { env: {} });
+    return loadConfig(file, { registry: SOURCE_DEFINITIONS, env: {} });
   }
 
   it('validates the keys and creates the source', async () => {

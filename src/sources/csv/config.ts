@@ -4,61 +4,38 @@
  * so a bad config stops at `config validate` / start-up, not at the first drop.
  */
 import path from 'node:path';
-import { count, durationMs, envName, key, type SchemaTree } from '../../config/define.js';
+import { type ConfigOf, count, durationMs, envName, key, type SchemaTree } from '../../config/define.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Field } from '../../core/types.js';
 
-export type HeaderSetting = 'auto' | 'yes' | 'no';
-export type DelimiterSetting = 'auto' | ',' | ';' | '\t';
-export type EncodingSetting = 'auto' | 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
-export type SyncIdMode = 'column' | 'derive';
-
+/** The validated keys, as the loader hands them to `create` (with the source's name). */
+export type CsvFolderConfig = ConfigOf<typeof csvFolderSchema> & { readonly name: string };
+export type HeaderSetting = CsvFolderConfig['header'];
+/** `tab` is accepted in the config as a spelling of '\t' (easier in an env var); resolved away. */
+export type DelimiterSetting = Exclude<CsvFolderConfig['delimiter'], 'tab'>;
+export type EncodingSetting = CsvFolderConfig['encoding'];
+export type SyncIdMode = CsvFolderConfig['syncId'];
 /** Per field: '' (auto), a header name, or a 1-based column position written as digits ("3"). */
 export type ColumnsConfig = Readonly<Record<Field, string>>;
 
-/** The validated keys, as the loader hands them to `create`. */
-export interface CsvFolderConfig {
-  readonly name: string;
-  readonly folder: string;
-  readonly pattern: string;
-  readonly header: HeaderSetting;
-  /** `tab` is accepted as a spelling of '\t' (easier in an env var). */
-  readonly delimiter: DelimiterSetting | 'tab';
-  readonly encoding: EncodingSetting;
-  readonly columns: ColumnsConfig;
-  readonly syncId: SyncIdMode;
-  readonly stableMs: number;
-  readonly stableTimeoutMs: number;
-  readonly archiveDir: string;
-  readonly failedDir: string;
-  readonly maxFileBytes: number;
-  readonly allowMissingFinalNewline: boolean;
-  readonly maxListedRejections: number;
-}
-
 /** How a file is read; shared by fetch and check. */
-export interface CsvReadSettings {
-  readonly header: HeaderSetting;
+export interface CsvReadSettings
+  extends Pick<
+    CsvFolderConfig,
+    'header' | 'encoding' | 'columns' | 'syncId' | 'allowMissingFinalNewline' | 'maxListedRejections'
+  > {
   readonly delimiter: DelimiterSetting;
-  readonly encoding: EncodingSetting;
-  readonly columns: ColumnsConfig;
-  readonly syncId: SyncIdMode;
-  /** Whether a file whose last row has no line end is complete (else it counts as cut off). */
-  readonly allowMissingFinalNewline: boolean;
-  /** Rejected rows listed in full (the rest are counted; carry-forward still sees every key). */
-  readonly maxListedRejections: number;
 }
 
-export interface CsvFolderSettings extends CsvReadSettings {
-  readonly name: string;
+/** The source's settings: folders made absolute, file patterns compiled. */
+export interface CsvFolderSettings
+  extends CsvReadSettings,
+    Pick<CsvFolderConfig, 'name' | 'pattern' | 'stableMs' | 'stableTimeoutMs' | 'maxFileBytes'> {
+  /** Absolute, like archiveDir and failedDir (which default to sub-folders of it). */
   readonly folder: string;
-  readonly pattern: string;
   readonly matches: (fileName: string) => boolean;
-  readonly stableMs: number;
-  readonly stableTimeoutMs: number;
   readonly archiveDir: string;
   readonly failedDir: string;
-  readonly maxFileBytes: number;
 }
 
 export const DEFAULT_PATTERN = '*.csv,*.txt,*.tsv';
@@ -70,7 +47,7 @@ const column = (field: string, mimPosition: number): ReturnType<typeof key<strin
     '',
   );
 
-export const csvFolderSchema: SchemaTree = {
+export const csvFolderSchema = {
   folder: key(
     'The drop folder the exports land in (required). Writers should write `x.csv.tmp` and rename it when complete. A relative path is taken from the working directory.',
     String,
@@ -143,7 +120,7 @@ export const csvFolderSchema: SchemaTree = {
     1000,
     { min: 1, max: 1_000_000 },
   ),
-};
+} satisfies SchemaTree;
 
 const POSITION_RE = /^\d+$/;
 

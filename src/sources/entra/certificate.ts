@@ -12,7 +12,7 @@ import {
   sign,
   X509Certificate,
 } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readPemFile } from '../../config/files.js';
 import { ConfigError } from '../../core/errors.js';
 
 export interface LoadedCertificate {
@@ -30,19 +30,10 @@ const KEY_RE = /-----BEGIN ((?:ENCRYPTED |RSA |EC )?PRIVATE KEY)-----[\s\S]+?---
 
 /** Reads and checks the certificate file; never puts the passphrase into an error. */
 export function loadCertificate(file: string, passphrase: string, place: string): LoadedCertificate {
-  let pem: string;
-  try {
-    pem = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(
-      `Cannot read certificateFile ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-      {
-        place,
-        fix: 'Check the path and that the service user may read it.',
-        cause: e,
-      },
-    );
-  }
+  const pem = readPemFile(file, place, {
+    key: 'certificateFile',
+    holds: 'the app certificate and its private key',
+  });
   const certPem = CERT_RE.exec(pem)?.[0];
   const keyPem = KEY_RE.exec(pem)?.[0];
   if (!certPem || !keyPem) {

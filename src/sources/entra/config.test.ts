@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { entraDefaults } from '../../../test/helpers/graph-standin/harness.js';
 import { loadConfig } from '../../config/load.js';
 import { ConfigError } from '../../core/errors.js';
+import { SOURCE_DEFINITIONS } from '../index.js';
 import { type EntraConfig, resolveEntraConfig } from './config.js';
 
 const base = (over: Partial<EntraConfig> = {}): EntraConfig => ({
@@ -71,8 +72,14 @@ describe('loading an entra source from a config file', () => {
       clientSecretFile: path.join(dir, 'secret.txt'),
       groups: ['Door Access'],
     }));
-    const cfg = loadConfig(file, { env: { MOBILEID_SYNC_MAIN_AAD_INCLUDE_GUESTS: 'true' } });
-    const env = loadConfig(file, { env: { MOBILEID_SYNC_MAIN_AAD_GROUPS: '["Door, Main","Staff"]' } });
+    const cfg = loadConfig(file, {
+      registry: SOURCE_DEFINITIONS,
+      env: { MOBILEID_SYNC_MAIN_AAD_INCLUDE_GUESTS: 'true' },
+    });
+    const env = loadConfig(file, {
+      registry: SOURCE_DEFINITIONS,
+      env: { MOBILEID_SYNC_MAIN_AAD_GROUPS: '["Door, Main","Staff"]' },
+    });
     expect((env.jobs[0]!.sources[0]!.settings as unknown as EntraConfig).groups).toEqual([
       'Door, Main',
       'Staff',
@@ -86,13 +93,13 @@ describe('loading an entra source from a config file', () => {
 
   it('rejects unknown keys and a plain-http Graph URL', () => {
     const typo = write(() => ({ tenantId: 't', clientId: 'c', clientSecret: 'x', tenant: 'oops' }));
-    expect(() => loadConfig(typo)).toThrow(/tenant/);
+    expect(() => loadConfig(typo, { registry: SOURCE_DEFINITIONS })).toThrow(/tenant/);
     const http = write(() => ({
       tenantId: 't',
       clientId: 'c',
       clientSecret: 'x',
       graphBaseUrl: 'http://graph.local',
     }));
-    expect(() => loadConfig(http)).toThrow(/graphBaseUrl/);
+    expect(() => loadConfig(http, { registry: SOURCE_DEFINITIONS })).toThrow(/graphBaseUrl/);
   });
 });

@@ -2,39 +2,12 @@
  * Keys of an `entra` source (Microsoft Entra ID through Microsoft Graph, app-only access) and the
  * checks convict cannot express (one credential, https URLs, a valid ID template).
  */
-import { count, durationMs, key, type SchemaTree, secret } from '../../config/define.js';
+import { type ConfigOf, count, durationMs, key, type SchemaTree, secret } from '../../config/define.js';
 import { ConfigError } from '../../core/errors.js';
 import { compileTemplate, EMAIL_FALLBACKS, type EmailFallback, type EntraMapping } from './map.js';
 
-export interface EntraConfig {
-  readonly name: string;
-  readonly tenantId: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly clientSecretFile: string;
-  readonly certificateFile: string;
-  readonly certificatePassphrase: string;
-  readonly certificatePassphraseFile: string;
-  readonly authorityHost: string;
-  readonly graphBaseUrl: string;
-  readonly caFile: string;
-  readonly groups: readonly string[];
-  readonly includeGuests: boolean;
-  readonly includeDisabled: boolean;
-  readonly filter: string;
-  readonly delta: boolean;
-  readonly fullReadIntervalHours: number;
-  readonly requestTimeoutMs: number;
-  readonly retries: { readonly max: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
-  readonly map: {
-    readonly firstName: string;
-    readonly lastName: string;
-    readonly email: string;
-    readonly emailFallbacks: readonly string[];
-    readonly allowTenantUpn: boolean;
-    readonly id: string;
-  };
-}
+/** The validated keys, as the loader hands them to `create` (with the source's name). */
+export type EntraConfig = ConfigOf<typeof entraSchema> & { readonly name: string };
 
 function httpsUrl(value: unknown): void {
   let url: URL;
@@ -60,7 +33,7 @@ const certificatePassphrase = secret(
   'Passphrase of the private key in `certificateFile`, if it is encrypted.',
 );
 
-export const entraSchema: SchemaTree = {
+export const entraSchema = {
   tenantId: key('Directory (tenant) ID, or a verified domain such as contoso.onmicrosoft.com.', String, ''),
   clientId: key('Application (client) ID of the app registration.', String, ''),
   clientSecret: clientSecret.value,
@@ -150,7 +123,7 @@ export const entraSchema: SchemaTree = {
       '{employeeId}',
     ),
   },
-};
+} satisfies SchemaTree;
 
 export type Credential =
   | { readonly type: 'secret'; readonly secret: string }

@@ -5,12 +5,12 @@
  * SDK's AuthenticationHandler and RetryHandler (which skip 500/502, network errors and 401 refresh).
  * Chain: GraphTransport → SDK TelemetryHandler → UndiciHandler.
  */
-import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher, request } from 'undici';
+import { readPemFile } from '../../config/files.js';
 import { AbortedError, ConfigError, isSyncError, SourceInvalidError } from '../../core/errors.js';
 import { backoffDelay, parseRetryAfter } from '../../core/retry-after.js';
 
@@ -29,19 +29,10 @@ export interface TokenSource {
 export function createDispatcher(caFile: string, place: string, timeoutMs: number): Agent {
   let secureContext: SecureContext | undefined;
   if (caFile) {
-    let extra: string;
-    try {
-      extra = readFileSync(caFile, 'utf8');
-    } catch (e) {
-      throw new ConfigError(
-        `Cannot read caFile ${caFile}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-        {
-          place,
-          fix: 'Point caFile at a readable PEM file with the CA certificate(s), or leave it empty.',
-          cause: e,
-        },
-      );
-    }
+    const extra = readPemFile(caFile, place, {
+      key: 'caFile',
+      holds: 'the CA certificate(s) to trust for the sign-in host and Graph',
+    });
     try {
       // Built once: with a plain `ca` option every TLS connection would parse all system roots again.
       secureContext = createSecureContext({ ca: [...rootCertificates, extra] });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { ConfigError } from '../../core/errors.js';
+import { SOURCE_DEFINITIONS } from '../index.js';
 import { type LdapConfig, resolveSettings } from './config.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ldap-config-'));
@@ -23,7 +24,7 @@ function load(source: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) {
       ],
     }),
   );
-  const cfg = loadConfig(file, { env });
+  const cfg = loadConfig(file, { registry: SOURCE_DEFINITIONS, env });
   const entry = cfg.jobs[0]?.sources[0];
   if (!entry) throw new Error('no source');
   return { ...(entry.settings as object), name: entry.name } as LdapConfig;

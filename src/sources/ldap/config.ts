@@ -3,53 +3,26 @@
  * source uses: preset defaults filled in, the user filter parsed, files read. Every check
  * here throws ConfigError naming the key, so a bad config stops at `config validate`.
  */
-import { readFileSync } from 'node:fs';
 import type { Filter } from 'ldapts';
-import { count, durationMs, key, MAX_TIMER_MS, type SchemaTree, secret } from '../../config/define.js';
+import {
+  type ConfigOf,
+  count,
+  durationMs,
+  key,
+  MAX_TIMER_MS,
+  type SchemaTree,
+  secret,
+} from '../../config/define.js';
+import { readPemFile } from '../../config/files.js';
 import { ConfigError } from '../../core/errors.js';
 import { describeFilterProblem, parseFilter, toLdapFilter } from './filters.js';
 import { type AttributeMapping, templateProblem } from './map.js';
 
-export type LdapPreset = 'ad' | 'openldap';
-export type GroupMethod = 'auto' | 'in-chain' | 'walk' | 'memberof';
-export type SyncIdFormat = 'auto' | 'guid' | 'text';
-
-/** The validated keys, as the loader hands them to `create`. */
-export interface LdapConfig {
-  readonly name: string;
-  readonly preset: LdapPreset;
-  readonly urls: readonly string[];
-  readonly startTls: boolean;
-  readonly caFile: string;
-  readonly rejectUnauthorized: boolean;
-  readonly connectTimeoutMs: number;
-  readonly operationTimeoutMs: number;
-  readonly searchTimeoutMs: number;
-  readonly bindDn: string;
-  readonly bindPassword: string;
-  readonly bindPasswordFile: string;
-  readonly baseDns: readonly string[];
-  readonly scope: 'sub' | 'one';
-  readonly filter: string;
-  readonly pageSize: number;
-  readonly groups: readonly string[];
-  readonly groupMethod: GroupMethod;
-  readonly excludeDisabled: boolean;
-  readonly disabledFilter: string;
-  readonly excludeExpired: boolean;
-  readonly attributes: {
-    readonly firstName: string;
-    readonly lastName: string;
-    readonly email: string;
-    readonly emailFallback: string;
-    readonly id: string;
-    readonly syncId: string;
-    readonly displayName: string;
-    readonly commonName: string;
-  };
-  readonly idTemplate: string;
-  readonly syncIdFormat: SyncIdFormat;
-}
+/** The validated keys, as the loader hands them to `create` (with the source's name). */
+export type LdapConfig = ConfigOf<typeof ldapSchema> & { readonly name: string };
+export type LdapPreset = LdapConfig['preset'];
+export type GroupMethod = LdapConfig['groupMethod'];
+export type SyncIdFormat = LdapConfig['syncIdFormat'];
 
 /** The AD rule that tests bits of an integer: `(userAccountControl:<BIT_AND>:=2)` = "disabled". */
 export const MATCHING_RULE_BIT_AND = '1.2.840.113556.1.4.803';
@@ -143,7 +116,7 @@ const password = secret(
 
 const attr = (doc: string) => key(`${doc} '' = the preset's default; 'none' = do not use.`, attrFormat, '');
 
-export const ldapSchema: SchemaTree = {
+export const ldapSchema = {
   preset: key(
     "Directory type: 'ad' (Active Directory / Samba: objectGUID, userAccountControl, in-chain groups) or 'openldap' (entryUUID, member walk). Sets the defaults of filter, disabledFilter, groupMethod and attributes.",
     ['ad', 'openldap'],
@@ -256,32 +229,39 @@ export const ldapSchema: SchemaTree = {
     ['auto', 'guid', 'text'],
     'auto',
   ),
-};
+} satisfies SchemaTree;
 
-/** Everything the source needs, with defaults applied and filters parsed. */
-export interface LdapSettings {
-  readonly name: string;
-  readonly preset: LdapPreset;
-  readonly urls: readonly string[];
-  readonly startTls: boolean;
+/**
+ * Everything the source needs: the keys it uses as they are, and what resolution changes — the
+ * CA file read, the preset's filters parsed, the attribute names turned into a mapping.
+ */
+export interface LdapSettings
+  extends Pick<
+    LdapConfig,
+    | 'name'
+    | 'preset'
+    | 'urls'
+    | 'startTls'
+    | 'rejectUnauthorized'
+    | 'connectTimeoutMs'
+    | 'operationTimeoutMs'
+    | 'searchTimeoutMs'
+    | 'bindDn'
+    | 'bindPassword'
+    | 'baseDns'
+    | 'scope'
+    | 'pageSize'
+    | 'groups'
+    | 'excludeExpired'
+  > {
+  /** The text of caFile; undefined = the system CAs. */
   readonly ca: string | undefined;
-  readonly rejectUnauthorized: boolean;
-  readonly connectTimeoutMs: number;
-  readonly operationTimeoutMs: number;
-  readonly searchTimeoutMs: number;
-  readonly bindDn: string;
-  readonly bindPassword: string;
-  readonly baseDns: readonly string[];
-  readonly scope: 'sub' | 'one';
   readonly filter: Filter;
   readonly filterText: string;
-  readonly pageSize: number;
-  readonly groups: readonly string[];
   readonly groupMethod: Exclude<GroupMethod, 'auto'>;
   /** Matches accounts to leave out; undefined = exclude nothing. */
   readonly disabledFilter: Filter | undefined;
   readonly disabledFilterText: string;
-  readonly excludeExpired: boolean;
   readonly mapping: AttributeMapping;
 }
 
@@ -338,27 +318,12 @@ export function resolveSettings(cfg: LdapConfig): LdapSettings {
       fix: 'Set bindPassword or bindPasswordFile (or the env var …_BIND_PASSWORD_FILE); leave bindDn empty for an anonymous bind.',
     });
   }
-  let ca: string | undefined;
-  if (cfg.caFile) {
-    try {
-      ca = readFileSync(cfg.caFile, 'utf8');
-    } catch (e) {
-      throw new ConfigError(
-        `Cannot read the CA file ${cfg.caFile}: ${(e as NodeJS.ErrnoException).code ?? e}`,
-        {
-          place: place(cfg, 'caFile'),
-          fix: 'Point caFile at a readable PEM file holding the CA certificate(s) of the directory servers.',
-          cause: e,
-        },
-      );
-    }
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new ConfigError(`The CA file ${cfg.caFile} holds no PEM certificate`, {
-        place: place(cfg, 'caFile'),
-        fix: 'Export the CA certificate as Base-64 (PEM, "-----BEGIN CERTIFICATE-----").',
-      });
-    }
-  }
+  const ca = cfg.caFile
+    ? readPemFile(cfg.caFile, place(cfg, 'caFile'), {
+        key: 'caFile',
+        holds: 'the CA certificate(s) of the directory servers',
+      })
+    : undefined;
   const filterText = cfg.filter.trim() || preset.filter;
   const filter = parseOrThrow(cfg, 'filter', filterText);
   const disabledFilterText = cfg.excludeDisabled ? cfg.disabledFilter.trim() || preset.disabledFilter : '';
