@@ -26,8 +26,6 @@ export type SyncIdFormat = LdapConfig['syncIdFormat'];
 
 /** The AD rule that tests bits of an integer: `(userAccountControl:<BIT_AND>:=2)` = "disabled". */
 export const MATCHING_RULE_BIT_AND = '1.2.840.113556.1.4.803';
-/** AD's transitive membership rule (LDAP_MATCHING_RULE_IN_CHAIN). */
-export const MATCHING_RULE_IN_CHAIN = '1.2.840.113556.1.4.1941';
 
 interface PresetDefaults {
   readonly filter: string;

@@ -24,7 +24,9 @@ import {
   SubstringFilter,
 } from 'ldapts';
 import { ConfigError } from '../../core/errors.js';
-import { MATCHING_RULE_IN_CHAIN } from './config.js';
+
+/** AD's transitive membership rule (LDAP_MATCHING_RULE_IN_CHAIN). */
+export const MATCHING_RULE_IN_CHAIN = '1.2.840.113556.1.4.1941';
 
 /** Object classes of groups on AD (group), OpenLDAP (groupOfNames, groupOfUniqueNames) and NIS (posixGroup). */
 export const GROUP_CLASSES = ['group', 'groupOfNames', 'groupOfUniqueNames', 'posixGroup'] as const;
