@@ -3,8 +3,9 @@
  * Benthos' plugins: a config spec, a constructor, check / fetch / settle / close, and an optional
  * hook naming what the daemon should watch, so the daemon never imports a source kind.
  *
- * To add a kind: write `sources/<kind>/` exporting one `SourceDefinition`, and add it to the
- * registry in `sources/index.ts`. Nothing else in the code names a kind.
+ * To add a kind: write `sources/<kind>/` exporting one `SourceDefinition`, add it to the registry
+ * in `sources/index.ts`, and add a runner of the source contract suite (`test/contract/<kind>.…`).
+ * Nothing else in the code names a kind.
  */
 import type convict from 'convict';
 import type { Logger } from 'pino';
