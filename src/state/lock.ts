@@ -22,68 +22,41 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, open, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import lockfile from 'proper-lockfile';
-import { ConfigError, StateError } from '../core/errors.js';
+import { StateError } from '../core/errors.js';
+import {
+  code,
+  describeHolder,
+  type Holder,
+  holderIsDeadHere,
+  holderName,
+  holderOf,
+  localIdentity,
+  type Observation,
+  observe,
+  removeStale,
+} from './lock-holder.js';
+import {
+  currentLockTiming,
+  type LockTiming,
+  MAX_ATTEMPTS,
+  MAX_STALE_MS,
+  NEVER_STALE_MS,
+} from './lock-timing.js';
 
-export interface LockTiming {
-  /** A lock unchanged for this long (monotonic, as seen by the contender) is stale. */
-  readonly staleMs: number;
-  /** The holder renames its holder file this often. */
-  readonly beatMs: number;
-  /** A contender looks at the lock this often. */
-  readonly pollMs: number;
-}
-
-export const DEFAULT_STALE_MS = 30_000;
-export const MIN_STALE_MS = 5_000;
-export const MAX_STALE_MS = 3_600_000;
-/** proper-lockfile refreshes at most once a second. */
-const MIN_BEAT_MS = 1_000;
-/** Disables proper-lockfile's own wall-clock staleness (mtime vs Date.now()); we observe instead. */
-const NEVER_STALE_MS = 1e15;
-const MAX_ATTEMPTS = 20;
-
-export function lockTiming(staleMs: number = DEFAULT_STALE_MS): LockTiming {
-  const beatMs = Math.max(MIN_BEAT_MS, Math.floor(staleMs / 6));
-  return { staleMs, beatMs, pollMs: Math.min(1_000, Math.max(100, Math.floor(beatMs / 2))) };
-}
-
-let configured: LockTiming = lockTiming();
-
-/** Sets the stale time of every lock this process takes (config key `lock.staleMs`). */
-export function configureLocks(staleMs: number): LockTiming {
-  if (!Number.isInteger(staleMs) || staleMs < MIN_STALE_MS || staleMs > MAX_STALE_MS) {
-    throw new ConfigError(`lock.staleMs must be an integer from ${MIN_STALE_MS} to ${MAX_STALE_MS}`, {
-      place: 'lock.staleMs',
-      fix: `Set it to e.g. ${DEFAULT_STALE_MS} (MOBILEID_SYNC_LOCK_STALE_MS); it must exceed the longest pause of a holder (GC, a busy host).`,
-    });
-  }
-  configured = lockTiming(staleMs);
-  return configured;
-}
-
-export function currentLockTiming(): LockTiming {
-  return configured;
-}
-
-/** Who holds a lock, written into its holder file. Informational except for the same-host fast path. */
-export interface Holder {
-  readonly v: 2;
-  readonly token: string;
-  readonly purpose: string;
-  readonly host: string;
-  readonly pid: number;
-  /** Wall clock of the holder, shown to people only. */
-  readonly startedAt: string;
-  readonly staleMs: number;
-  readonly bootId?: string | undefined;
-  readonly pidNs?: string | undefined;
-  readonly procStart?: string | undefined;
-}
+export {
+  configureLocks,
+  currentLockTiming,
+  DEFAULT_STALE_MS,
+  type LockTiming,
+  lockTiming,
+  MAX_STALE_MS,
+  MIN_STALE_MS,
+} from './lock-timing.js';
+export { describeHolder, type Holder, holderIsDeadHere };
 
 export interface HeldLock {
   readonly path: string;
@@ -97,16 +70,6 @@ export interface HeldLock {
    */
   assertHeld(): Promise<void>;
   release(): Promise<void>;
-}
-
-const HOLDER_FILE = /^holder\.([0-9a-f-]{36})\.(\d+)\.json$/;
-
-function holderName(token: string, beat: number): string {
-  return `holder.${token}.${beat}.json`;
-}
-
-function code(e: unknown): string | undefined {
-  return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -123,140 +86,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Who we are: enough to tell, on the same host and kernel, that a holder process is gone.
-
-interface LocalIdentity {
-  readonly host: string;
-  readonly bootId?: string | undefined;
-  readonly pidNs?: string | undefined;
-  readonly procStart?: string | undefined;
-  /** /proc shows our own PID namespace (false in `unshare -p` without --mount-proc). */
-  readonly procIsOurs: boolean;
-}
-
-function readSync(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
-
-/** Field 22 of /proc/<pid>/stat: start time in clock ticks since boot; survives PID reuse checks. */
-function procStart(pid: number | 'self'): string | undefined {
-  const text = readSync(`/proc/${pid}/stat`);
-  if (!text) return undefined;
-  return text
-    .slice(text.lastIndexOf(')') + 2)
-    .split(' ')
-    .at(19);
-}
-
-let identity: LocalIdentity | undefined;
-function localIdentity(): LocalIdentity {
-  if (identity) return identity;
-  let pidNs: string | undefined;
-  let self: string | undefined;
-  try {
-    pidNs = fs.readlinkSync('/proc/self/ns/pid');
-    self = fs.readlinkSync('/proc/self');
-  } catch {
-    // not Linux, or /proc hidden: the fast path stays off
-  }
-  identity = {
-    host: os.hostname(),
-    bootId: readSync('/proc/sys/kernel/random/boot_id'),
-    pidNs,
-    procStart: procStart('self'),
-    procIsOurs: self === String(process.pid),
-  };
-  return identity;
-}
-
-/**
- * True only when the holder certainly is dead: same host name, kernel boot and PID namespace as
- * ours, our /proc shows that namespace, and its PID is gone or now names a process started at
- * another time (a reused PID). Anything else (another host, container or boot) is decided by
- * watching the lock instead.
- */
-export function holderIsDeadHere(h: Holder): boolean {
-  const me = localIdentity();
-  if (!me.procIsOurs || !me.bootId || !me.pidNs || !h.procStart) return false;
-  if (h.host !== me.host || h.bootId !== me.bootId || h.pidNs !== me.pidNs) return false;
-  if (!Number.isInteger(h.pid) || h.pid <= 0) return false;
-  const now = procStart(h.pid);
-  return now === undefined || now !== h.procStart;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Observing a lock held by someone else.
-
-type Observation =
-  | { readonly kind: 'absent'; readonly sig: string }
-  | { readonly kind: 'file'; readonly sig: string }
-  | {
-      readonly kind: 'dir';
-      readonly sig: string;
-      readonly holderFiles: readonly string[];
-      readonly entries: number;
-      readonly holder: Holder | null;
-    };
-
-async function readHolder(lockDir: string, name: string): Promise<Holder | null> {
-  try {
-    const h = JSON.parse(await readFile(path.join(lockDir, name), 'utf8')) as Holder;
-    return h && typeof h === 'object' && h.v === 2 ? h : null;
-  } catch {
-    return null; // renamed by a beat meanwhile, or torn: the next look decides
-  }
-}
-
-async function observe(lockDir: string): Promise<Observation> {
-  let st: fs.Stats;
-  try {
-    st = await stat(lockDir);
-  } catch (e) {
-    if (code(e) === 'ENOENT') return { kind: 'absent', sig: 'absent' };
-    throw e;
-  }
-  if (!st.isDirectory()) {
-    return { kind: 'file', sig: `file:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}` };
-  }
-  let names: string[];
-  try {
-    names = (await readdir(lockDir)).sort();
-  } catch (e) {
-    if (code(e) === 'ENOENT') return { kind: 'absent', sig: 'absent' };
-    throw e;
-  }
-  const holderFiles = names.filter((n) => HOLDER_FILE.test(n));
-  const holder = holderFiles[0] ? await readHolder(lockDir, holderFiles[0]) : null;
-  return { kind: 'dir', sig: `dir:${st.ino}:${names.join('/')}`, holderFiles, entries: names.length, holder };
-}
-
-/**
- * Removes exactly what was observed stale. Each step fails harmlessly when the lock changed:
- * unlink of a holder file that a beat renamed is ENOENT; rmdir of a non-empty directory is
- * ENOTEMPTY; unlink never removes a directory.
- */
-async function removeStale(lockDir: string, obs: Observation, token: string): Promise<void> {
-  const ignore = (e: unknown): void => {
-    if (!['ENOENT', 'ENOTEMPTY', 'EEXIST', 'EISDIR', 'EPERM', 'ENOTDIR'].includes(code(e) ?? '')) throw e;
-  };
-  if (obs.kind === 'file') return unlink(lockDir).catch(ignore);
-  if (obs.kind !== 'dir') return;
-  for (const name of obs.holderFiles) await unlink(path.join(lockDir, name)).catch(ignore);
-  if (obs.holderFiles.length === 0 && obs.entries > 0) {
-    // Only foreign entries (no holder file): no live lock can be born into a non-empty
-    // directory, so moving it aside cannot displace one.
-    const aside = `${lockDir}.junk-${token}`;
-    await rename(lockDir, aside).then(() => rm(aside, { recursive: true, force: true }), ignore);
-    return;
-  }
-  await rmdir(lockDir).catch(ignore);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -488,7 +317,7 @@ function defaultLost(lockDir: string): (why: string, h: Holder) => StateError {
  * within about `beatMs` while a holder lives and `staleMs` after it died; never later.
  */
 export async function tryAcquire(lockDir: string, opts: AcquireOptions): Promise<AcquireResult> {
-  const timing = opts.timing ?? configured;
+  const timing = opts.timing ?? currentLockTiming();
   let tookOverFrom: Holder | null = null;
   let takeoverMs: number | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -536,16 +365,6 @@ export async function tryAcquire(lockDir: string, opts: AcquireOptions): Promise
   });
 }
 
-function holderOf(o: Observation): Holder | null {
-  return o.kind === 'dir' ? o.holder : null;
-}
-
-/** `pid 12 on host "a" (since …)`, or what is known. */
-export function describeHolder(h: Holder | null): string {
-  if (!h) return 'an unknown process (no readable holder file)';
-  return `process ${h.pid} on host "${h.host}" (since ${h.startedAt})`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // A lock file left by the previous version (`<job>/lock` holding a PID).
 
@@ -556,7 +375,7 @@ export function describeHolder(h: Holder | null): string {
  */
 export async function retireLegacyPidFile(
   file: string,
-  timing: LockTiming = configured,
+  timing: LockTiming = currentLockTiming(),
   signal?: AbortSignal,
 ): Promise<'absent' | 'removed' | 'busy'> {
   const look = async (): Promise<string | null> => {
@@ -625,7 +444,7 @@ export const LEGACY_LOCK_FILE = 'lock';
 /** Takes the run lock of a job whose state directory is `jobDir`. Throws StateError (74) when busy. */
 export async function lockJob(jobDir: string, job: string, signal?: AbortSignal): Promise<RunLock> {
   const lockDir = path.join(jobDir, RUN_LOCK_DIR);
-  const timing = configured;
+  const timing = currentLockTiming();
   const result = await tryAcquire(lockDir, {
     purpose: `job "${job}"`,
     timing,
