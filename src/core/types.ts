@@ -21,6 +21,24 @@ export const FIELD_LABELS: Readonly<Record<Field, string>> = {
 /** MIM's column headings in column order: the upload's header row and the emulator's messages. */
 export const COLUMN_LABELS: readonly string[] = FIELDS.map((f) => FIELD_LABELS[f]);
 
+/**
+ * Whether two people carry the same values in all of MIM's columns: MIM updates a user whose data
+ * changed (DESIGN §1), and two records that agree here are one person's data twice. The emulator (as
+ * MIM) and the merge (for its notices) both read "same" this way.
+ */
+export function sameFields(
+  a: Readonly<Partial<Record<Field, string>>>,
+  b: Readonly<Partial<Record<Field, string>>>,
+): boolean {
+  return (
+    a.firstName === b.firstName &&
+    a.lastName === b.lastName &&
+    a.email === b.email &&
+    a.id === b.id &&
+    a.syncId === b.syncId
+  );
+}
+
 /** Where a record came from. `ref` is what an admin searches for: `staff.csv:12`, a DN, `users/<graph id>`. */
 export interface Place {
   readonly source: string;

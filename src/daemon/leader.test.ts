@@ -36,11 +36,17 @@ function leader(events: string[], name: string): Leader {
   return l;
 }
 
-it('makes one daemon active; the other waits, and takes over when the active one stops', {
-  timeout: scaled(60_000),
-}, async () => {
+/** Each test takes and loses locks for real, so it may wait through a stale time on a slow machine. */
+const SLOW = { timeout: scaled(60_000) };
+
+/** A fresh state dir for the leaders, with the shortest stale time the lock allows. */
+async function freshStateDir(): Promise<void> {
   configureLocks(5_000);
   dir = await mkdtemp(path.join(os.tmpdir(), 'leader-'));
+}
+
+it('makes one daemon active; the other waits, and takes over when the active one stops', SLOW, async () => {
+  await freshStateDir();
   const events: string[] = [];
   const a = leader(events, 'a');
   const b = leader(events, 'b');
@@ -62,11 +68,8 @@ it('makes one daemon active; the other waits, and takes over when the active one
   expect(events).toEqual(['a role active', 'a active', 'b role active', 'b active (takeover)']);
 });
 
-it('goes standby when its lock is removed by hand, then becomes active again', {
-  timeout: scaled(60_000),
-}, async () => {
-  configureLocks(5_000);
-  dir = await mkdtemp(path.join(os.tmpdir(), 'leader-'));
+it('goes standby when its lock is removed by hand, then becomes active again', SLOW, async () => {
+  await freshStateDir();
   const events: string[] = [];
   const a = leader(events, 'a');
   await a.start();

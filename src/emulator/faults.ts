@@ -86,30 +86,13 @@ export function parseFault(input: unknown): FaultParse {
   if (!isIntegerIn(count, 1, 1_000_000)) return { ok: false, error: '"count" must be a positive integer' };
 
   switch (type) {
-    case 'status': {
-      if (!isIntegerIn(o.status, 200, 599))
-        return { ok: false, error: '"status" must be an HTTP status 200-599' };
-      for (const key of ['retryAfter', 'body', 'contentType'] as const) {
-        if (o[key] !== undefined && typeof o[key] !== 'string') {
-          return { ok: false, error: `"${key}" must be a string` };
-        }
-      }
-      return {
-        ok: true,
-        fault: {
-          type,
-          count,
-          status: o.status,
-          ...optionalString('retryAfter', o.retryAfter),
-          ...optionalString('body', o.body),
-          ...optionalString('contentType', o.contentType),
-        },
-      };
-    }
+    case 'status':
     case 'apply-then-status': {
       if (!isIntegerIn(o.status, 200, 599))
         return { ok: false, error: '"status" must be an HTTP status 200-599' };
-      const bad = stringKeyError(o, ['body', 'contentType']);
+      // Every other key the type allows is an optional string (retryAfter, body, contentType).
+      const strings = allowed[type].filter((k) => k !== 'status');
+      const bad = stringKeyError(o, strings);
       if (bad) return { ok: false, error: bad };
       return {
         ok: true,
@@ -117,6 +100,7 @@ export function parseFault(input: unknown): FaultParse {
           type,
           count,
           status: o.status,
+          ...optionalString('retryAfter', o.retryAfter),
           ...optionalString('body', o.body),
           ...optionalString('contentType', o.contentType),
         },

@@ -4,6 +4,8 @@
  * status Reset, which a sync never touches. No I/O, no clock (the caller passes `now`).
  */
 
+import { sameFields } from '../core/types.js';
+
 export type UserStatus = 'invitation-sent' | 'active' | 'reset' | 'deletion-pending';
 
 /** The four positional columns plus the optional Sync ID. */
@@ -75,7 +77,7 @@ export function applySync(
       continue;
     }
     const data = mergeData(existing, row, options.matchBy);
-    const changed = !sameData(existing, data);
+    const changed = !sameFields(existing, data);
     if (existing.status === 'reset') {
       next.set(existing, existing);
       if (changed) counts.keptReset++;
@@ -164,16 +166,6 @@ function mergeData(user: User, row: UserData, matchBy: SyncOptions['matchBy']): 
   const syncId = matchBy === 'sync-id' ? (row.syncId ?? user.syncId) : user.syncId;
   const base = { firstName: row.firstName, lastName: row.lastName, email: row.email, id: row.id };
   return syncId === undefined ? base : { ...base, syncId };
-}
-
-function sameData(a: UserData, b: UserData): boolean {
-  return (
-    a.firstName === b.firstName &&
-    a.lastName === b.lastName &&
-    a.email === b.email &&
-    a.id === b.id &&
-    a.syncId === b.syncId
-  );
 }
 
 function newUser(row: UserData, options: SyncOptions): User {

@@ -10,7 +10,13 @@
  * A loser from the same source is rejected with both places named (a data error to fix there);
  * a loser from a lower-precedence source with the same Sync ID is an expected overlap (a notice).
  */
-import type { IdentityRecord, Notice, PushedRecord, Rejection } from '../core/types.js';
+import {
+  type IdentityRecord,
+  type Notice,
+  type PushedRecord,
+  type Rejection,
+  sameFields,
+} from '../core/types.js';
 
 export interface MergeResult {
   readonly records: IdentityRecord[];
@@ -23,16 +29,6 @@ type Key = 'syncId' | 'email';
 interface Previous {
   readonly byId: ReadonlyMap<string, PushedRecord>;
   readonly byEmail: ReadonlyMap<string, PushedRecord>;
-}
-
-function sameData(a: IdentityRecord, b: IdentityRecord): boolean {
-  return (
-    a.firstName === b.firstName &&
-    a.lastName === b.lastName &&
-    a.email === b.email &&
-    a.id === b.id &&
-    a.syncId === b.syncId
-  );
 }
 
 /** Why the winner won, for the messages. */
@@ -72,7 +68,7 @@ function resolveGroups(
       losers.add(r);
       const why = whyKept(reason, winner, r);
       if (r.place.source !== winner.place.source && r.syncId === winner.syncId) {
-        if (!sameData(r, winner)) {
+        if (!sameFields(r, winner)) {
           notices.push({
             place: r.place,
             message: `same person as ${winner.place.source}: ${winner.place.ref}; kept the record of "${winner.place.source}" (${reason === 'last pushed' ? 'what MIM holds' : 'higher precedence'})`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { place } from '../../test/helpers/records.js';
+import { MALFORMED_EMAILS, place } from '../../test/helpers/records.js';
 import type { PersonFields } from '../core/types.js';
 import { validateRecord } from './validate.js';
 
@@ -23,16 +23,7 @@ describe('validateRecord', () => {
   });
 
   it('rejects malformed e-mail addresses', () => {
-    for (const email of [
-      'ada',
-      'ada@',
-      '@example.com',
-      'ada@example',
-      'a da@example.com',
-      'ada@@example.com',
-      'ada@exa_mple.com',
-      'zoë@example.com',
-    ]) {
+    for (const email of [...MALFORMED_EMAILS, 'ada@exa_mple.com', 'zoë@example.com']) {
       expect(codes({ email })).toEqual(['bad-email:email']);
     }
     expect(codes({ email: 'first.last+tag@sub.example.co.uk' })).toEqual([]);

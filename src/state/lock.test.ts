@@ -45,9 +45,9 @@ function ownIdentity(): Pick<Holder, 'host' | 'bootId' | 'pidNs' | 'procStart'> 
   };
 }
 
-/** A lock directory as a process that is gone left it. */
-async function leftover(lockDir: string, holder: Partial<Holder> = {}): Promise<Holder> {
-  const h: Holder = {
+/** A holder record: by default another host's PID 1, with our stale time. */
+function holderOf(over: Partial<Holder> = {}): Holder {
+  return {
     v: 2,
     token: '11111111-2222-4333-8444-555555555555',
     purpose: 'test',
@@ -55,8 +55,13 @@ async function leftover(lockDir: string, holder: Partial<Holder> = {}): Promise<
     pid: 1,
     startedAt: '2026-01-01T00:00:00.000Z',
     staleMs: T.staleMs,
-    ...holder,
+    ...over,
   };
+}
+
+/** A lock directory as a process that is gone left it. */
+async function leftover(lockDir: string, holder: Partial<Holder> = {}): Promise<Holder> {
+  const h = holderOf(holder);
   await mkdir(lockDir, { recursive: true });
   await writeFile(path.join(lockDir, `holder.${h.token}.7.json`), JSON.stringify(h));
   return h;
@@ -137,41 +142,10 @@ describe('tryAcquire', () => {
 
   it('never calls a holder dead from a PID alone (another namespace, another host)', async () => {
     const me = ownIdentity();
-    expect(
-      holderIsDeadHere({
-        ...me,
-        v: 2,
-        token: 't',
-        purpose: 'p',
-        pid: 999_999_999,
-        startedAt: '',
-        staleMs: 1,
-        pidNs: 'pid:[1]',
-      }),
-    ).toBe(false);
-    expect(
-      holderIsDeadHere({
-        ...me,
-        v: 2,
-        token: 't',
-        purpose: 'p',
-        pid: 999_999_999,
-        startedAt: '',
-        staleMs: 1,
-        host: 'elsewhere',
-      }),
-    ).toBe(false);
-    expect(
-      holderIsDeadHere({
-        ...me,
-        v: 2,
-        token: 't',
-        purpose: 'p',
-        pid: process.pid,
-        startedAt: '',
-        staleMs: 1,
-      }),
-    ).toBe(false);
+    const gone = 999_999_999;
+    expect(holderIsDeadHere(holderOf({ ...me, pid: gone, pidNs: 'pid:[1]' }))).toBe(false);
+    expect(holderIsDeadHere(holderOf({ ...me, pid: gone, host: 'elsewhere' }))).toBe(false);
+    expect(holderIsDeadHere(holderOf({ ...me, pid: process.pid }))).toBe(false);
   });
 
   it('takes an empty leftover lock directory at once, and a junk file in its place after the stale time', async () => {

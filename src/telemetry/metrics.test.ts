@@ -6,12 +6,22 @@ function value(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
+/** Expects each series (its name after `mobileid_sync_`, with its labels) to have the value given. */
+function expectValues(text: string, expected: Readonly<Record<string, number>>): void {
+  const actual = Object.fromEntries(
+    Object.keys(expected).map((series) => [series, value(text, `mobileid_sync_${series}`)]),
+  );
+  expect(actual).toEqual(expected);
+}
+
 describe('metrics', () => {
   it('starts every job at zero and counts runs, MIM answers and blocked runs', async () => {
     const m = createMetrics(['main']);
     let text = await m.render();
-    expect(value(text, 'mobileid_sync_runs_total{job="main",outcome="applied"}')).toBe(0);
-    expect(value(text, 'mobileid_sync_changes_pushed_total{job="main",change="delete"}')).toBe(0);
+    expectValues(text, {
+      'runs_total{job="main",outcome="applied"}': 0,
+      'changes_pushed_total{job="main",change="delete"}': 0,
+    });
 
     const blocked: RunCounts = {
       job: 'main',
@@ -24,13 +34,15 @@ describe('metrics', () => {
     m.mimAttempt('main', 'network');
     m.restore('main', { users: 42, lastSuccessAt: '2026-01-01T00:00:00.000Z' });
     text = await m.render();
-    expect(value(text, 'mobileid_sync_runs_total{job="main",outcome="blocked"}')).toBe(1);
-    expect(value(text, 'mobileid_sync_blocked_runs_total{job="main"}')).toBe(1);
-    expect(value(text, 'mobileid_sync_run_duration_seconds_sum{job="main"}')).toBe(1.5);
-    expect(value(text, 'mobileid_sync_mim_responses_total{job="main",code="503"}')).toBe(1);
-    expect(value(text, 'mobileid_sync_mim_responses_total{job="main",code="network"}')).toBe(1);
-    expect(value(text, 'mobileid_sync_users{job="main"}')).toBe(42);
-    expect(value(text, 'mobileid_sync_last_success_timestamp_seconds{job="main"}')).toBe(1767225600);
+    expectValues(text, {
+      'runs_total{job="main",outcome="blocked"}': 1,
+      'blocked_runs_total{job="main"}': 1,
+      'run_duration_seconds_sum{job="main"}': 1.5,
+      'mim_responses_total{job="main",code="503"}': 1,
+      'mim_responses_total{job="main",code="network"}': 1,
+      'users{job="main"}': 42,
+      'last_success_timestamp_seconds{job="main"}': 1767225600,
+    });
     expect(text).toContain('process_resident_memory_bytes');
   });
 
@@ -46,11 +58,13 @@ describe('metrics', () => {
       users: 12,
     });
     const text = await m.render();
-    expect(value(text, 'mobileid_sync_changes_pushed_total{job="main",change="add"}')).toBe(3);
-    expect(value(text, 'mobileid_sync_changes_pushed_total{job="main",change="update"}')).toBe(2);
-    expect(value(text, 'mobileid_sync_changes_pushed_total{job="main",change="delete"}')).toBe(1);
-    expect(value(text, 'mobileid_sync_users{job="main"}')).toBe(12);
-    expect(value(text, 'mobileid_sync_rejected_records{job="main"}')).toBe(4);
-    expect(value(text, 'mobileid_sync_last_success_timestamp_seconds{job="main"}')).toBe(1767225600);
+    expectValues(text, {
+      'changes_pushed_total{job="main",change="add"}': 3,
+      'changes_pushed_total{job="main",change="update"}': 2,
+      'changes_pushed_total{job="main",change="delete"}': 1,
+      'users{job="main"}': 12,
+      'rejected_records{job="main"}': 4,
+      'last_success_timestamp_seconds{job="main"}': 1767225600,
+    });
   });
 });

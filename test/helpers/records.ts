@@ -25,3 +25,16 @@ export function pushed(n: number, over: Partial<PushedRecord> = {}): PushedRecor
 export function snap(records: SourceRecord[], source = 'hr'): SourceSnapshot {
   return { source, kind: 'csv-folder', records, notices: [], description: 'test' };
 }
+
+/**
+ * E-mail addresses MIM refuses. The emulator must refuse them as MIM does, and our validator must
+ * refuse them first: a file MIM would reject is never uploaded.
+ */
+export const MALFORMED_EMAILS: readonly string[] = [
+  'ada',
+  'ada@',
+  '@example.com',
+  'ada@example',
+  'a da@example.com',
+  'ada@@example.com',
+];

@@ -2,7 +2,6 @@
  * The ldap source against a real Samba 4 AD DC (test/helpers/samba.ts), fixtures in
  * test/fixtures/ldap/ad-directory.ts. Samba's ports are fixed, so all AD tests live in this file.
  */
-import convict from 'convict';
 import { Client } from 'ldapts';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,62 +14,36 @@ import {
   AD_SYNC_UPN,
   groupDn,
 } from '../../../test/fixtures/ldap/ad-directory.js';
-import { loadAdDirectory, type SambaDc, startSambaDc } from '../../../test/helpers/samba.js';
+import {
+  fetchLdap,
+  type LdapSettings,
+  ldapConfig,
+  makeLdapSource,
+  startAdDirectory,
+} from '../../../test/helpers/ldap-source.js';
+import type { SambaDc } from '../../../test/helpers/samba.js';
 import { scaled } from '../../../test/helpers/timing.js';
 import { ConfigError } from '../../core/errors.js';
-import type { Source, SourceSnapshot } from '../../core/source.js';
+import type { SourceSnapshot } from '../../core/source.js';
 import type { SourceRecord } from '../../core/types.js';
-import { type LdapConfig, ldapSchema, resolveSettings } from './config.js';
+import { resolveSettings } from './config.js';
 import { connect } from './connection.js';
 import { readMembers } from './groups.js';
-import { ldapSource } from './source.js';
 
 let dc: SambaDc;
-let base: Record<string, unknown>;
+let base: LdapSettings;
 
 beforeAll(async () => {
-  dc = await startSambaDc();
-  await loadAdDirectory(dc);
-  base = {
-    preset: 'ad',
-    urls: [dc.url],
-    bindDn: AD_SYNC_DN,
-    bindPassword: AD_SYNC_PASSWORD,
-    baseDns: [AD_PEOPLE],
-  };
+  ({ dc, base } = await startAdDirectory());
 }, scaled(120_000));
 
 afterAll(async () => {
   await dc?.stop();
 });
 
-function config(settings: Record<string, unknown>): LdapConfig {
-  const c = convict(ldapSchema as never);
-  c.load(settings);
-  c.validate({ allowed: 'strict' });
-  return { ...(c.getProperties() as object), name: 'ad' } as LdapConfig;
-}
-
-function makeSource(settings: Record<string, unknown>): {
-  source: Source;
-  logs: { msg: string; page?: number }[];
-} {
-  const logs: { msg: string; page?: number }[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => void logs.push(JSON.parse(s)) });
-  return {
-    source: ldapSource.create(config(settings), {
-      job: 'main',
-      stateDir: '/nonexistent',
-      logger,
-      now: () => new Date(),
-    }),
-    logs,
-  };
-}
-
-async function fetchWith(settings: Record<string, unknown>): Promise<SourceSnapshot> {
-  return makeSource(settings).source.fetch(AbortSignal.timeout(scaled(20_000)));
-}
+/** This file's sources are named `ad`. */
+const makeSource = (settings: LdapSettings) => makeLdapSource(settings, { name: 'ad' });
+const fetchWith = (settings: LdapSettings): Promise<SourceSnapshot> => fetchLdap(settings, 'ad');
 
 const names = (records: readonly SourceRecord[]): string[] =>
   records.map((r) => /^CN=([^,]+)/.exec(r.place.ref)?.[1] ?? r.place.ref).sort();
@@ -181,7 +154,7 @@ describe('Active Directory (Samba 4 DC)', () => {
     expect(Object.keys(searchEntries[0] ?? {})).toContain('member;range=0-1');
     // ... so reading in slices of two must still return all six members
     const conn = await connect(
-      resolveSettings(config(base)),
+      resolveSettings(ldapConfig(base, { name: 'ad' })),
       AbortSignal.timeout(scaled(5000)),
       pino({ level: 'silent' }),
     );

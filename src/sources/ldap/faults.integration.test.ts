@@ -4,57 +4,38 @@
  * (test/contract/ldap.contract.integration.test.ts); here: the paging those faults interrupt, and
  * a server frozen before the bind, which fails over to the next URL.
  */
-import convict from 'convict';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bulkPeopleLdif,
-  fixture,
-  type Slapd,
-  SUFFIX,
-  SYNC_DN,
-  SYNC_PASSWORD,
-  startSlapd,
-} from '../../../test/helpers/slapd.js';
+import { type LdapSettings, makeLdapSource, startSlapdDirectory } from '../../../test/helpers/ldap-source.js';
+import { bulkPeopleLdif, fixture, type Slapd, SUFFIX, startSlapd } from '../../../test/helpers/slapd.js';
 import { scaled } from '../../../test/helpers/timing.js';
 import type { Source } from '../../core/source.js';
-import { type LdapConfig, ldapSchema } from './config.js';
-import { ldapSource } from './source.js';
 
 let slapd: Slapd;
+let base: LdapSettings;
 
 beforeAll(async () => {
-  slapd = await startSlapd({ offline: [fixture('base.ldif'), bulkPeopleLdif(3000)], online: [] });
+  ({ slapd, base } = await startSlapdDirectory(
+    { offline: [fixture('base.ldif'), bulkPeopleLdif(3000)], online: [] },
+    [`ou=bulk,${SUFFIX}`],
+  ));
 });
 
 afterAll(async () => {
   await slapd?.stop();
 });
 
-function sourceThat(onPage: (page: number) => void, extra: Record<string, unknown> = {}): Source {
-  const c = convict(ldapSchema as never);
-  c.load({
-    preset: 'openldap',
-    urls: [slapd.url],
-    bindDn: SYNC_DN,
-    bindPassword: SYNC_PASSWORD,
-    baseDns: [`ou=bulk,${SUFFIX}`],
+function sourceThat(onPage: (page: number) => void, extra: LdapSettings = {}): Source {
+  const settings = {
+    ...base,
     pageSize: 100,
     operationTimeoutMs: scaled(3000), // generous: a loaded CI machine must still reach the page where the fault is injected
     ...extra,
-  });
-  c.validate({ allowed: 'strict' });
-  const logger = pino(
-    { level: 'debug' },
-    {
-      write(s: string) {
-        const line = JSON.parse(s) as { msg: string; page?: number };
-        if (line.msg === 'ldap page read' && typeof line.page === 'number') onPage(line.page);
-      },
+  };
+  return makeLdapSource(settings, {
+    onLog: (line) => {
+      if (line.msg === 'ldap page read' && typeof line.page === 'number') onPage(line.page);
     },
-  );
-  const config = { ...(c.getProperties() as object), name: 'dir' } as LdapConfig;
-  return ldapSource.create(config, { job: 'main', stateDir: '/nonexistent', logger, now: () => new Date() });
+  }).source;
 }
 
 describe('a server failing mid-search', () => {

@@ -33,7 +33,10 @@ const OPENLDAP: AttributeMapping = {
   syncIdFormat: 'text',
 };
 
-function attr(type: string, ...values: (string | Buffer)[]): RawAttribute {
+type Value = string | Buffer;
+
+function attr(type: string, value: Value | readonly Value[]): RawAttribute {
+  const values = typeof value === 'string' || Buffer.isBuffer(value) ? [value] : [...value];
   return {
     type,
     values,
@@ -41,8 +44,9 @@ function attr(type: string, ...values: (string | Buffer)[]): RawAttribute {
   };
 }
 
-function entry(dn: string, ...attributes: RawAttribute[]): RawEntry {
-  return { dn, attributes };
+/** An entry as ldapts hands it over, its attributes in the order written (a list for several values). */
+function entry(dn: string, attributes: Readonly<Record<string, Value | readonly Value[]>> = {}): RawEntry {
+  return { dn, attributes: Object.entries(attributes).map(([type, value]) => attr(type, value)) };
 }
 
 describe('guidToString', () => {
@@ -128,14 +132,13 @@ describe('createMapper', () => {
   it('maps the ad preset, objectGUID as a GUID string, place = DN', () => {
     const map = createMapper(AD, 'corp');
     const r = map(
-      entry(
-        'CN=Zoë Şahin,OU=Staff,DC=corp,DC=example',
-        attr('givenName', 'Zoë'),
-        attr('sn', 'Şahin'),
-        attr('mail', 'zoe@corp.example'),
-        attr('employeeID', '4711'),
-        attr('objectGUID', guid),
-      ),
+      entry('CN=Zoë Şahin,OU=Staff,DC=corp,DC=example', {
+        givenName: 'Zoë',
+        sn: 'Şahin',
+        mail: 'zoe@corp.example',
+        employeeID: '4711',
+        objectGUID: guid,
+      }),
     );
     expect(r).toEqual({
       place: { source: 'corp', kind: 'ldap', ref: 'CN=Zoë Şahin,OU=Staff,DC=corp,DC=example' },
@@ -151,13 +154,7 @@ describe('createMapper', () => {
   it('matches attribute names case-insensitively and ignores tagged variants', () => {
     const map = createMapper(OPENLDAP, 'dir');
     const r = map(
-      entry(
-        'uid=a',
-        attr('GIVENNAME', 'Ann'),
-        attr('givenName;lang-de', 'Anna'),
-        attr('SN', 'Lee'),
-        attr('entryuuid', 'abc'),
-      ),
+      entry('uid=a', { GIVENNAME: 'Ann', 'givenName;lang-de': 'Anna', SN: 'Lee', entryuuid: 'abc' }),
     );
     expect(r.firstName).toBe('Ann');
     expect(r.lastName).toBe('Lee');
@@ -168,49 +165,46 @@ describe('createMapper', () => {
     const r = createMapper(
       AD,
       'corp',
-    )(entry('cn=x', attr('givenName', 'A'), attr('sn', 'B'), attr('userPrincipalName', 'a.b@corp.example')));
+    )(entry('cn=x', { givenName: 'A', sn: 'B', userPrincipalName: 'a.b@corp.example' }));
     expect(r.email).toBe('a.b@corp.example');
     expect(r.notes).toEqual(['e-mail taken from userPrincipalName (mail is empty)']);
   });
 
   it('leaves the e-mail empty when neither attribute is set (the pipeline rejects it)', () => {
-    const r = createMapper(
-      AD,
-      'corp',
-    )(entry('cn=x', attr('givenName', 'A'), attr('sn', 'B'), attr('mail', '  ')));
+    const r = createMapper(AD, 'corp')(entry('cn=x', { givenName: 'A', sn: 'B', mail: '  ' }));
     expect(r.email).toBeUndefined();
   });
 
   it('splits displayName, then cn, when givenName or sn are empty, and notes it', () => {
     const map = createMapper(AD, 'corp');
-    const a = map(entry('cn=x', attr('sn', 'Doe'), attr('displayName', 'Chris Doe')));
+    const a = map(entry('cn=x', { sn: 'Doe', displayName: 'Chris Doe' }));
     expect([a.firstName, a.lastName]).toEqual(['Chris', 'Doe']);
     expect(a.notes).toEqual(['first name taken from displayName (givenName is empty)']);
-    const b = map(entry('cn=x', attr('givenName', 'Dana'), attr('cn', 'Dana Cn Extra')));
+    const b = map(entry('cn=x', { givenName: 'Dana', cn: 'Dana Cn Extra' }));
     expect([b.firstName, b.lastName]).toEqual(['Dana', 'Cn Extra']);
     expect(b.notes).toEqual(['last name taken from cn (sn is empty)']);
-    const c = map(entry('cn=x', attr('displayName', 'Müller, Jürgen')));
+    const c = map(entry('cn=x', { displayName: 'Müller, Jürgen' }));
     expect([c.firstName, c.lastName]).toEqual(['Jürgen', 'Müller']);
     expect(c.notes).toHaveLength(2);
   });
 
   it('builds the ID from a zero-padded template, or notes what is missing', () => {
     const map = createMapper({ ...AD, id: undefined, idTemplate: 'E{employeeNumber:8}' }, 'corp');
-    expect(map(entry('cn=x', attr('employeeNumber', '1234'))).id).toBe('E00001234');
-    expect(map(entry('cn=x', attr('employeeNumber', '123456789'))).id).toBe('E123456789');
+    expect(map(entry('cn=x', { employeeNumber: '1234' })).id).toBe('E00001234');
+    expect(map(entry('cn=x', { employeeNumber: '123456789' })).id).toBe('E123456789');
     const missing = map(entry('cn=x'));
     expect(missing.id).toBeUndefined();
     expect(missing.notes).toEqual(['ID template E{employeeNumber:8}: employeeNumber is empty']);
   });
 
   it('leaves a malformed objectGUID out with a note instead of inventing a Sync ID', () => {
-    const r = createMapper(AD, 'corp')(entry('cn=x', attr('objectGUID', Buffer.alloc(4))));
+    const r = createMapper(AD, 'corp')(entry('cn=x', { objectGUID: Buffer.alloc(4) }));
     expect(r.syncId).toBeUndefined();
     expect(r.notes).toEqual(['objectGUID is 4 bytes, not a 16-byte GUID']);
   });
 
   it('takes the first of several values', () => {
-    const r = createMapper(OPENLDAP, 'dir')(entry('uid=a', attr('mail', 'first@x.test', 'second@x.test')));
+    const r = createMapper(OPENLDAP, 'dir')(entry('uid=a', { mail: ['first@x.test', 'second@x.test'] }));
     expect(r.email).toBe('first@x.test');
   });
 });

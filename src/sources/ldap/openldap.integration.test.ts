@@ -3,10 +3,14 @@
  * test/fixtures/ldap, binding as the normal account cn=sync so the server's size limits apply.
  * A refused password and an abort mid-read are checks of the source contract suite (test/contract/).
  */
-import convict from 'convict';
 import { Client } from 'ldapts';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  fetchLdap,
+  type LdapSettings,
+  makeLdapSource,
+  startSlapdDirectory,
+} from '../../../test/helpers/ldap-source.js';
 import {
   bulkPeopleLdif,
   fixture,
@@ -15,68 +19,20 @@ import {
   SUFFIX,
   SYNC_DN,
   SYNC_PASSWORD,
-  startSlapd,
 } from '../../../test/helpers/slapd.js';
 import { scaled } from '../../../test/helpers/timing.js';
 import { exitCodeFor } from '../../cli/exit-codes.js';
 import { ConfigError, SourceUnavailableError } from '../../core/errors.js';
-import type { Source, SourceSnapshot } from '../../core/source.js';
+import type { Source } from '../../core/source.js';
 import type { SourceRecord } from '../../core/types.js';
-import { type LdapConfig, ldapSchema } from './config.js';
-import { ldapSource } from './source.js';
 
 const PEOPLE = `ou=people,${SUFFIX}`;
 const GROUPS = `ou=groups,${SUFFIX}`;
 const BULK = 1200;
 
-interface LogLine {
-  readonly level: number;
-  readonly msg: string;
-  readonly [k: string]: unknown;
-}
-
-function makeSource(
-  settings: Record<string, unknown>,
-  onLog?: (line: LogLine) => void,
-): { source: Source; logs: LogLine[] } {
-  const c = convict(ldapSchema as never);
-  c.load(settings);
-  c.validate({ allowed: 'strict' });
-  const logs: LogLine[] = [];
-  const logger = pino(
-    { level: 'debug' },
-    {
-      write(s: string) {
-        const line = JSON.parse(s) as LogLine;
-        logs.push(line);
-        onLog?.(line);
-      },
-    },
-  );
-  const config = { ...(c.getProperties() as object), name: 'dir' } as LdapConfig;
-  return {
-    source: ldapSource.create(config, {
-      job: 'main',
-      stateDir: '/nonexistent',
-      logger,
-      now: () => new Date(),
-    }),
-    logs,
-  };
-}
-
-async function fetchWith(settings: Record<string, unknown>): Promise<SourceSnapshot> {
-  const { source } = makeSource(settings);
+async function failure(settings: LdapSettings): Promise<Error> {
   try {
-    return await source.fetch(AbortSignal.timeout(scaled(20_000)));
-  } finally {
-    await source.close();
-  }
-}
-
-async function failure(settings: Record<string, unknown>): Promise<Error> {
-  try {
-    await fetchWith(settings);
+    await fetchLdap(settings);
   } catch (e) {
     if (e instanceof Error) return e;
   }
@@ -89,17 +45,13 @@ const uids = (records: readonly SourceRecord[]): string[] =>
   records.map((r) => /^uid=([^,]+)/.exec(r.place.ref)?.[1] ?? r.place.ref).sort();
 
 let slapd: Slapd;
-let base: Record<string, unknown>;
+let base: LdapSettings;
 
 beforeAll(async () => {
-  slapd = await startSlapd({ offline: [fixture('base.ldif'), fixture('people.ldif'), bulkPeopleLdif(BULK)] });
-  base = {
-    preset: 'openldap',
-    urls: [slapd.url],
-    bindDn: SYNC_DN,
-    bindPassword: SYNC_PASSWORD,
-    baseDns: [PEOPLE],
-  };
+  ({ slapd, base } = await startSlapdDirectory(
+    { offline: [fixture('base.ldif'), fixture('people.ldif'), bulkPeopleLdif(BULK)] },
+    [PEOPLE],
+  ));
 });
 
 afterAll(async () => {
@@ -108,7 +60,7 @@ afterAll(async () => {
 
 describe('openldap preset', () => {
   it('reads everyone under the base with non-ASCII names intact, Sync ID = entryUUID', async () => {
-    const snap = await fetchWith(base);
+    const snap = await fetchLdap(base);
     expect(snap.records).toHaveLength(15);
     const r = byRef(snap.records);
     expect(r.get(`uid=zoe,${PEOPLE}`)).toMatchObject({
@@ -141,7 +93,7 @@ describe('openldap preset', () => {
   });
 
   it('falls back to displayName then cn for names, with notes; a missing mail stays missing', async () => {
-    const r = byRef((await fetchWith(base)).records);
+    const r = byRef((await fetchLdap(base)).records);
     expect(r.get(`uid=chris,${PEOPLE}`)).toMatchObject({
       firstName: 'Chris',
       lastName: 'Doe',
@@ -156,7 +108,7 @@ describe('openldap preset', () => {
   });
 
   it('skips the search reference under the base, never chases it, and says so', async () => {
-    const { source, logs } = makeSource(base);
+    const { source, logs } = makeLdapSource(base);
     const snap = await source.fetch(AbortSignal.timeout(scaled(10_000)));
     expect(snap.notices.map((n) => n.message).join('\n')).toMatch(
       /Search references .* skipped, not followed .*1 search reference/,
@@ -166,7 +118,7 @@ describe('openldap preset', () => {
   });
 
   it('leaves out accounts matched by disabledFilter and reports the count', async () => {
-    const snap = await fetchWith({ ...base, disabledFilter: '(employeeType=disabled)' });
+    const snap = await fetchLdap({ ...base, disabledFilter: '(employeeType=disabled)' });
     expect(snap.records).toHaveLength(13);
     expect(uids(snap.records)).not.toContain('bob');
     expect(uids(snap.records)).not.toContain('lena');
@@ -176,12 +128,12 @@ describe('openldap preset', () => {
   });
 
   it('builds a zero-padded ID from a template', async () => {
-    const r = byRef((await fetchWith({ ...base, idTemplate: 'P{employeeNumber:8}' })).records);
+    const r = byRef((await fetchLdap({ ...base, idTemplate: 'P{employeeNumber:8}' })).records);
     expect(r.get(`uid=alice,${PEOPLE}`)?.id).toBe('P00001001');
   });
 
   it('counts entries under overlapping bases once', async () => {
-    const snap = await fetchWith({ ...base, baseDns: [PEOPLE, SUFFIX] });
+    const snap = await fetchLdap({ ...base, baseDns: [PEOPLE, SUFFIX] });
     expect(snap.records).toHaveLength(15 + BULK);
     expect(new Set(snap.records.map((r) => r.place.ref)).size).toBe(15 + BULK);
   });
@@ -196,7 +148,7 @@ describe('ad preset on the AD-mimic schema', () => {
   });
 
   it('maps objectGUID to the GUID string and leaves out userAccountControl bit 2 (514, 546, not 66048)', async () => {
-    const snap = await fetchWith(ad());
+    const snap = await fetchLdap(ad());
     const r = byRef(snap.records);
     expect(r.get(`uid=alice,${PEOPLE}`)?.syncId).toBe('01234567-89ab-cdef-0123-456789abcdef');
     expect(r.get(`uid=zoe,${PEOPLE}`)?.syncId).toBe('a1b2c303-d4e5-46f7-8899-aabbccddee03');
@@ -210,7 +162,7 @@ describe('ad preset on the AD-mimic schema', () => {
   });
 
   it('takes the e-mail from userPrincipalName when mail is empty', async () => {
-    const r = byRef((await fetchWith(ad())).records);
+    const r = byRef((await fetchLdap(ad())).records);
     expect(r.get(`uid=zoe,${PEOPLE}`)).toMatchObject({
       email: 'zoe@corp.example.test',
       notes: ['e-mail taken from userPrincipalName (mail is empty)'],
@@ -219,7 +171,7 @@ describe('ad preset on the AD-mimic schema', () => {
   });
 
   it('keeps disabled accounts when excludeDisabled is off', async () => {
-    expect((await fetchWith({ ...ad(), excludeDisabled: false })).records).toHaveLength(15);
+    expect((await fetchLdap({ ...ad(), excludeDisabled: false })).records).toHaveLength(15);
   });
 });
 
@@ -227,12 +179,12 @@ describe('group scoping', () => {
   const staff = `cn=staff,${GROUPS}`;
 
   it('walk: nested groups through member, uniqueMember and memberUid, across a cycle', async () => {
-    const snap = await fetchWith({ ...base, groups: [staff], groupMethod: 'walk' });
+    const snap = await fetchLdap({ ...base, groups: [staff], groupMethod: 'walk' });
     expect(uids(snap.records)).toEqual(['alice', 'carol', 'dave', 'erin', 'frank', 'lena']);
   });
 
   it('walk with disabled accounts left out, counted within the groups only', async () => {
-    const snap = await fetchWith({ ...base, groups: [staff], disabledFilter: '(employeeType=disabled)' });
+    const snap = await fetchLdap({ ...base, groups: [staff], disabledFilter: '(employeeType=disabled)' });
     expect(uids(snap.records)).toEqual(['alice', 'carol', 'dave', 'erin', 'frank']);
     expect(snap.notices.map((n) => n.message)).toContain(
       '1 disabled account left out ((employeeType=disabled))',
@@ -240,7 +192,7 @@ describe('group scoping', () => {
   });
 
   it('memberof: the overlay memberOf, nested groups found by their memberOf, cycle-safe', async () => {
-    const snap = await fetchWith({ ...base, groups: [staff], groupMethod: 'memberof' });
+    const snap = await fetchLdap({ ...base, groups: [staff], groupMethod: 'memberof' });
     // memberUid and uniqueMember do not produce memberOf: only groupOfNames members count here
     expect(uids(snap.records)).toEqual(['alice', 'carol', 'dave', 'lena']);
   });
@@ -248,15 +200,15 @@ describe('group scoping', () => {
   it.each(['walk', 'memberof'])(
     '%s: a group name with * ( ) \\ is matched exactly, not as a pattern',
     async (method) => {
-      const snap = await fetchWith({ ...base, groups: [`cn=a*b(c)\\5cd,${GROUPS}`], groupMethod: method });
+      const snap = await fetchLdap({ ...base, groups: [`cn=a*b(c)\\5cd,${GROUPS}`], groupMethod: method });
       expect(uids(snap.records)).toEqual(['gina']);
-      const decoy = await fetchWith({ ...base, groups: [`cn=a*,${GROUPS}`], groupMethod: method });
+      const decoy = await fetchLdap({ ...base, groups: [`cn=a*,${GROUPS}`], groupMethod: method });
       expect(uids(decoy.records)).toEqual(['hank']);
     },
   );
 
   it.each(['walk', 'memberof'])('%s: a NUL byte in the group name', async (method) => {
-    const snap = await fetchWith({ ...base, groups: [`cn=nul\\00x,${GROUPS}`], groupMethod: method });
+    const snap = await fetchLdap({ ...base, groups: [`cn=nul\\00x,${GROUPS}`], groupMethod: method });
     expect(uids(snap.records)).toEqual(['ivan']);
   });
 
@@ -271,7 +223,7 @@ describe('group scoping', () => {
 
 describe('paging and limits (server sizelimit 500 for cn=sync)', () => {
   it('pages across the size limit and reads all entries', async () => {
-    const { source, logs } = makeSource({ ...base, baseDns: [`ou=bulk,${SUFFIX}`], pageSize: 200 });
+    const { source, logs } = makeLdapSource({ ...base, baseDns: [`ou=bulk,${SUFFIX}`], pageSize: 200 });
     const snap = await source.fetch(AbortSignal.timeout(scaled(20_000)));
     expect(snap.records).toHaveLength(BULK);
     expect(logs.filter((l) => l.msg === 'ldap page read')).toHaveLength(BULK / 200);
@@ -307,7 +259,7 @@ describe('bind, fail-over, check', () => {
 
   it('fails over to the next URL when the first cannot be reached', async () => {
     const port = await freePort();
-    const { source, logs } = makeSource({ ...base, urls: [`ldap://127.0.0.1:${port}`, slapd.url] });
+    const { source, logs } = makeLdapSource({ ...base, urls: [`ldap://127.0.0.1:${port}`, slapd.url] });
     const snap = await source.fetch(AbortSignal.timeout(scaled(10_000)));
     expect(snap.records).toHaveLength(15);
     expect(snap.description.startsWith(slapd.url)).toBe(true);
@@ -315,7 +267,7 @@ describe('bind, fail-over, check', () => {
   });
 
   it('check() tests bind and each base and counts the matches, without failing', async () => {
-    const { source } = makeSource({
+    const { source } = makeLdapSource({
       ...base,
       baseDns: [PEOPLE, `ou=bulk,${SUFFIX}`],
       disabledFilter: '(employeeType=disabled)',
@@ -331,14 +283,14 @@ describe('bind, fail-over, check', () => {
       '2 disabled accounts would be left out',
       `skipped (not followed) ${PEOPLE}: 1 search reference`,
     ]);
-    const bad = makeSource({ ...base, bindPassword: 'nope' }).source;
+    const bad = makeLdapSource({ ...base, bindPassword: 'nope' }).source;
     const failed = await bad.check(AbortSignal.timeout(scaled(10_000)));
     expect(failed.ok).toBe(false);
     expect(failed.lines.join('\n')).toMatch(/FAILED: Bind as cn=sync.* invalid credentials/);
   });
 
   it('anonymous bind works; a base hidden from anonymous readers is reported, not read as empty', async () => {
-    const { source } = makeSource({ ...base, bindDn: '', bindPassword: '' });
+    const { source } = makeLdapSource({ ...base, bindDn: '', bindPassword: '' });
     const result = await source.check(AbortSignal.timeout(scaled(10_000)));
     expect(result.ok).toBe(false);
     expect(result.lines[1]).toBe('anonymous bind: OK');
@@ -356,7 +308,7 @@ describe('TLS: StartTLS and LDAPS with a private CA', () => {
     ['LDAPS to localhost', () => tls({ urls: [slapd.ldapsLocalhostUrl] })],
     ['StartTLS', () => tls({ urls: [slapd.url], startTls: true })],
   ])('%s with the right CA works', async (_name, settings) => {
-    const { source } = makeSource(settings());
+    const { source } = makeLdapSource(settings());
     const check = await source.check(AbortSignal.timeout(scaled(10_000)));
     expect(check.lines[0]).toMatch(/TLS, certificate verified\): OK/);
     expect((await source.fetch(AbortSignal.timeout(scaled(10_000)))).records).toHaveLength(15);
@@ -383,12 +335,12 @@ describe('TLS: StartTLS and LDAPS with a private CA', () => {
   });
 
   it('fails over from a TLS failure to the next URL', async () => {
-    const snap = await fetchWith(tls({ urls: [slapd.ldapsWrongHostUrl, slapd.ldapsUrl] }));
+    const snap = await fetchLdap(tls({ urls: [slapd.ldapsWrongHostUrl, slapd.ldapsUrl] }));
     expect(snap.records).toHaveLength(15);
   });
 
   it('rejectUnauthorized off connects anyway, and warns on every run', async () => {
-    const { source, logs } = makeSource(
+    const { source, logs } = makeLdapSource(
       tls({ urls: [slapd.ldapsWrongHostUrl], caFile: slapd.pki.otherCaCert, rejectUnauthorized: false }),
     );
     for (let run = 0; run < 2; run++) {
@@ -421,16 +373,7 @@ describe('filters ldapts reads "somehow" are refused before any search (issue #1
 
   /** The source as the loader would build it, but without convict's check: resolveSettings must refuse on its own. */
   function create(filter: string): () => Source {
-    const c = convict(ldapSchema as never);
-    c.load(base);
-    const config = { ...(c.getProperties() as object), name: 'dir', filter } as LdapConfig;
-    return () =>
-      ldapSource.create(config, {
-        job: 'main',
-        stateDir: '/nonexistent',
-        logger: pino({ level: 'silent' }),
-        now: () => new Date(),
-      });
+    return () => makeLdapSource({ ...base, filter }, { check: false }).source;
   }
 
   it('the swallowed clause is real: on this server ldapts picks 3 people instead of 1', async () => {
@@ -455,11 +398,11 @@ describe('filters ldapts reads "somehow" are refused before any search (issue #1
     expect(c.place).toBe('sources[dir].filter');
     expect(c.message).toMatch(new RegExp(`missing "\\)".* \\(at character ${position}:`));
     // and the schema check refuses it at config load as well
-    expect(() => makeSource({ ...base, filter })).toThrow(/not a valid LDAP filter/);
+    expect(() => makeLdapSource({ ...base, filter })).toThrow(/not a valid LDAP filter/);
   });
 
   it('the intended filter reads the same people through our parser', async () => {
-    expect(uids((await fetchWith({ ...base, filter: intended, excludeDisabled: false })).records)).toEqual([
+    expect(uids((await fetchLdap({ ...base, filter: intended, excludeDisabled: false })).records)).toEqual([
       'bob',
     ]);
   });
