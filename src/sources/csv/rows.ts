@@ -94,6 +94,7 @@ export class RowSink<S extends RecordSink = RecordSink> {
 
   private readonly options: RowOptions<S>;
   private readonly file: RowFile;
+  private readonly names = new NamePool();
   private lastLine = 0;
   private csvLines = 0;
   private csvEmpty = 0;
@@ -185,8 +186,8 @@ export class RowSink<S extends RecordSink = RecordSink> {
   }
 
   private emit(f: string[], line: number): void {
-    const firstName = f[this.iFirst];
-    const lastName = f[this.iLast];
+    const firstName = this.names.share(f[this.iFirst]);
+    const lastName = this.names.share(f[this.iLast]);
     const email = f[this.iEmail];
     const id = f[this.iId];
     const syncId = this.iSync >= 0 ? f[this.iSync] : deriveSyncId(email);
@@ -196,6 +197,26 @@ export class RowSink<S extends RecordSink = RecordSink> {
     this.lastRowFields = f.length;
     this.count++;
     this.sink.add(new RowRecord(this.file, line, firstName, lastName, email, id, syncId));
+  }
+}
+
+/** Distinct names kept for sharing; past this, new names are kept as read (bounded memory). */
+const NAME_POOL_SIZE = 65_536;
+
+/**
+ * One string per distinct first / last name: a staff list repeats names (a thousand Thomases), and
+ * every record is held until the run ends, so sharing them saves memory and the garbage
+ * collector's copying. The copy csv-parse made dies young, which costs nothing.
+ */
+class NamePool {
+  private readonly pool = new Map<string, string>();
+
+  share(name: string | undefined): string | undefined {
+    if (name === undefined) return undefined;
+    const known = this.pool.get(name);
+    if (known !== undefined) return known;
+    if (this.pool.size < NAME_POOL_SIZE) this.pool.set(name, name);
+    return name;
   }
 }
 
