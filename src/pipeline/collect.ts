@@ -16,7 +16,7 @@ import type {
   SourceRecord,
 } from '../core/types.js';
 import { normalizeToIdentity } from './normalize.js';
-import { NO_PROBLEMS, validateRecord } from './validate.js';
+import { NO_PROBLEMS, validateFields } from './validate.js';
 
 /** Default for how many rejections of one source are listed in full. */
 export const DEFAULT_MAX_LISTED_REJECTIONS = 1000;
@@ -104,7 +104,8 @@ export class RecordCollector {
   add(record: SourceRecord): void {
     this.total++;
     const person = normalizeToIdentity(record);
-    const problems = validateRecord(record.place, person);
+    // The record, not its place: a csv row builds its place only when a problem names it.
+    const problems = validateFields(person, record);
     if (record.notes) for (const message of record.notes) this.notices.push({ place: record.place, message });
     if (problems === NO_PROBLEMS) {
       this.valid.push(person);

@@ -6,21 +6,40 @@
  */
 import type { IdentityRecord, SourceRecord } from '../core/types.js';
 
-// Anything but printable ASCII, or whitespace that needs work (leading, trailing, doubled, tabs).
-const NEEDS_WORK = /[^\x21-\x7e ]|^ | $| {2}/;
 const HORIZONTAL_SPACE = /[^\S\r\n]+/g;
 
 export function normalizeText(value: string | undefined): string {
   if (value === undefined || value === '') return '';
-  if (!NEEDS_WORK.test(value)) return value;
+  if (isNormal(value)) return value;
   return value.normalize('NFC').replace(HORIZONTAL_SPACE, ' ').trim();
 }
 
-const HAS_UPPER = /[A-Z]|[^\x00-\x7f]/;
+/**
+ * Printable ASCII with single inner spaces only: nothing to do. A char loop, as this runs for
+ * every field of every record (a regex test cost several times as much).
+ */
+function isNormal(s: string): boolean {
+  const n = s.length;
+  if (s.charCodeAt(0) === 32 || s.charCodeAt(n - 1) === 32) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || (c === 32 && s.charCodeAt(i + 1) === 32)) return false;
+  }
+  return true;
+}
 
 export function normalizeEmail(value: string | undefined): string {
   const v = normalizeText(value);
-  return HAS_UPPER.test(v) ? v.toLowerCase() : v;
+  return mayHaveUpper(v) ? v.toLowerCase() : v;
+}
+
+/** An ASCII capital or any non-ASCII character (which may have a lower case). */
+function mayHaveUpper(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c > 0x7f) return true;
+  }
+  return false;
 }
 
 /**

@@ -7,7 +7,7 @@
  * the fields of a record that spans several lines.
  */
 import type { CsvError } from 'csv-parse';
-import type { Notice, SourceRecord } from '../../core/types.js';
+import type { Notice, Place, SourceRecord } from '../../core/types.js';
 import { type ColumnMapping, type MappingProblem, mapColumns } from './columns.js';
 import type { CsvReadSettings } from './config.js';
 import { isHeaderRow } from './dialect.js';
@@ -19,6 +19,51 @@ const SNIFF_ROWS = 5;
 /** Takes each record as it is read. */
 export interface RecordSink {
   add(record: SourceRecord): void;
+}
+
+/** What the records of one file share: their place but for the line. */
+interface RowFile {
+  readonly source: string;
+  readonly refPrefix: string;
+}
+
+/**
+ * One row's record. Its place (`staff.csv:12`) is built when read, not per row: most rows are never
+ * named, and a place object with its ref string per row was a third of the heap at a million rows
+ * (and that much more for the garbage collector to copy). Each read of `place` returns a new plain
+ * object: compare places by their fields, never by identity.
+ */
+class RowRecord implements SourceRecord {
+  readonly firstName: string | undefined;
+  readonly lastName: string | undefined;
+  readonly email: string | undefined;
+  readonly id: string | undefined;
+  readonly syncId: string | undefined;
+  // Private, so spreads, JSON and equality see only the record's fields.
+  readonly #file: RowFile;
+  readonly #line: number;
+
+  constructor(
+    file: RowFile,
+    line: number,
+    firstName: string | undefined,
+    lastName: string | undefined,
+    email: string | undefined,
+    id: string | undefined,
+    syncId: string | undefined,
+  ) {
+    this.firstName = firstName;
+    this.lastName = lastName;
+    this.email = email;
+    this.id = id;
+    this.syncId = syncId;
+    this.#file = file;
+    this.#line = line;
+  }
+
+  get place(): Place {
+    return { source: this.#file.source, kind: 'csv-folder', ref: this.#file.refPrefix + this.#line };
+  }
 }
 
 /** What the rows of one file are read for. */
@@ -41,14 +86,15 @@ export class RowSink<S extends RecordSink = RecordSink> {
   header = false;
   mapping: ColumnMapping | undefined;
   failure: CsvFileError | undefined;
-  /** The last non-blank row: a file cut off mid-row ends in one with too few fields. */
-  lastRow: { readonly line: number; readonly fields: number } | undefined;
+  /** Where the last record starts (0: none yet) and its field count, kept as numbers: no object per row. */
+  private lastRowLine = 0;
+  private lastRowFields = 0;
   /** Where the last non-blank row of any kind (header too) starts. */
   lastNonBlankLine: number | undefined;
 
   private readonly options: RowOptions<S>;
-  private readonly source: string;
-  private readonly refPrefix: string;
+  private readonly file: RowFile;
+  private readonly names = new NamePool();
   private lastLine = 0;
   private csvLines = 0;
   private csvEmpty = 0;
@@ -63,8 +109,7 @@ export class RowSink<S extends RecordSink = RecordSink> {
   constructor(options: RowOptions<S>, skippedLines: number) {
     this.options = options;
     this.sink = options.sink();
-    this.source = options.sourceName;
-    this.refPrefix = `${options.fileName}:`;
+    this.file = { source: options.sourceName, refPrefix: `${options.fileName}:` };
     this.lastLine = skippedLines;
   }
 
@@ -75,14 +120,20 @@ export class RowSink<S extends RecordSink = RecordSink> {
     this.lastLine = lines - this.csvLines === 1 + skipped ? start : start + countLineBreaks(fields);
     this.csvLines = lines;
     this.csvEmpty = empty;
-    if (!isBlankRow(fields)) this.lastNonBlankLine = start;
+    const blank = isBlankRow(fields);
+    if (!blank) this.lastNonBlankLine = start;
     if (this.mapping) {
       this.emit(fields, start);
       return undefined;
     }
-    if (isBlankRow(fields)) return undefined;
+    if (blank) return undefined;
     this.pending.push({ fields, line: start });
     return this.pending.length >= SNIFF_ROWS ? this.decide() : undefined;
+  }
+
+  /** The last record's row: a file cut off mid-row ends in one with too few fields. */
+  get lastRow(): { readonly line: number; readonly fields: number } | undefined {
+    return this.lastRowLine > 0 ? { line: this.lastRowLine, fields: this.lastRowFields } : undefined;
   }
 
   /** The line a record that failed to parse starts on. */
@@ -135,23 +186,37 @@ export class RowSink<S extends RecordSink = RecordSink> {
   }
 
   private emit(f: string[], line: number): void {
-    const firstName = f[this.iFirst];
-    const lastName = f[this.iLast];
+    const firstName = this.names.share(f[this.iFirst]);
+    const lastName = this.names.share(f[this.iLast]);
     const email = f[this.iEmail];
     const id = f[this.iId];
     const syncId = this.iSync >= 0 ? f[this.iSync] : deriveSyncId(email);
     // Excel leaves rows like ";;;;" after the data: not a person.
     if (isBlank(firstName) && isBlank(lastName) && isBlank(email) && isBlank(id) && isBlank(syncId)) return;
-    this.lastRow = { line, fields: f.length };
+    this.lastRowLine = line;
+    this.lastRowFields = f.length;
     this.count++;
-    this.sink.add({
-      place: { source: this.source, kind: 'csv-folder', ref: this.refPrefix + line },
-      firstName,
-      lastName,
-      email,
-      id,
-      syncId,
-    });
+    this.sink.add(new RowRecord(this.file, line, firstName, lastName, email, id, syncId));
+  }
+}
+
+/** Distinct names kept for sharing; past this, new names are kept as read (bounded memory). */
+const NAME_POOL_SIZE = 65_536;
+
+/**
+ * One string per distinct first / last name: a staff list repeats names (a thousand Thomases), and
+ * every record is held until the run ends, so sharing them saves memory and the garbage
+ * collector's copying. The copy csv-parse made dies young, which costs nothing.
+ */
+class NamePool {
+  private readonly pool = new Map<string, string>();
+
+  share(name: string | undefined): string | undefined {
+    if (name === undefined) return undefined;
+    const known = this.pool.get(name);
+    if (known !== undefined) return known;
+    if (this.pool.size < NAME_POOL_SIZE) this.pool.set(name, name);
+    return name;
   }
 }
 
@@ -174,7 +239,8 @@ function isBlank(s: string | undefined): boolean {
 }
 
 function isBlankRow(fields: readonly string[]): boolean {
-  return fields.every(isBlank);
+  for (let i = 0; i < fields.length; i++) if (!isBlank(fields[i])) return false;
+  return true;
 }
 
 /** Line breaks inside the fields of one record; CRLF counts once. */
