@@ -93,11 +93,13 @@ describe('e-mail masking', () => {
       fc.property(
         fc.oneof(fc.string({ minLength: 2 }), fc.string({ unit: 'grapheme', minLength: 2 }), emailish()),
         (email) => {
-          // A value that is part of every line anyway ("info", a quote) or made of the mask's own stars proves nothing.
-          fc.pre(!frame.includes(email) && !email.includes('*') && email.trim() !== '');
+          // A value that is part of every line anyway ("info", a quote, ` \"` as JSON escapes it) or
+          // made of the mask's own stars proves nothing.
+          const escaped = JSON.stringify(email).slice(1, -1);
+          fc.pre(!frame.includes(email) && !frame.includes(escaped) && !email.includes('*') && email.trim() !== '');
           const text = logged(email);
           const values = lines.flatMap((l) => stringsOf(JSON.parse(l)));
-          expect(text.includes(email) || text.includes(JSON.stringify(email).slice(1, -1)), text).toBe(false);
+          expect(text.includes(email) || text.includes(escaped), text).toBe(false);
           expect(
             values.some((v) => v.includes(email)),
             text,
