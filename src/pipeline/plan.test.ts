@@ -66,6 +66,19 @@ describe('computePlan', () => {
     );
   });
 
+  it('plans the same whatever order either side comes in, and hands on the desired set sorted', () => {
+    fc.assert(
+      fc.property(people, people, (before, after) => {
+        const bySyncId = (a: PushedRecord, b: PushedRecord) => (a.syncId < b.syncId ? -1 : 1);
+        const shuffled = computePlan(after.map(desired), before);
+        const sorted = computePlan([...after].sort(bySyncId).map(desired), [...before].sort(bySyncId));
+        expect(shuffled).toEqual(sorted);
+        expect(shuffled.desired.map((d) => d.syncId)).toEqual([...after].sort(bySyncId).map((d) => d.syncId));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('gives the same id to the same changes and another id to other changes', () => {
     const a = computePlan([desired(pushed(1))], [pushed(2)]);
     const b = computePlan([desired(pushed(1))], [pushed(2)]);

@@ -95,17 +95,28 @@ export function planId(
 }
 
 /**
+ * `records` in Sync ID order: itself when it already is (a checked snapshot, the merge stage's
+ * output), else a sorted copy. Checking is one pass; copying and re-sorting a million is not free.
+ */
+function sortedBySyncId<T extends { syncId: string }>(records: readonly T[]): readonly T[] {
+  for (let i = 1; i < records.length; i++) {
+    if (records[i - 1]!.syncId > records[i]!.syncId) return [...records].sort(compareSyncId);
+  }
+  return records;
+}
+
+/**
  * A merge-join of the desired set and the previous snapshot, both in Sync ID order: no hashing,
  * which matters at a million people. The snapshot is stored sorted and the merge stage hands on
- * Sync ID order, so both sorts here are linear in practice (TimSort on sorted runs).
+ * Sync ID order, so neither is sorted again here.
  */
 export function computePlan(
   desiredIn: readonly DesiredRecord[],
   previous: readonly PushedRecord[] | null,
   basis: PlanBasis = {},
 ): Plan {
-  const desired = [...desiredIn].sort(compareSyncId);
-  const prev = previous ? [...previous].sort(compareSyncId) : [];
+  const desired = sortedBySyncId(desiredIn);
+  const prev = previous ? sortedBySyncId(previous) : [];
   const adds: DesiredRecord[] = [];
   const updates: PlannedUpdate[] = [];
   const deletes: PushedRecord[] = [];

@@ -1,0 +1,191 @@
+#!/usr/bin/env node
+// Plan benchmark (issue 14). Run: npx tsc -p tsconfig.build.json && node bench/plan.mjs [--rows 1000000] [--runs 3]
+// For one state dir holding an N-record snapshot.json and N desired records with 1 % changed,
+// each phase in a fresh process:
+//  - reference: a bare JSON.parse of snapshot.json (no checks, no plan);
+//  - read: JobState.readBaseline (parse, shape, integrity hash, target);
+//  - plan: read as above, then buildPlan (merge, carry, plan) of the desired records against it;
+// with each phase's peak RSS. Goal (issue 14): plan ≤ 1.5 s, peak RSS ≤ 500 MB at 1M.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dist = (p) => pathToFileURL(path.join(here, '..', 'dist', p)).href;
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '3' },
+    phase: { type: 'string' },
+    dir: { type: 'string' },
+  },
+});
+const rows = Number(values.rows);
+const TARGET = { baseUrl: 'https://mim.example', project: 'bench', job: 'bench' };
+
+function person(i, changed = false) {
+  return {
+    firstName: `Vorname${i % 997}`,
+    lastName: changed ? `Geändert${i}` : `Nachname ${i % 1009}`,
+    email: `user${i}@example.com`,
+    id: String(100000 + i).padStart(8, '0'),
+    syncId: `P${i}`,
+  };
+}
+
+const bySyncId = (a, b) => (a.syncId < b.syncId ? -1 : a.syncId > b.syncId ? 1 : 0);
+
+/** The last accepted upload: N people, sorted by Sync ID, written the way a run records it. */
+async function phaseGenerate(dir) {
+  const { JobState } = await import(dist('state/store.js'));
+  const { recordsDigest } = await import(dist('state/baseline.js'));
+  rmSync(dir, { recursive: true, force: true });
+  const records = [];
+  for (let i = 0; i < rows; i++) records.push(person(i));
+  records.sort(bySyncId);
+  await new JobState(dir, 'bench').writeSnapshot({
+    version: 2,
+    target: TARGET,
+    seq: 1,
+    pushedAt: new Date().toISOString(),
+    planId: 'bench',
+    payloadSha256: 'bench',
+    inputs: [],
+    records,
+    recordsSha256: recordsDigest(records),
+  });
+  return { ms: 0 };
+}
+
+/** CPU time (user + system, all threads: GC included) since `c0`: steadier than wall time under load. */
+const cpuMs = (c0) => {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
+};
+
+async function phaseBare(dir) {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const v = JSON.parse(readFileSync(path.join(dir, 'bench', 'snapshot.json'), 'utf8'));
+  return { ms: performance.now() - t0, cpu: cpuMs(c0), records: v.records.length };
+}
+
+async function readBaseline(dir) {
+  const { JobState } = await import(dist('state/store.js'));
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const b = await new JobState(dir, 'bench').readBaseline(TARGET);
+  const ms = performance.now() - t0;
+  const cpu = cpuMs(c0);
+  if (!b.known) throw new Error(`baseline unknown: ${b.detail}`);
+  return { b, ms, cpu };
+}
+
+async function phaseRead(dir) {
+  const { b, ms, cpu } = await readBaseline(dir);
+  return { ms, cpu, records: b.snapshot.records.length };
+}
+
+/** The desired set as a streaming source hands it over: valid records in file order, 1 % changed. */
+function desiredSnapshot() {
+  const valid = [];
+  for (let i = 0; i < rows; i++) {
+    valid.push({
+      ...person(i, i % 100 === 0),
+      place: { source: 'hr', kind: 'csv-folder', ref: `staff.csv:${i + 2}` },
+    });
+  }
+  const collected = {
+    source: 'hr',
+    kind: 'csv-folder',
+    total: rows,
+    valid,
+    listed: [],
+    rejections: 0,
+    notices: [],
+    rejectedKeys: () => [][Symbol.iterator](),
+  };
+  return { source: 'hr', kind: 'csv-folder', records: [], notices: [], collected };
+}
+
+async function phasePlan(dir) {
+  const { buildPlan } = await import(dist('pipeline/index.js'));
+  const { b, ms: readMs, cpu: readCpu } = await readBaseline(dir);
+  const snapshot = desiredSnapshot();
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const r = buildPlan({
+    snapshots: [snapshot],
+    previous: b.snapshot.records,
+    baselineId: b.id,
+    now: new Date(),
+  });
+  const planMs = performance.now() - t0;
+  const planCpu = cpuMs(c0);
+  const { plan } = r;
+  return {
+    ms: readMs + planMs,
+    cpu: readCpu + planCpu,
+    readMs,
+    planMs,
+    readCpu,
+    planCpu,
+    updates: plan.updates.length,
+    adds: plan.adds.length,
+    deletes: plan.deletes.length,
+    planId: plan.id,
+  };
+}
+
+if (values.phase) {
+  const fn = { generate: phaseGenerate, bare: phaseBare, read: phaseRead, plan: phasePlan }[values.phase];
+  const result = await fn(values.dir);
+  result.maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  process.stdout.write(JSON.stringify(result));
+  process.exit(0);
+}
+
+function runPhase(phase, dir) {
+  const r = spawnSync(
+    process.execPath,
+    [fileURLToPath(import.meta.url), '--phase', phase, '--dir', dir, '--rows', String(rows)],
+    { encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
+  if (r.status !== 0) throw new Error(`${phase} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const dir = path.join(os.tmpdir(), `mobileid-bench-plan-${process.pid}`);
+console.log(`Generating a ${rows.toLocaleString('en')}-record snapshot…`);
+runPhase('generate', dir);
+const runs = Number(values.runs);
+const results = { bare: [], read: [], plan: [] };
+for (let i = 0; i < runs; i++)
+  for (const phase of Object.keys(results)) results[phase].push(runPhase(phase, dir));
+rmSync(dir, { recursive: true, force: true });
+const med = (phase, key = 'ms') => median(results[phase].map((x) => x[key]));
+const rss = (phase) => Math.max(...results[phase].map((x) => x.maxRssMb));
+const p = results.plan[0];
+console.log(
+  `machine: ${os.cpus()[0]?.model} ×${os.cpus().length}, node ${process.version}, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}; median of ${runs} runs`,
+);
+const row = (label, phase, extra = '') =>
+  console.log(
+    `${label.padEnd(46)}${med(phase).toFixed(0).padStart(6)} ms wall, ${med(phase, 'cpu').toFixed(0).padStart(6)} ms CPU (${(med(phase, 'cpu') / med('bare', 'cpu')).toFixed(2)}× reference CPU)${extra}, peak RSS ${rss(phase)} MB`,
+  );
+row('reference (bare JSON.parse of snapshot.json):', 'bare');
+row('read + check baseline:', 'read');
+row(
+  'read + plan, 1 % changed:',
+  'plan',
+  ` [read ${med('plan', 'readCpu').toFixed(0)} + plan ${med('plan', 'planCpu').toFixed(0)} ms CPU]`,
+);
+console.log('goal (issue 14): read + plan ≤ 1.5 s, peak RSS ≤ 500 MB');
+console.log(`plan: ${p.updates} updates, ${p.adds} adds, ${p.deletes} deletes, id ${p.planId}`);
