@@ -93,12 +93,19 @@ describe('e-mail masking', () => {
     const frame = `${logged('neutral@example.com')}\n${logged('neutral@@')}`;
     fc.assert(
       fc.property(
-        fc.oneof(fc.string({ minLength: 2 }), fc.string({ unit: 'grapheme', minLength: 2 }), emailish()),
+        fc.oneof(fc.string({ minLength: 3 }), fc.string({ unit: 'grapheme', minLength: 3 }), emailish()),
         (email) => {
-          // A value that is part of every line anyway ("info", a quote, ` \"` as JSON escapes it) or
-          // made of the mask's own stars proves nothing.
+          // A value that is part of every line anyway ("info", a quote, ` \"` as JSON escapes it),
+          // made of the mask's own stars, or so short that the one character the mask keeps plus
+          // the quote before it spell it (`""` → `"\"***`) proves nothing.
           const escaped = JSON.stringify(email).slice(1, -1);
-          fc.pre(!frame.includes(email) && !frame.includes(escaped) && !email.includes('*') && email.trim() !== '');
+          fc.pre(
+            [...email].length >= 3 &&
+              !frame.includes(email) &&
+              !frame.includes(escaped) &&
+              !email.includes('*') &&
+              email.trim() !== '',
+          );
           const text = logged(email);
           const values = lines.flatMap((l) => stringsOf(JSON.parse(l)));
           expect(text.includes(email) || text.includes(escaped), text).toBe(false);
