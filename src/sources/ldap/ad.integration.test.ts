@@ -20,10 +20,11 @@ import { scaled } from '../../../test/helpers/timing.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Source, SourceSnapshot } from '../../core/source.js';
 import type { SourceRecord } from '../../core/types.js';
-import { type LdapConfig, ldapSchema, resolveSettings } from './config.js';
+import { type LdapConfig, ldapSchema } from './config.js';
 import { connect } from './connection.js';
 import { readMembers } from './groups.js';
-import { ldapSource } from './source.js';
+import { resolveSettings } from './settings.js';
+import { createLdapSource } from './source.js';
 
 let dc: SambaDc;
 let base: Record<string, unknown>;
@@ -58,7 +59,7 @@ function makeSource(settings: Record<string, unknown>): {
   const logs: { msg: string; page?: number }[] = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => void logs.push(JSON.parse(s)) });
   return {
-    source: ldapSource.create(config(settings), {
+    source: createLdapSource(config(settings), {
       job: 'main',
       stateDir: '/nonexistent',
       logger,

@@ -19,7 +19,7 @@ import {
 import { scaled } from '../../../test/helpers/timing.js';
 import type { Source } from '../../core/source.js';
 import { type LdapConfig, ldapSchema } from './config.js';
-import { ldapSource } from './source.js';
+import { createLdapSource } from './source.js';
 
 let slapd: Slapd;
 
@@ -54,7 +54,7 @@ function sourceThat(onPage: (page: number) => void, extra: Record<string, unknow
     },
   );
   const config = { ...(c.getProperties() as object), name: 'dir' } as LdapConfig;
-  return ldapSource.create(config, { job: 'main', stateDir: '/nonexistent', logger, now: () => new Date() });
+  return createLdapSource(config, { job: 'main', stateDir: '/nonexistent', logger, now: () => new Date() });
 }
 
 describe('a server failing mid-search', () => {

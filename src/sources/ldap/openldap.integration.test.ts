@@ -23,7 +23,7 @@ import { ConfigError, SourceUnavailableError } from '../../core/errors.js';
 import type { Source, SourceSnapshot } from '../../core/source.js';
 import type { SourceRecord } from '../../core/types.js';
 import { type LdapConfig, ldapSchema } from './config.js';
-import { ldapSource } from './source.js';
+import { createLdapSource } from './source.js';
 
 const PEOPLE = `ou=people,${SUFFIX}`;
 const GROUPS = `ou=groups,${SUFFIX}`;
@@ -55,7 +55,7 @@ function makeSource(
   );
   const config = { ...(c.getProperties() as object), name: 'dir' } as LdapConfig;
   return {
-    source: ldapSource.create(config, {
+    source: createLdapSource(config, {
       job: 'main',
       stateDir: '/nonexistent',
       logger,
@@ -425,7 +425,7 @@ describe('filters ldapts reads "somehow" are refused before any search (issue #1
     c.load(base);
     const config = { ...(c.getProperties() as object), name: 'dir', filter } as LdapConfig;
     return () =>
-      ldapSource.create(config, {
+      createLdapSource(config, {
         job: 'main',
         stateDir: '/nonexistent',
         logger: pino({ level: 'silent' }),
