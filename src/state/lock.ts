@@ -26,7 +26,6 @@ import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink } from 
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import lockfile from 'proper-lockfile';
 import { ConfigError, StateError } from '../core/errors.js';
 
 export interface LockTiming {
@@ -296,6 +295,8 @@ class Held implements HeldLock {
 
   /** Takes the lock through proper-lockfile; false when someone else holds it. */
   async take(): Promise<boolean> {
+    // Imported here: commands that only read the state (`status`) never load it.
+    const { default: lockfile } = await import('proper-lockfile');
     try {
       this.#unlock = await lockfile.lock(this.path, {
         lockfilePath: this.path,
