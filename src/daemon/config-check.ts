@@ -1,13 +1,12 @@
 /**
  * The daemon's config checks, apart from its wiring so that `config validate` (systemd's
- * ExecStartPre=) runs them without loading the daemon, the run pipeline or prom-client.
+ * ExecStartPre=) runs them without loading the daemon, the run pipeline, prom-client or chokidar.
  */
-import type { AppConfig } from '../config/schema.js';
-import type { SourceRegistry } from '../core/source.js';
+import type { AppConfig, JobConfig } from '../config/schema.js';
+import type { SourceRegistry, WatchedFolder } from '../core/source.js';
 import { configureLocks } from '../state/lock.js';
 import { adminAddress, type ListenAddress } from './admin-address.js';
 import { validateSchedule } from './scheduler.js';
-import { dropFolders } from './triggers.js';
 
 /**
  * The daemon's own config checks (admin exposure, cron syntax, drop folders, grace period), run
@@ -28,4 +27,13 @@ export function checkDaemonConfig(
     if (job.schedule.watch) dropFolders(job, registry);
   }
   return { admin, graceMs: config.daemon.shutdownGraceMs };
+}
+
+/** The folders a job's sources ask to be watched, resolved exactly as each source resolves them. */
+export function dropFolders(job: JobConfig, registry: SourceRegistry): WatchedFolder[] {
+  return job.sources.flatMap((s) => {
+    // The loader validated these settings against the kind's schema.
+    const config = { ...s.settings, name: s.name } as never;
+    return registry.get(s.kind)?.watches?.(config, job.name) ?? [];
+  });
 }

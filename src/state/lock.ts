@@ -620,6 +620,11 @@ export function setRunPrerequisite(check: (() => Promise<void>) | null): void {
   prerequisite = check;
 }
 
+/** Imports proper-lockfile now (the daemon at start, so its first run is not slowed by it). */
+export async function preloadLocks(): Promise<void> {
+  await import('proper-lockfile');
+}
+
 export const RUN_LOCK_DIR = 'run.lock';
 export const LEGACY_LOCK_FILE = 'lock';
 

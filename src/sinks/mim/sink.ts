@@ -11,6 +11,11 @@ import { encodePayload } from './encode-csv.js';
 
 export type MimSinkOptions = MimClientOptions;
 
+/** Imports the HTTP client now (the daemon at start, so its first push is not slowed by it). */
+export async function preloadMimClient(): Promise<void> {
+  await Promise.all([import('undici'), import('./client.js')]);
+}
+
 export function createMimSink(config: MimConfig, options: MimSinkOptions): Sink {
   // Created on the first push: `check` and a dry run never open a connection pool, and a dry
   // run never loads the HTTP client (undici) at all.

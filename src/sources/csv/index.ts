@@ -11,6 +11,10 @@ import { isIgnoredName } from './folder.js';
 export const csvFolderSource: SourceDefinition<CsvFolderConfig> = {
   kind: 'csv-folder',
   summary: 'The newest complete CSV export in a drop folder (UTF-8, UTF-16 or Windows-1252; `,` `;` or tab).',
+  // Imports the reader without building a source (createSources and the daemon's start call it).
+  load: async () => {
+    await import('./source.js');
+  },
   schema: csvFolderSchema,
   // Settings resolve now, so a bad key is refused at creation as before; the reader comes later.
   create: (config, ctx) => {

@@ -10,6 +10,10 @@ import { type EntraConfig, entraSchema, resolveEntraConfig } from './config.js';
 export const entraSource: SourceDefinition<EntraConfig> = {
   kind: 'entra',
   summary: 'Microsoft Entra ID users through Microsoft Graph (app-only; client secret or certificate).',
+  // Imports the reader without building a source (createSources and the daemon's start call it).
+  load: async () => {
+    await import('./source.js');
+  },
   schema: entraSchema,
   // The config resolves now, so a bad key is refused at creation as before; the reader comes later.
   create: (config, ctx) => {
