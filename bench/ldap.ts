@@ -21,7 +21,7 @@ import { pino } from 'pino';
 import { buildPlan } from '../src/pipeline/index.js';
 import { type LdapConfig, ldapSchema } from '../src/sources/ldap/config.js';
 import { mappedAttributes } from '../src/sources/ldap/map.js';
-import { ldapSource } from '../src/sources/ldap/source.js';
+import { createLdapSource } from '../src/sources/ldap/source.js';
 import {
   bulkPeopleLdif,
   fixture,
@@ -87,7 +87,7 @@ function rssMb(): number {
 }
 
 async function ours(url: string): Promise<Measure> {
-  const source = ldapSource.create(settings(url), {
+  const source = createLdapSource(settings(url), {
     job: 'bench',
     stateDir: '/nonexistent',
     logger: pino({ level: 'warn' }),

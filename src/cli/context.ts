@@ -1,10 +1,9 @@
 /** What every command needs: parsed options, the loaded config, a logger, and a cancel signal. */
 import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG_PATHS, loadConfig } from '../config/load.js';
-import type { AppConfig, JobConfig, LogLevel } from '../config/schema.js';
+import type { AppConfig, JobConfig } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
 import { SOURCE_DEFINITIONS } from '../sources/index.js';
-import { createLogger, type Logger } from '../telemetry/logger.js';
 
 export interface CommonOptions {
   readonly config?: string | undefined;
@@ -49,15 +48,6 @@ export function selectJobs(config: AppConfig, name: string | undefined): JobConf
     });
   }
   return [job];
-}
-
-/** CLI logs go to stderr (stdout carries the plan); the level defaults to fatal for one-shot commands, whose report already says everything. */
-export function cliLogger(config: AppConfig, level: string | undefined): Logger {
-  return createLogger({
-    level: (level as LogLevel | undefined) ?? 'fatal',
-    maskEmails: config.log.maskEmails,
-    fd: 2,
-  });
 }
 
 /** An AbortSignal fired by the first SIGINT/SIGTERM; a second one exits at once. */

@@ -1,19 +1,13 @@
 #!/usr/bin/env node
 /**
  * The `mobileid-sync` command. Parses arguments, dispatches to a command, turns a SyncError into
- * its message, fix and exit code. Commands live in cli/commands/.
+ * its message, fix and exit code. Commands live in cli/commands/, each imported only when it
+ * runs: `--help` loads nothing else, `status` no source library, `plan` no daemon (issue 14).
  */
 import { parseArgs } from 'node:util';
 import { isSyncError } from '../core/errors.js';
 import { installStdioScrubber, scrubSecrets } from '../core/secrets.js';
-import { approveCommand } from './commands/approve.js';
-import { baselineList, baselineRestore } from './commands/baseline.js';
-import { checkCommand } from './commands/check.js';
-import { configDocsCommand, configPrint, configValidate } from './commands/config.js';
-import { daemonCommand } from './commands/daemon.js';
-import { emulatorCommand } from './commands/emulator.js';
-import { runJobsCommand } from './commands/run-job.js';
-import { statusCommand } from './commands/status.js';
+import type { CommonOptions } from './context.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 
 const HELP = `mobileid-sync — keep a BALTECH Mobile ID Manager project's users equal to a directory
@@ -102,6 +96,27 @@ async function version(): Promise<string> {
   return pkg.version;
 }
 
+async function baselineCommand(
+  sub: string | undefined,
+  job: string | undefined,
+  seq: string | undefined,
+  common: CommonOptions,
+): Promise<number> {
+  if (sub === 'list') return (await import('./commands/baseline.js')).baselineList(common);
+  if (sub === 'restore') {
+    const n = nat(seq, '--seq');
+    return (await import('./commands/baseline.js')).baselineRestore(job, n, common);
+  }
+  throw new UsageError('baseline needs one of: list, restore');
+}
+
+async function configCommand(sub: string | undefined, common: CommonOptions): Promise<number> {
+  if (sub === 'validate') return (await import('./commands/config.js')).configValidate(common);
+  if (sub === 'print') return (await import('./commands/config.js')).configPrint(common);
+  if (sub === 'docs') return (await import('./commands/config.js')).configDocsCommand();
+  throw new UsageError('config needs one of: validate, print, docs');
+}
+
 async function dispatch(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseArgs({
     args: argv,
@@ -121,33 +136,30 @@ async function dispatch(argv: string[]): Promise<number> {
   const common = { config: v.config, job: v.job, json: v.json, logLevel: v['log-level'] };
   switch (command) {
     case 'run':
-      return daemonCommand(common);
+      return (await import('./commands/daemon.js')).daemonCommand(common);
     case 'plan':
-      return runJobsCommand('plan', { ...common, all: v.all });
+      return (await import('./commands/run-job.js')).runJobsCommand('plan', { ...common, all: v.all });
     case 'sync':
-      return runJobsCommand('sync', {
+      return (await import('./commands/run-job.js')).runJobsCommand('sync', {
         ...common,
         all: v.all,
         allowDeletes: nat(v['allow-deletes'], '--allow-deletes'),
         acceptUnknownBaseline: v['accept-unknown-baseline'] ?? false,
       });
     case 'approve':
-      return approveCommand(sub ?? v.job, v.plan, common);
+      return (await import('./commands/approve.js')).approveCommand(sub ?? v.job, v.plan, common);
     case 'check':
-      return checkCommand(common);
+      return (await import('./commands/check.js')).checkCommand(common);
     case 'baseline':
-      if (sub === 'list') return baselineList(common);
-      if (sub === 'restore') return baselineRestore(positionals[2] ?? v.job, nat(v.seq, '--seq'), common);
-      throw new UsageError('baseline needs one of: list, restore');
-    case 'status':
-      return statusCommand({ ...common, limit: nat(v.limit, '--limit') });
+      return baselineCommand(sub, positionals[2] ?? v.job, v.seq, common);
+    case 'status': {
+      const limit = nat(v.limit, '--limit');
+      return (await import('./commands/status.js')).statusCommand({ ...common, limit });
+    }
     case 'config':
-      if (sub === 'validate') return configValidate(common);
-      if (sub === 'print') return configPrint(common);
-      if (sub === 'docs') return configDocsCommand();
-      throw new UsageError('config needs one of: validate, print, docs');
+      return configCommand(sub, common);
     case 'emulator':
-      return emulatorCommand({
+      return (await import('./commands/emulator.js')).emulatorCommand({
         host: v.host ?? '127.0.0.1',
         port: nat(v.port, '--port') ?? 8080,
         projects: v.project ?? [],

@@ -132,6 +132,13 @@ export interface SourceDefinition<C = unknown> {
   readonly summary: string;
   readonly schema: SchemaTree;
   create(config: C & { readonly name: string }, ctx: SourceContext): Source;
+  /**
+   * Imports the kind's implementation (its client library), when the definition module keeps it
+   * out so that commands which build no source start fast. `createSources` awaits it before
+   * `create`, so `create`'s config errors still come at creation; a definition with `load` also
+   * builds a working source without it (loading on first use).
+   */
+  load?(): Promise<void>;
   watches?(config: C & { readonly name: string }, job: string): readonly WatchedFolder[];
 }
 

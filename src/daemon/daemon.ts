@@ -13,20 +13,19 @@ import { StateError } from '../core/errors.js';
 import type { SourceRegistry } from '../core/source.js';
 import { rejectedCount, runCounts } from '../run/report.js';
 import { runJob } from '../run/run-job.js';
-import { configureLocks } from '../state/lock.js';
 import { JobState } from '../state/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
-import { adminAddress, type ListenAddress } from './admin-address.js';
 import { adminHandlers } from './admin-handlers.js';
+import { checkDaemonConfig } from './config-check.js';
 import { type AdminServer, startAdminServer } from './http.js';
 import { type FinishedRun, JobRunner, type TriggerKind, type TriggerResult } from './job-runner.js';
 import { isSuccess, type JobUnit, nextRunOf, restoreUnit, watchingOf } from './job-unit.js';
 import { Leader } from './leader.js';
-import { createSchedule, validateSchedule } from './scheduler.js';
+import { createSchedule } from './scheduler.js';
 import { createNotifier } from './sd-notify.js';
 import { drainRunners, handleSignals } from './shutdown.js';
-import { dropFolders, watchDropFolders } from './triggers.js';
+import { watchDropFolders } from './triggers.js';
 
 export interface DaemonOptions {
   readonly config: AppConfig;
@@ -43,27 +42,6 @@ export interface Daemon {
   /** Resolves with the exit code once the daemon has stopped. */
   readonly finished: Promise<number>;
   stop(reason: string): Promise<void>;
-}
-
-/**
- * The daemon's own config checks (admin exposure, cron syntax, drop folders, grace period), run
- * before any socket or watcher opens; throws ConfigError naming the key. `config validate` may
- * call it too, so ExecStartPre= catches these before the start.
- */
-export function checkDaemonConfig(
-  config: AppConfig,
-  registry: SourceRegistry,
-): {
-  readonly admin: ListenAddress | null;
-  readonly graceMs: number;
-} {
-  const admin = adminAddress(config.admin);
-  configureLocks(config.lock.staleMs);
-  for (const job of config.jobs) {
-    validateSchedule(job);
-    if (job.schedule.watch) dropFolders(job, registry);
-  }
-  return { admin, graceMs: config.daemon.shutdownGraceMs };
 }
 
 async function ensureStateDir(dir: string): Promise<void> {

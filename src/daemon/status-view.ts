@@ -6,7 +6,7 @@
  */
 import type { Baseline, StoredSnapshot, Target } from '../state/baseline.js';
 import type { BlockedPlan, HistoryEntry } from '../state/store.js';
-import { maskEmail, maskEmailsDeep } from '../telemetry/logger.js';
+import { maskEmail, maskEmailsDeep } from '../telemetry/mask.js';
 import type { Readiness } from './http.js';
 import type { RunningRun, TriggerKind } from './job-runner.js';
 import type { LeaderStatus } from './leader.js';

@@ -18,6 +18,10 @@ import { type FSWatcher, watch } from 'chokidar';
 import type { JobConfig } from '../config/schema.js';
 import type { SourceRegistry, WatchedFolder } from '../core/source.js';
 import type { Logger } from '../telemetry/logger.js';
+import { dropFolders } from './config-check.js';
+
+// In config-check.ts so `config validate` checks the folders without loading chokidar.
+export { dropFolders };
 
 const MISSING_FOLDER_PROBE_MS = 5_000;
 
@@ -26,15 +30,6 @@ export interface DropWatch {
   /** Resolves once the initial scan is done (events from then on are new files). */
   readonly ready: Promise<void>;
   close(): Promise<void>;
-}
-
-/** The folders a job's sources ask to be watched, resolved exactly as each source resolves them. */
-export function dropFolders(job: JobConfig, registry: SourceRegistry): WatchedFolder[] {
-  return job.sources.flatMap((s) => {
-    // The loader validated these settings against the kind's schema.
-    const config = { ...s.settings, name: s.name } as never;
-    return registry.get(s.kind)?.watches?.(config, job.name) ?? [];
-  });
 }
 
 /** True for a path chokidar should not report: anything but a matching file directly in a folder. */

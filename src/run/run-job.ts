@@ -74,7 +74,7 @@ export async function runJob(job: JobConfig, opts: RunOptions): Promise<RunRepor
   try {
     if (opts.mode === 'sync') ctx.lock = await ctx.state.lock();
     const basis = await readBasis(ctx);
-    sources = createSources(job, opts.stateDir, ctx.log, now, {
+    sources = await createSources(job, opts.stateDir, ctx.log, now, {
       dryRun: opts.mode === 'plan',
       acceptedInputs: acceptedInputs(basis.baseline),
     });

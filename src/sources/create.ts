@@ -13,14 +13,16 @@ export interface CreateOptions {
   readonly acceptedInputs?: ReadonlyMap<string, InputIdentity> | undefined;
 }
 
-export function createSources(
+/** The job's sources, each kind's implementation imported first (so `create` refuses bad settings here). */
+export async function createSources(
   job: JobConfig,
   stateDir: string,
   logger: Logger,
   now: () => Date,
   options: CreateOptions = {},
-): Source[] {
-  return job.sources.map((entry) => {
+): Promise<Source[]> {
+  const sources: Source[] = [];
+  for (const entry of job.sources) {
     const def = SOURCE_DEFINITIONS.get(entry.kind as never);
     if (!def) {
       throw new ConfigError(`Unknown source kind "${entry.kind}"`, {
@@ -28,14 +30,18 @@ export function createSources(
         fix: `Use one of: ${[...SOURCE_DEFINITIONS.keys()].join(', ')}.`,
       });
     }
+    await def.load?.();
     const config = { ...entry.settings, name: entry.name } as never;
-    return def.create(config, {
-      job: job.name,
-      stateDir: path.join(stateDir, job.name, 'sources', entry.name),
-      logger: logger.child({ source: entry.name }),
-      now,
-      dryRun: options.dryRun,
-      acceptedInput: options.acceptedInputs?.get(entry.name),
-    });
-  });
+    sources.push(
+      def.create(config, {
+        job: job.name,
+        stateDir: path.join(stateDir, job.name, 'sources', entry.name),
+        logger: logger.child({ source: entry.name }),
+        now,
+        dryRun: options.dryRun,
+        acceptedInput: options.acceptedInputs?.get(entry.name),
+      }),
+    );
+  }
+  return sources;
 }

@@ -25,7 +25,6 @@ import * as fs from 'node:fs';
 import { mkdir, open, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import lockfile from 'proper-lockfile';
 import { StateError } from '../core/errors.js';
 import {
   code,
@@ -125,6 +124,8 @@ class Held implements HeldLock {
 
   /** Takes the lock through proper-lockfile; false when someone else holds it. */
   async take(): Promise<boolean> {
+    // Imported here: commands that only read the state (`status`) never load it.
+    const { default: lockfile } = await import('proper-lockfile');
     try {
       this.#unlock = await lockfile.lock(this.path, {
         lockfilePath: this.path,
@@ -436,6 +437,11 @@ let prerequisite: (() => Promise<void>) | null = null;
  */
 export function setRunPrerequisite(check: (() => Promise<void>) | null): void {
   prerequisite = check;
+}
+
+/** Imports proper-lockfile now (the daemon at start, so its first run is not slowed by it). */
+export async function preloadLocks(): Promise<void> {
+  await import('proper-lockfile');
 }
 
 export const RUN_LOCK_DIR = 'run.lock';

@@ -7,7 +7,7 @@ import convict from 'convict';
 import pino from 'pino';
 import type { Source, SourceSnapshot } from '../../src/core/source.js';
 import { type LdapConfig, ldapSchema } from '../../src/sources/ldap/config.js';
-import { ldapSource } from '../../src/sources/ldap/source.js';
+import { createLdapSource } from '../../src/sources/ldap/source.js';
 import { AD_PEOPLE, AD_SYNC_DN, AD_SYNC_PASSWORD } from '../fixtures/ldap/ad-directory.js';
 import { loadAdDirectory, type SambaDc, startSambaDc } from './samba.js';
 import { type Slapd, type SlapdOptions, SYNC_DN, SYNC_PASSWORD, startSlapd } from './slapd.js';
@@ -87,7 +87,7 @@ export function makeLdapSource(
       },
     },
   );
-  const source = ldapSource.create(ldapConfig(settings, { name, check }), {
+  const source = createLdapSource(ldapConfig(settings, { name, check }), {
     job: 'main',
     stateDir: '/nonexistent',
     logger,

@@ -4,8 +4,9 @@ import type { CheckResult } from '../../core/source.js';
 import { createMimSink } from '../../sinks/mim/sink.js';
 import { createSources } from '../../sources/create.js';
 import type { Logger } from '../../telemetry/logger.js';
-import { type CommonOptions, cliLogger, interruptSignal, load, selectJobs } from '../context.js';
+import { type CommonOptions, interruptSignal, load, selectJobs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { cliLogger } from '../logger.js';
 
 function printCheck(title: string, r: CheckResult): boolean {
   process.stdout.write(`  ${title}: ${r.ok ? 'OK' : 'FAILED'}\n`);
@@ -21,7 +22,7 @@ async function checkJob(
 ): Promise<boolean> {
   let allOk = true;
   process.stdout.write(`Job ${job.name}\n`);
-  const sources = createSources(job, stateDir, logger, () => new Date(), { dryRun: true });
+  const sources = await createSources(job, stateDir, logger, () => new Date(), { dryRun: true });
   try {
     for (const s of sources)
       allOk = printCheck(`source ${s.name} (${s.kind})`, await s.check(signal)) && allOk;

@@ -2,7 +2,7 @@
 import { isLeaf, rangeOf, rangeText, type SchemaTree } from '../../config/define.js';
 import { maskSecrets } from '../../config/load.js';
 import { globalSchema, jobSchema } from '../../config/schema.js';
-import { checkDaemonConfig } from '../../daemon/daemon.js';
+import { checkDaemonConfig } from '../../daemon/config-check.js';
 import { SOURCE_DEFINITIONS } from '../../sources/index.js';
 import { type CommonOptions, load } from '../context.js';
 import { EXIT } from '../exit-codes.js';

@@ -1,8 +1,10 @@
 /** `run`: the long-running daemon (systemd service, Docker sidecar). Logs pino JSON to stdout. */
 import { readFile } from 'node:fs/promises';
-import type { LogLevel } from '../../config/schema.js';
+import type { AppConfig, LogLevel } from '../../config/schema.js';
 import { startDaemon } from '../../daemon/daemon.js';
+import { preloadMimClient } from '../../sinks/mim/sink.js';
 import { SOURCE_DEFINITIONS } from '../../sources/index.js';
+import { preloadLocks } from '../../state/lock.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { type CommonOptions, load, selectJobs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -10,6 +12,20 @@ import { EXIT } from '../exit-codes.js';
 async function packageVersion(): Promise<string> {
   const text = await readFile(new URL('../../../package.json', import.meta.url), 'utf8');
   return (JSON.parse(text) as { version: string }).version;
+}
+
+/**
+ * The daemon runs for months: it imports now what its runs need (each used source kind, the MIM
+ * client, the lock library), which the one-shot commands import only on use, so a drop → push is
+ * not slowed by loading them.
+ */
+async function preload(config: AppConfig): Promise<void> {
+  const kinds = new Set(config.jobs.flatMap((j) => j.sources.map((s) => s.kind)));
+  await Promise.all([
+    ...[...kinds].map((k) => SOURCE_DEFINITIONS.get(k)?.load?.()),
+    preloadMimClient(),
+    preloadLocks(),
+  ]);
 }
 
 export async function daemonCommand(opts: CommonOptions): Promise<number> {
@@ -21,6 +37,7 @@ export async function daemonCommand(opts: CommonOptions): Promise<number> {
     maskEmails: config.log.maskEmails,
     fd: 1,
   });
+  await preload(config);
   const daemon = await startDaemon({
     config,
     registry: SOURCE_DEFINITIONS,

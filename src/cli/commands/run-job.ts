@@ -2,9 +2,10 @@
 
 import { type RunMode, type RunReport, runJob } from '../../run/run-job.js';
 import { configureLocks } from '../../state/lock.js';
-import { type CommonOptions, cliLogger, configArg, interruptSignal, load, selectJobs } from '../context.js';
+import { type CommonOptions, configArg, interruptSignal, load, selectJobs } from '../context.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { formatReport, reportJson } from '../format.js';
+import { cliLogger } from '../logger.js';
 
 export interface RunJobOptions extends CommonOptions {
   readonly allowDeletes?: number | undefined;

@@ -2,30 +2,37 @@
  * MIM as a `Sink` (core/sink.ts): the run and `check` reach MIM only through this, so the client,
  * the CSV encoding and undici stay inside `sinks/mim/`.
  */
-import { request } from 'undici';
 import type { MimConfig } from '../../config/schema.js';
 import { errorText } from '../../core/errors.js';
 import type { PushReceipt, Sink } from '../../core/sink.js';
 import type { CheckResult } from '../../core/source.js';
-import { MimClient, type MimClientOptions, syncUrl } from './client.js';
+import type { MimClient, MimClientOptions } from './client.js';
 import { encodePayload } from './encode-csv.js';
 
 export type MimSinkOptions = MimClientOptions;
 
+/** Imports the HTTP client now (the daemon at start, so its first push is not slowed by it). */
+export async function preloadMimClient(): Promise<void> {
+  await Promise.all([import('undici'), import('./client.js')]);
+}
+
 export function createMimSink(config: MimConfig, options: MimSinkOptions): Sink {
-  // Created on the first push: `check` and a dry run never open a connection pool.
-  let client: MimClient | undefined;
+  // Created on the first push: `check` and a dry run never open a connection pool, and a dry
+  // run never loads the HTTP client (undici) at all.
+  let client: Promise<MimClient> | undefined;
   return {
     description: `MIM project ${config.project}`,
     encode: (records) => encodePayload(records, config.dialect),
     check: (signal) => checkMim(config, signal),
-    push(payload, signal): Promise<PushReceipt> {
-      client ??= new MimClient(config, options);
-      return client.push(payload, signal);
+    async push(payload, signal): Promise<PushReceipt> {
+      client ??= import('./client.js').then(({ MimClient }) => new MimClient(config, options));
+      return (await client).push(payload, signal);
     },
     async close() {
-      await client?.close();
+      const open = client;
       client = undefined;
+      // A client that could not be created (its error went to the push) has nothing to close.
+      await (await open?.catch(() => undefined))?.close();
     },
   };
 }
@@ -35,6 +42,7 @@ export function createMimSink(config: MimConfig, options: MimSinkOptions): Sink 
  * base URL answers at all; it never sends to the sync endpoint (that would replace the user list).
  */
 async function checkMim(config: MimConfig, signal: AbortSignal): Promise<CheckResult> {
+  const [{ request }, { syncUrl }] = await Promise.all([import('undici'), import('./client.js')]);
   const url = syncUrl(config);
   const lines: string[] = [];
   let ok = true;

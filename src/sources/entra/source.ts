@@ -11,16 +11,9 @@
 import path from 'node:path';
 import type { Agent } from 'undici';
 import { AbortedError, errorText } from '../../core/errors.js';
-import type {
-  CheckResult,
-  SettleOutcome,
-  Source,
-  SourceContext,
-  SourceDefinition,
-  SourceSnapshot,
-} from '../../core/source.js';
+import type { CheckResult, SettleOutcome, Source, SourceContext, SourceSnapshot } from '../../core/source.js';
 import type { Notice } from '../../core/types.js';
-import { type EntraConfig, entraSchema, type ResolvedEntraConfig, resolveEntraConfig } from './config.js';
+import type { ResolvedEntraConfig } from './config.js';
 import { DeltaStore, readWithDelta } from './delta.js';
 import { deltaFingerprint } from './delta-state.js';
 import type { ExplainContext } from './explain.js';
@@ -247,11 +240,3 @@ export class EntraSource implements Source {
     await conn?.dispatcher.close();
   }
 }
-
-export const entraSource: SourceDefinition<EntraConfig> = {
-  kind: 'entra',
-  summary: 'Microsoft Entra ID users through Microsoft Graph (app-only; client secret or certificate).',
-  schema: entraSchema,
-  create: (config, ctx) =>
-    new EntraSource(resolveEntraConfig(config, `jobs[${ctx.job}].sources[${config.name}]`), ctx),
-};

@@ -26,9 +26,9 @@ import { scaled } from '../../../test/helpers/timing.js';
 import { ConfigError } from '../../core/errors.js';
 import type { SourceSnapshot } from '../../core/source.js';
 import type { SourceRecord } from '../../core/types.js';
-import { resolveSettings } from './config.js';
 import { connect } from './connection.js';
 import { readMembers } from './groups.js';
+import { resolveSettings } from './settings.js';
 
 let dc: SambaDc;
 let base: LdapSettings;

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import { ConfigError } from '../../core/errors.js';
 import { SOURCE_DEFINITIONS } from '../index.js';
-import { type LdapConfig, resolveSettings } from './config.js';
+import type { LdapConfig } from './config.js';
+import { resolveSettings } from './settings.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ldap-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

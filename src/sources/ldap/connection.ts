@@ -10,8 +10,8 @@ import type { ConnectionOptions } from 'node:tls';
 import { Client } from 'ldapts';
 import type { Logger } from 'pino';
 import { AbortedError, ConfigError, SourceUnavailableError } from '../../core/errors.js';
-import type { LdapSettings } from './config.js';
 import { describeFailure, resultCode, type Stage } from './errors.js';
+import type { LdapSettings } from './settings.js';
 
 export interface LdapConnection {
   readonly client: Client;

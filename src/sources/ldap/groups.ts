@@ -9,11 +9,11 @@
  */
 import type { Filter, SearchEntry } from 'ldapts';
 import { ConfigError, SourceUnavailableError } from '../../core/errors.js';
-import type { LdapSettings } from './config.js';
 import type { LdapConnection } from './connection.js';
 import { resultCode } from './errors.js';
 import { and, equals, groupObjectFilter, inChainClause, memberOfClause, present } from './filters.js';
 import { baseType, nextRangeRequest, normalizeDn, readEntry, searchPages } from './search.js';
+import type { LdapSettings } from './settings.js';
 
 export interface Membership {
   /** Normalised DNs of all direct and nested members (users and groups). */

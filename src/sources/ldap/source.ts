@@ -4,20 +4,15 @@
  */
 import type { Filter, SearchEntry } from 'ldapts';
 import { errorText } from '../../core/errors.js';
-import type {
-  CheckResult,
-  Source,
-  SourceContext,
-  SourceDefinition,
-  SourceSnapshot,
-} from '../../core/source.js';
+import type { CheckResult, Source, SourceContext, SourceSnapshot } from '../../core/source.js';
 import type { Notice, SourceRecord } from '../../core/types.js';
-import { type LdapConfig, type LdapSettings, ldapSchema, resolveSettings } from './config.js';
+import type { LdapConfig } from './config.js';
 import { connect, type LdapConnection } from './connection.js';
 import { and, checkedComposition, expiredFilter, not, or } from './filters.js';
 import { type GroupScope, isMember, resolveGroupScope } from './groups.js';
 import { createMapper, mappedAttributes } from './map.js';
 import { normalizeDn, searchPages } from './search.js';
+import { type LdapSettings, resolveSettings } from './settings.js';
 
 const number = (n: number): string => n.toLocaleString('en-US');
 const plural = (n: number, one: string, many = `${one}s`): string => `${number(n)} ${n === 1 ? one : many}`;
@@ -232,11 +227,7 @@ export class LdapSource implements Source {
   }
 }
 
-export const ldapSource: SourceDefinition<LdapConfig> = {
-  kind: 'ldap',
-  summary: 'LDAP / Active Directory: paged search with group scoping, disabled accounts left out',
-  schema: ldapSchema,
-  create(config, ctx) {
-    return new LdapSource(resolveSettings(config), ctx);
-  },
-};
+/** The kind's constructor (the definition, light, is in index.ts): settings resolved, then the source. */
+export function createLdapSource(config: LdapConfig, ctx: SourceContext): Source {
+  return new LdapSource(resolveSettings(config), ctx);
+}

@@ -1,0 +1,39 @@
+/**
+ * The daemon's config checks, apart from its wiring so that `config validate` (systemd's
+ * ExecStartPre=) runs them without loading the daemon, the run pipeline, prom-client or chokidar.
+ */
+import type { AppConfig, JobConfig } from '../config/schema.js';
+import type { SourceRegistry, WatchedFolder } from '../core/source.js';
+import { configureLocks } from '../state/lock.js';
+import { adminAddress, type ListenAddress } from './admin-address.js';
+import { validateSchedule } from './scheduler.js';
+
+/**
+ * The daemon's own config checks (admin exposure, cron syntax, drop folders, grace period), run
+ * before any socket or watcher opens; throws ConfigError naming the key. `config validate` may
+ * call it too, so ExecStartPre= catches these before the start.
+ */
+export function checkDaemonConfig(
+  config: AppConfig,
+  registry: SourceRegistry,
+): {
+  readonly admin: ListenAddress | null;
+  readonly graceMs: number;
+} {
+  const admin = adminAddress(config.admin);
+  configureLocks(config.lock.staleMs);
+  for (const job of config.jobs) {
+    validateSchedule(job);
+    if (job.schedule.watch) dropFolders(job, registry);
+  }
+  return { admin, graceMs: config.daemon.shutdownGraceMs };
+}
+
+/** The folders a job's sources ask to be watched, resolved exactly as each source resolves them. */
+export function dropFolders(job: JobConfig, registry: SourceRegistry): WatchedFolder[] {
+  return job.sources.flatMap((s) => {
+    // The loader validated these settings against the kind's schema.
+    const config = { ...s.settings, name: s.name } as never;
+    return registry.get(s.kind)?.watches?.(config, job.name) ?? [];
+  });
+}
