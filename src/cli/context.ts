@@ -50,7 +50,12 @@ export function selectJobs(config: AppConfig, name: string | undefined): JobConf
   return [job];
 }
 
-/** An AbortSignal fired by the first SIGINT/SIGTERM; a second one exits at once. */
+/**
+ * An AbortSignal fired by the first SIGINT/SIGTERM; a second one exits at once. The listeners stay
+ * installed (`on`, not `once`): proper-lockfile's signal-exit re-raises a signal to kill the
+ * process when it finds itself the only listener left, which turned a graceful first Ctrl-C into
+ * an abrupt death once the lock library was loaded lazily (after these listeners).
+ */
 export function interruptSignal(): AbortSignal {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -58,7 +63,7 @@ export function interruptSignal(): AbortSignal {
     process.stderr.write(`\n${sig}: stopping after the current step (again to quit at once)\n`);
     controller.abort(new Error(`interrupted by ${sig}`));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   return controller.signal;
 }
