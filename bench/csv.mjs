@@ -6,12 +6,12 @@
 //  - ratio ours / reference (goal ≤ 1.5), in wall time and in CPU time (steadier on a shared machine);
 //  - the plan time of N desired records against an N-record snapshot with 1 % changes;
 //  - peak RSS of each phase, each measured in its own process (goal ≤ 400 MB for ours at 1M rows).
-import { spawnSync } from 'node:child_process';
 import { createReadStream, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cpuMs, median, runPhase as runPhaseIn, servePhase } from './lib/phases.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = (p) => pathToFileURL(path.join(here, '..', 'dist', p)).href;
@@ -46,12 +46,6 @@ function generate(dir) {
   const past = new Date(Date.now() - 60_000);
   utimesSync(file, past, past);
   return file;
-}
-
-/** CPU time (user + system, all threads, GC included) since `start`: steadier than wall time on a shared machine. */
-function cpuMs(start) {
-  const { user, system } = process.cpuUsage(start);
-  return (user + system) / 1000;
 }
 
 async function phaseBare(dir) {
@@ -130,24 +124,10 @@ async function phasePlan(dir) {
   return { ms, updates: r.plan.updates.length, adds: r.plan.adds.length, deletes: r.plan.deletes.length };
 }
 
-if (values.phase) {
-  const fn = { bare: phaseBare, ours: phaseOurs, plan: phasePlan }[values.phase];
-  const result = await fn(values.dir);
-  result.maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  process.stdout.write(JSON.stringify(result));
-  process.exit(0);
-}
+await servePhase(values, { bare: phaseBare, ours: phaseOurs, plan: phasePlan });
 
-function runPhase(phase, dir) {
-  const r = spawnSync(
-    process.execPath,
-    [fileURLToPath(import.meta.url), '--phase', phase, '--dir', dir, '--rows', String(rows)],
-    { encoding: 'utf8', maxBuffer: 1 << 20 },
-  );
-  if (r.status !== 0) throw new Error(`${phase} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const runPhase = (phase, dir) =>
+  runPhaseIn(fileURLToPath(import.meta.url), phase, dir, ['--rows', String(rows)]);
 
 // One directory per run: benches of several worktrees may run at once.
 const dir = path.join(os.tmpdir(), `mobileid-bench-csv-${process.pid}`);

@@ -6,12 +6,12 @@
 //  - read: JobState.readBaseline (parse, shape, integrity hash, target);
 //  - plan: read as above, then buildPlan (merge, carry, plan) of the desired records against it;
 // with each phase's peak RSS. Goal (issue 14): plan ≤ 1.5 s, peak RSS ≤ 500 MB at 1M.
-import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cpuMs, median, runPhase as runPhaseIn, servePhase } from './lib/phases.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = (p) => pathToFileURL(path.join(here, '..', 'dist', p)).href;
@@ -59,12 +59,6 @@ async function phaseGenerate(dir) {
   });
   return { ms: 0 };
 }
-
-/** CPU time (user + system, all threads: GC included) since `c0`: steadier than wall time under load. */
-const cpuMs = (c0) => {
-  const c = process.cpuUsage(c0);
-  return (c.user + c.system) / 1000;
-};
 
 async function phaseBare(dir) {
   const t0 = performance.now();
@@ -140,24 +134,10 @@ async function phasePlan(dir) {
   };
 }
 
-if (values.phase) {
-  const fn = { generate: phaseGenerate, bare: phaseBare, read: phaseRead, plan: phasePlan }[values.phase];
-  const result = await fn(values.dir);
-  result.maxRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  process.stdout.write(JSON.stringify(result));
-  process.exit(0);
-}
+await servePhase(values, { generate: phaseGenerate, bare: phaseBare, read: phaseRead, plan: phasePlan });
 
-function runPhase(phase, dir) {
-  const r = spawnSync(
-    process.execPath,
-    [fileURLToPath(import.meta.url), '--phase', phase, '--dir', dir, '--rows', String(rows)],
-    { encoding: 'utf8', maxBuffer: 1 << 20 },
-  );
-  if (r.status !== 0) throw new Error(`${phase} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const runPhase = (phase, dir) =>
+  runPhaseIn(fileURLToPath(import.meta.url), phase, dir, ['--rows', String(rows)]);
 
 const dir = path.join(os.tmpdir(), `mobileid-bench-plan-${process.pid}`);
 console.log(`Generating a ${rows.toLocaleString('en')}-record snapshot…`);
