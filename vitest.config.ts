@@ -20,12 +20,13 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
-      exclude: ['src/**/*.test.ts', 'src/**/test-helpers.ts'],
+      exclude: ['src/**/*.test.ts'],
       reporter: ['text-summary', 'json-summary'],
       reportsDirectory: 'coverage',
-      // The floor: `vitest run src --coverage` on d4aff97 measured lines 79.2, statements 77.59,
-      // functions 76.61, branches 69.68, rounded down. Raise these when coverage rises; never lower them.
-      thresholds: { lines: 79, statements: 77, functions: 76, branches: 69 },
+      // The floor, rounded down from the last full Node-20 pass (`npm run test:all` on a0d9a33:
+      // lines 80.88, statements 79.51, functions 77.49, branches 72.94; d4aff97, before issue 13's
+      // contract suite, had 79.2 / 77.59 / 76.61 / 69.68). Raise these when coverage rises; never lower them.
+      thresholds: { lines: 80, statements: 79, functions: 77, branches: 72 },
     },
   },
 });
