@@ -79,7 +79,37 @@ export interface Source {
    * SourceInvalidError, ConfigError). Never a partial list, never [] because something failed.
    */
   fetch(signal: AbortSignal): Promise<SourceSnapshot>;
+  /**
+   * `plan --explain`: every entry this source holds for one person (by e-mail or Sync ID), also
+   * the ones it leaves out (filter, group, scope, disabled, expired) and why. Reads only; never
+   * changes state. Optional: without it, explain uses the fetched snapshot.
+   */
+  explain?(key: string, signal: AbortSignal): Promise<readonly PersonFinding[]>;
   close(): Promise<void>;
+}
+
+/** One field of one entry, and where its value came from. */
+export interface FieldOrigin {
+  /** firstName, lastName, email, id, syncId. */
+  readonly field: string;
+  readonly value: string | undefined;
+  /** The attribute / column / property read, or the expression: `mail`, `column "E-Mail"`. */
+  readonly from: string;
+  /** The config key that chooses it, so a hint can name what to change: `attributes.email`. */
+  readonly key: string;
+  /** Mapping steps (mapping/types.ts MappingStep), empty for a plain read. */
+  readonly steps: readonly { readonly step: string; readonly value: string | undefined }[];
+}
+
+/** What a source knows about one person. */
+export interface PersonFinding {
+  /** file:line, DN or Graph id. */
+  readonly place: string;
+  /** In the source's records, or left out by the source itself (never reaches the pipeline). */
+  readonly verdict: 'included' | 'left-out';
+  /** For 'left-out': why, naming the rule: `disabled (userAccountControl 514)`, `scope: column "Mobile ID" is "nein"`. */
+  readonly reason?: string | undefined;
+  readonly fields: readonly FieldOrigin[];
 }
 
 /** Given to a source's factory. */
