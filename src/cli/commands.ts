@@ -190,6 +190,41 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: async () => (await import('./commands/config.js')).configDocsCommand(),
   },
   {
+    name: 'import-task',
+    summary: "Turn MIM's Auto-sync task (autosync_<project>.xml) into a config and a token file.",
+    usage: 'mobileid-sync import-task <autosync_<project>.xml> [--out <dir>] [--force] [--base-url <url>]',
+    description:
+      "Reads the Windows Task Scheduler XML that MIM offers in the project's Auto-sync settings (UTF-16 or UTF-8), finds its upload (PowerShell Invoke-WebRequest/Invoke-RestMethod, -EncodedCommand, a -File script placed next to the XML, or curl.exe), and writes a config whose csv-folder source watches a drop folder for the CSV the task uploaded, plus the token in a file with mode 0600. Prints what it found (token masked) and the next commands. Writes nothing when something is missing.",
+    options: {
+      out: { type: 'string', short: 'o' },
+      force: { type: 'boolean' },
+      'base-url': { type: 'string' },
+    },
+    optionHelp: [
+      {
+        flag: '-o, --out <dir>',
+        text: 'Folder for the config, token file, drop folder and state (default: the current folder).',
+      },
+      { flag: '--force', text: 'Replace an existing config or token file there.' },
+      {
+        flag: '--base-url <url>',
+        text: "Use this MIM URL instead of the task's, e.g. the local emulator (http://127.0.0.1:8080) for a rehearsal.",
+      },
+    ],
+    examples: [
+      'mobileid-sync import-task autosync_HeadOffice.xml --out /etc/mobileid-sync',
+      'mobileid-sync import-task autosync_HeadOffice.xml --out ./rehearsal --base-url http://127.0.0.1:8080',
+    ],
+    exitCodes: `0 written; 65 the file is not MIM's Auto-sync task or something is missing (the message says what), 78 a file exists (use --force), 74 a file cannot be written; ${EXIT_TEXT}`,
+    run: async (a) =>
+      (await import('./commands/import-task.js')).importTaskCommand({
+        file: a.positionals[0],
+        out: str(a, 'out') ?? '.',
+        force: bool(a, 'force'),
+        baseUrl: str(a, 'base-url'),
+      }),
+  },
+  {
     name: 'emulator',
     summary: 'Run a local MIM stand-in (for rehearsals and tests).',
     usage:
