@@ -42,7 +42,7 @@ function summary(task: ImportedTask, written: WrittenSetup, baseUrl: string | un
     'Wrote:',
     `  ${config}`,
     `  ${shown(token)} (the token, mode 0600)`,
-    ...written.createdFolders.map((d) => `  ${shown(d)}/`),
+    `  ${shown(drop)}/ (the drop folder${written.createdFolders.includes(drop) ? '' : ', already there'})`,
     '',
     `The CSV is on the Windows machine: make ${path.basename(upload.csvPath.replace(/\\/g, '/'))} arrive in ${shown(drop)}`,
     '(mount the share there or copy the file; write it as .tmp and rename it when complete).',
