@@ -215,7 +215,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       'mobileid-sync import-task autosync_HeadOffice.xml --out /etc/mobileid-sync',
       'mobileid-sync import-task autosync_HeadOffice.xml --out ./rehearsal --base-url http://127.0.0.1:8080',
     ],
-    exitCodes: `0 written; 65 the file is not MIM's Auto-sync task or something is missing (the message says what), 78 a file exists (use --force), 74 a file cannot be written; ${EXIT_TEXT}`,
+    exitCodes:
+      "0 written, 64 usage, 65 the file is not MIM's Auto-sync task or something is missing (the message says what), 74 a file cannot be written, 78 a file exists (use --force).",
     run: async (a) =>
       (await import('./commands/import-task.js')).importTaskCommand({
         file: a.positionals[0],

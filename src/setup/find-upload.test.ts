@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { removeCaretEscapes, splitWindowsArgs } from './command-line.js';
-import { findUpload, maskToken } from './find-upload.js';
+import { findUpload, maskToken, maskTokens } from './find-upload.js';
 import { decodeTaskBytes } from './task-xml.js';
 
 const URL = 'https://mim.example.com/mim/api/projects/Gate%2FA/sync';
@@ -90,6 +90,13 @@ describe('decodeTaskBytes', () => {
     expect(decodeTaskBytes(le)).toEqual({ text: '<?xml version="1.0"?><Task/>', encoding: 'utf-16le' });
     expect(decodeTaskBytes(Buffer.from(le).swap16()).encoding).toBe('utf-16be');
   });
+});
+
+it('masks tokens and encoded commands in echoed arguments', () => {
+  const blob = Buffer.from("Invoke-Something 'secret-token-value'", 'utf16le').toString('base64');
+  expect(maskTokens(`-H "Authorization: Bearer abc" --oauth2-bearer xyz -EncodedCommand ${blob}`)).toBe(
+    `-H "Authorization: Bearer ****" --oauth2-bearer **** -EncodedCommand <base64, ${blob.length} characters>`,
+  );
 });
 
 it('masks a token for display', () => {

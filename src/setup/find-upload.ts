@@ -71,7 +71,12 @@ function bearer(header: string): string | undefined {
 
 /** Hides tokens in text echoed back to the admin (an action's arguments, a statement). */
 export function maskTokens(text: string): string {
-  return text.replace(/(bearer\s+)[^\s"'`;}]+/gi, '$1****');
+  return (
+    text
+      .replace(/(bearer\s+|--oauth2-bearer[\s=]+|-token\s+)[^\s"'`;})]+/gi, '$1****')
+      // an -EncodedCommand blob may hold the token, base64-encoded
+      .replace(/[A-Za-z0-9+/]{40,}={0,2}/g, (b) => `<base64, ${b.length} characters>`)
+  );
 }
 
 export function maskToken(token: string): string {

@@ -122,11 +122,16 @@ describe('planImport', () => {
     const config = JSON5.parse(text);
     expect(config.jobs[0]).toMatchObject({
       name: 'head-office',
-      mim: { baseUrl: HO.baseUrl, project: 'Head Office', tokenFile: path.join(out, 'mim_token') },
+      mim: {
+        baseUrl: HO.baseUrl,
+        project: 'Head Office',
+        tokenFile: path.join(out, 'credentials', 'mim_token'),
+      },
       sources: [{ kind: 'csv-folder', folder: path.join(out, 'drop'), pattern: 'mobile-id-users.csv' }],
     });
-    expect(readFileSync(path.join(out, 'mim_token'), 'utf8')).toBe(`${TOKEN}\n`);
-    expect(statSync(path.join(out, 'mim_token')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path.join(out, 'credentials', 'mim_token'), 'utf8')).toBe(`${TOKEN}\n`);
+    expect(statSync(path.join(out, 'credentials', 'mim_token')).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(out, 'credentials')).mode & 0o777).toBe(0o700);
   });
 
   it('uses --base-url instead of the task URL', () => {

@@ -12,7 +12,8 @@ import { decodeTaskBytes, readExecActions, type TextEncoding } from './task-xml.
 import { type SetupPlan, secretPath } from './write-config.js';
 
 export const CONFIG_NAME = 'mobileid-sync.json5';
-export const TOKEN_NAME = 'mim_token';
+/** Where the systemd unit's LoadCredential= reads it when --out is /etc/mobileid-sync. */
+export const TOKEN_NAME = 'credentials/mim_token';
 export const DROP_FOLDER = 'drop';
 
 export interface ImportedTask {
@@ -107,7 +108,13 @@ export function planImport(task: ImportedTask, options: ImportOptions): SetupPla
         options.baseUrl ? `the task's URL was ${upload.baseUrl}; replaced by --base-url` : 'from the task',
       ),
       project: upload.project,
-      tokenFile: note(secretPath(out, TOKEN_NAME), 'the token from the task, mode 0600; never in this file'),
+      tokenFile: note(
+        secretPath(out, TOKEN_NAME),
+        [
+          'the token from the task (mode 0600), never in this file. Under systemd the service reads',
+          "it through LoadCredential=mim_token:<this path>: then write tokenFile: 'mim_token'.",
+        ].join('\n'),
+      ),
     },
     schedule: note(
       { cron: '*/15 * * * *', watch: true, onStart: true },

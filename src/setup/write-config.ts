@@ -10,7 +10,7 @@ import { ConfigError, StateError } from '../core/errors.js';
 import { type J5Object, renderJson5 } from './json5.js';
 
 export interface SetupSecret {
-  /** File name inside `dir` (e.g. `mim_token`). */
+  /** File name inside `dir` (e.g. `mim_token`, or `credentials/mim_token`: the folder is made 0700). */
   readonly name: string;
   readonly value: string;
 }
@@ -69,10 +69,10 @@ function fsError(e: unknown, file: string): StateError {
 }
 
 /** Creates `folder` and its missing parents; returns the ones it created, top first. */
-function makeFolder(folder: string): string[] {
+function makeFolder(folder: string, mode = 0o755): string[] {
   const missing: string[] = [];
   for (let d = folder; !existsSync(d); d = path.dirname(d)) missing.unshift(d);
-  if (missing.length) mkdirSync(folder, { recursive: true });
+  if (missing.length) mkdirSync(folder, { recursive: true, mode });
   return missing;
 }
 
@@ -107,6 +107,7 @@ export function writeSetup(plan: SetupPlan, options: WriteOptions = {}): Written
     }
     plan.secrets.forEach((s, i) => {
       current = secrets[i]!;
+      created.push(...makeFolder(path.dirname(current), 0o700));
       // 0600 from the first byte (no window where the token is readable), and again for a file
       // replaced under --force, whose old mode writeFileSync keeps.
       writeFileSync(current, `${s.value}\n`, { mode: 0o600, flag: options.force ? 'w' : 'wx' });

@@ -71,7 +71,7 @@ describe('import-task → config validate → plan → sync', () => {
     const config = path.join(out, 'mobileid-sync.json5');
     expect(imported.stdout).toContain(`mobileid-sync config validate -c ${config}`);
     expect(imported.stdout).toContain(`mobileid-sync plan -c ${config}`);
-    expect(statSync(path.join(out, 'mim_token')).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(out, 'credentials', 'mim_token')).mode & 0o777).toBe(0o600);
     expect(readFileSync(config, 'utf8')).not.toContain(TOKEN);
 
     // The Windows CSV arrives in the drop folder (as the printed hint says)
