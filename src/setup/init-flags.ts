@@ -48,12 +48,12 @@ export function flagText(flags: InitFlags, name: string): string | undefined {
   return undefined;
 }
 
-/** A repeatable flag; each value may also be a comma-separated list. */
-export function flagList(flags: InitFlags, name: string): string[] {
+/** A repeatable flag; with `split`, each value may also be a list (not for DNs: they hold commas). */
+export function flagList(flags: InitFlags, name: string, split?: RegExp): string[] {
   const v = flags[name];
   const raw = Array.isArray(v) ? v : v === undefined || typeof v === 'boolean' ? [] : [v];
   return raw
-    .flatMap((s) => String(s).split(','))
+    .flatMap((s) => (split ? String(s).split(split) : [String(s)]))
     .map((s) => s.trim())
     .filter(Boolean);
 }
@@ -64,8 +64,8 @@ function need(flags: InitFlags, name: string, why: string): string {
   return v;
 }
 
-function needList(flags: InitFlags, name: string, why: string): string[] {
-  const v = flagList(flags, name);
+function needList(flags: InitFlags, name: string, why: string, split?: RegExp): string[] {
+  const v = flagList(flags, name, split);
   if (v.length === 0) throw new FlagError(`init --non-interactive needs --${name} (${why})`);
   return v;
 }
@@ -138,10 +138,14 @@ function sourceFromFlags(flags: InitFlags, env: NodeJS.ProcessEnv, cwd: string):
       return {
         kind,
         preset,
-        urls: needList(flags, 'ldap-url', 'ldaps://dc1.corp.example:636; repeat for fail-over'),
+        urls: needList(flags, 'ldap-url', 'ldaps://dc1.corp.example:636; repeat for fail-over', /,/),
         bindDn,
         bindPassword,
-        baseDns: needList(flags, 'base-dn', 'where the people are, e.g. OU=Staff,DC=corp,DC=example'),
+        baseDns: needList(
+          flags,
+          'base-dn',
+          'where the people are, e.g. OU=Staff,DC=corp,DC=example; repeatable',
+        ),
       };
     }
     case 'entra':

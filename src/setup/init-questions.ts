@@ -52,9 +52,10 @@ const required =
   (v: string): true | string =>
     v.trim() ? true : `Enter ${what}.`;
 
-function list(text: string): string[] {
+/** Several answers in one line: URLs by comma, DNs (which hold commas) by semicolon. */
+function list(text: string, separator: RegExp): string[] {
   return text
-    .split(/[,;]/)
+    .split(separator)
     .map((s) => s.trim())
     .filter(Boolean);
 }
@@ -82,14 +83,15 @@ async function askLdap(prev: Extract<SourceAnswers, { kind: 'ldap' }> | undefine
   const urls = list(
     await input({
       message: 'Server URL(s), comma-separated (tried in order)',
-      default: (prev?.urls ?? flagList(ctx.flags, 'ldap-url')).join(', ') || undefined,
+      default: (prev?.urls ?? flagList(ctx.flags, 'ldap-url', /,/)).join(', ') || undefined,
       validate: (v) => {
-        const all = list(v);
+        const all = list(v, /,/);
         if (all.length === 0) return 'Enter e.g. ldaps://dc1.corp.example:636';
         const bad = all.find((u) => !URL_RE.test(u));
         return bad ? `${bad} is not ldap://host[:port] or ldaps://host[:port]` : true;
       },
     }),
+    /,/,
   );
   const bindDn = (
     await input({
@@ -101,10 +103,11 @@ async function askLdap(prev: Extract<SourceAnswers, { kind: 'ldap' }> | undefine
   const bindPassword = bindDn ? await askSecret(`Password of ${bindDn}`, given) : undefined;
   const baseDns = list(
     await input({
-      message: 'Search base DN(s), comma-separated',
+      message: 'Search base DN(s), several separated by ;',
       default: (prev?.baseDns ?? flagList(ctx.flags, 'base-dn')).join('; ') || undefined,
       validate: required('where the people are, e.g. OU=Staff,DC=corp,DC=example'),
     }),
+    /;/,
   );
   return { kind: 'ldap' as const, preset, urls, bindDn, bindPassword, baseDns };
 }
