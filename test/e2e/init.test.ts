@@ -92,6 +92,9 @@ describe('init --non-interactive', () => {
   });
 
   it('names a missing flag (64), refuses a secret as a flag value (64) and an existing config (78)', async () => {
+    const noTerminal = await inDir(['init']);
+    expect(noTerminal.code).toBe(64);
+    expect(noTerminal.stderr).toContain('pass --non-interactive with the answers as flags');
     const missing = await inDir(['init', '--non-interactive', '--source', 'csv-folder', '--project', 'x']);
     expect(missing.code).toBe(64);
     expect(missing.stderr).toContain('needs --drop-folder');
@@ -148,37 +151,34 @@ describe('init --non-interactive', () => {
     afterAll(async () => {
       await slapd?.stop();
     });
+    /** cn=sync of the test directory, its password in `pw`. */
+    const ldapFlags = (pw: string): string[] => [
+      'init',
+      '--non-interactive',
+      '--source',
+      'ldap',
+      '--preset',
+      'openldap',
+      '--ldap-url',
+      slapd.url,
+      '--bind-dn',
+      SYNC_DN,
+      '--bind-password-file',
+      pw,
+      '--base-dn',
+      'ou=people,dc=example,dc=test',
+      '--mim-url',
+      emu.url,
+      '--project',
+      'Head Office',
+      '--out',
+      'etc',
+    ];
 
     it('binds with the password from a file, writes the config, and the first plan lists the directory', async () => {
       const pw = path.join(dir, 'bind.pw');
       await writeFile(pw, `${SYNC_PASSWORD}\n`, { mode: 0o600 });
-      const r = await inDir(
-        [
-          'init',
-          '--non-interactive',
-          '--source',
-          'ldap',
-          '--preset',
-          'openldap',
-          '--ldap-url',
-          slapd.url,
-          '--bind-dn',
-          SYNC_DN,
-          '--bind-password-file',
-          pw,
-          '--base-dn',
-          'ou=people,dc=example,dc=test',
-          '--mim-url',
-          emu.url,
-          '--project',
-          'Head Office',
-          '--token-env',
-          'MY_TOKEN',
-          '--out',
-          'etc',
-        ],
-        { MY_TOKEN: 'mim-secret-token' },
-      );
+      const r = await inDir([...ldapFlags(pw), '--token-env', 'MY_TOKEN'], { MY_TOKEN: 'mim-secret-token' });
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toContain('source directory (ldap): OK');
       const config = path.join(dir, 'etc', 'mobileid-sync.json5');
@@ -191,28 +191,7 @@ describe('init --non-interactive', () => {
     it('a wrong bind password fails the live check (69)', async () => {
       const pw = path.join(dir, 'bind.pw');
       await writeFile(pw, 'wrong\n');
-      const r = await inDir([
-        'init',
-        '--non-interactive',
-        '--source',
-        'ldap',
-        '--preset',
-        'openldap',
-        '--ldap-url',
-        slapd.url,
-        '--bind-dn',
-        SYNC_DN,
-        '--bind-password-file',
-        pw,
-        '--base-dn',
-        'ou=people,dc=example,dc=test',
-        '--mim-url',
-        emu.url,
-        '--project',
-        'Head Office',
-        '--token-file',
-        pw,
-      ]);
+      const r = await inDir([...ldapFlags(pw), '--token-file', pw]);
       expect(r.code, r.stdout + r.stderr).toBe(69);
       expect(r.stdout).toContain('source directory (ldap): FAILED');
       expect(r.stdout).toContain('Nothing written');
