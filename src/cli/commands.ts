@@ -191,7 +191,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'init',
-    summary: 'Set up a job: asks for the source, MIM project and token, tests them live, writes a config.',
+    summary: 'Set up a job: asks for source, MIM project and token, tests them live, writes the config.',
     usage:
       'mobileid-sync init [--non-interactive --source csv-folder|ldap|entra <source flags> --project <name> --token-file <f>|--token-env <VAR>] [--out <dir>] [--force]',
     description:
@@ -273,7 +273,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       'mobileid-sync init --non-interactive --source csv-folder --drop-folder /srv/drop --project "Head Office" --token-file /run/secrets/mim_token --out /etc/mobileid-sync',
       'mobileid-sync init --non-interactive --source ldap --preset ad --ldap-url ldaps://dc1.corp.example --bind-dn svc-sync@corp.example --bind-password-env LDAP_PW --base-dn OU=Staff,DC=corp,DC=example --project "Head Office" --token-env MIM_TOKEN',
     ],
-    exitCodes: `0 written, 64 a required flag is missing, 69 a source or MIM failed the live check (nothing written), 78 the answers make no valid config or the files exist (use --force), 130 quit; ${EXIT_TEXT}`,
+    exitCodes:
+      '0 written, 64 a required flag is missing or a secret was given as a value, 69 a source or MIM failed the live check (nothing written), 74 a file could not be written (nothing left behind), 78 the answers make no valid config, or the files exist (use --force), 130 quit (nothing written).',
     run: async (a) =>
       (await import('./commands/init.js')).initCommand({
         flags: a.values,

@@ -107,6 +107,10 @@ describe('init --non-interactive', () => {
 
     const tokenFile = path.join(dir, 'token.txt');
     await writeFile(tokenFile, 'mim-secret-token\n', { mode: 0o600 });
+    const insecure = await inDir([...csvFlags('http://mim.example'), '--token-file', 'token.txt']);
+    expect(insecure.code).toBe(78);
+    expect(insecure.stdout).toMatch(/where: .*mim\.baseUrl/);
+    expect(insecure.stdout).toContain('Nothing written.');
     const first = await inDir([...csvFlags(emu.url), '--token-file', 'token.txt']);
     expect(first.code, first.stdout + first.stderr).toBe(0);
     const config = path.join(dir, 'etc', 'mobileid-sync.json5');

@@ -138,7 +138,11 @@ async function nonInteractive(opts: InitOptions, signal: AbortSignal): Promise<n
   out(summary(answers));
   const verdict = await verify(answers, opts, signal);
   if (!verdict.ok) {
-    out('Nothing written. Fix the answers above, or pass --skip-check to write the config anyway.');
+    out(
+      verdict.code === EXIT.config
+        ? 'Nothing written.'
+        : 'Nothing written. Fix the answers above, or pass --skip-check to write the config anyway.',
+    );
     return verdict.code;
   }
   return write(answers, opts.force);
