@@ -200,6 +200,30 @@ describe('init --non-interactive', () => {
       expect(r.stdout).toContain('source directory (ldap): FAILED');
       expect(r.stdout).toContain('Nothing written');
     });
+
+    it('on a terminal: the directory type is chosen, the bind password typed hidden and written 0600', async () => {
+      const t = new Terminal(['init', '--mim-url', emu.url, '--project', 'Head Office'], dir);
+      await t.answer('Folder for the config', `etc${ENTER}`);
+      await t.answer('State folder', ENTER);
+      await t.answer('Where do the people come from?', `${DOWN}${ENTER}`); // LDAP / Active Directory
+      await t.answer('Directory type', `${DOWN}${ENTER}`); // OpenLDAP
+      await t.answer('Server URL(s)', `${slapd.url}${ENTER}`);
+      await t.answer('Bind DN', `${SYNC_DN}${ENTER}`);
+      await t.answer('Password of', `${SYNC_PASSWORD}${ENTER}`);
+      await t.answer('Search base DN(s)', `ou=people,dc=example,dc=test${ENTER}`);
+      await t.answer('Mobile ID Manager URL', ENTER);
+      await t.answer('MIM project name', ENTER);
+      await t.answer('Project token', `mim-secret-token${ENTER}`);
+      const code = await t.exit;
+      t.close();
+      expect(code, t.text).toBe(0);
+      expect(t.text).toContain('source directory (ldap): OK');
+      expect(t.text).not.toContain(SYNC_PASSWORD);
+      const secret = path.join(dir, 'etc', 'ldap_bind_password');
+      expect(await readFile(secret, 'utf8')).toBe(`${SYNC_PASSWORD}\n`);
+      expect(await mode(secret)).toBe('600');
+      await expectFirstPlan(path.join(dir, 'etc', 'mobileid-sync.json5'), /\+ Alice /);
+    });
   });
 });
 
