@@ -186,13 +186,13 @@ export async function askWhere(
 /** After a failed live check. */
 export type AfterFailure = 'source' | 'mim' | 'save' | 'quit';
 
-export function askAfterFailure(): Promise<AfterFailure> {
+export function askAfterFailure(canSave: boolean): Promise<AfterFailure> {
   return select<AfterFailure>({
-    message: 'The check failed. What now?',
+    message: canSave ? 'The check failed. What now?' : 'These answers make no valid config. What now?',
     choices: [
       { value: 'source', name: 'Change the source answers' },
       { value: 'mim', name: 'Change the MIM answers' },
-      { value: 'save', name: 'Save anyway (fix it later, then run `check`)' },
+      ...(canSave ? [{ value: 'save' as const, name: 'Save anyway (fix it later, then run `check`)' }] : []),
       { value: 'quit', name: 'Quit without writing anything' },
     ],
   });

@@ -341,5 +341,16 @@ describe('init on a terminal', () => {
     expect(save.text).toContain(`Wrote ${config}`);
     const validate = await inDir(['config', 'validate', '-c', config]);
     expect(validate.code, validate.stderr).toBe(0);
+
+    // The existing config is found at the first question; Ctrl-C then quits with nothing written.
+    const before = await readFile(config, 'utf8');
+    const again = new Terminal(['init'], dir);
+    await again.answer('Folder for the config', `etc${ENTER}`);
+    await again.answer('State folder', ENTER);
+    await again.answer(`Refusing to overwrite ${config}`, '');
+    await again.answer('Folder for the config', '\x03');
+    expect(await again.exit, again.text).toBe(130);
+    expect(again.text).toContain('Nothing written.');
+    expect(await readFile(config, 'utf8')).toBe(before);
   });
 });

@@ -4,11 +4,13 @@
  * files. Nothing is written before the admin's answers passed (or the admin chose to save anyway).
  */
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { loadConfigData } from '../../config/load.js';
 import type { AppConfig } from '../../config/schema.js';
 import { ConfigError, isSyncError } from '../../core/errors.js';
 import { checkDaemonConfig } from '../../daemon/config-check.js';
 import {
+  CONFIG_NAME,
   configPath,
   type InitAnswers,
   initPlan,
@@ -22,6 +24,7 @@ import {
   type InitFlags,
   refusePlainSecrets,
 } from '../../setup/init-flags.js';
+import type { AskContext } from '../../setup/init-questions.js';
 import { secretPath, writeSetup } from '../../setup/write-config.js';
 import { SOURCE_DEFINITIONS } from '../../sources/index.js';
 import { UsageError } from '../command.js';
@@ -148,25 +151,45 @@ async function nonInteractive(opts: InitOptions, signal: AbortSignal): Promise<n
   return write(answers, opts.force);
 }
 
+/** Asks where to write (unless `first` is given) until nothing there would be overwritten. */
+async function askFreeWhere(
+  q: typeof import('../../setup/init-questions.js'),
+  first: Pick<InitAnswers, 'outDir' | 'stateDir'> | undefined,
+  taken: (where: Pick<InitAnswers, 'outDir' | 'stateDir'>) => string[],
+  ctx: AskContext,
+): Promise<Pick<InitAnswers, 'outDir' | 'stateDir'>> {
+  let where = first ?? (await q.askWhere(undefined, ctx));
+  for (let files = taken(where); files.length; files = taken(where)) {
+    out(`${overwriteError(files).message}: pass --force, or choose another folder.`);
+    where = await q.askWhere(where, ctx);
+  }
+  return where;
+}
+
 async function interactive(opts: InitOptions, signal: AbortSignal): Promise<number> {
   const q = await import('../../setup/init-questions.js');
-  const ctx = { flags: opts.flags, env: process.env, cwd: process.cwd() };
+  const ctx: AskContext = { flags: opts.flags, env: process.env, cwd: process.cwd() };
+  const job = flagText(ctx.flags, 'job') ?? 'main';
+  const free = (files: string[]): string[] => (opts.force ? [] : files);
   out('mobileid-sync init: a few questions, a live check, then a config. Ctrl-C quits without writing.\n');
-  let where = await q.askWhere(undefined, ctx);
+  // Asked first, so an existing config is found before the other questions.
+  let where = await askFreeWhere(
+    q,
+    undefined,
+    (w) => free([path.join(w.outDir, CONFIG_NAME)].filter((f) => existsSync(f))),
+    ctx,
+  );
   let source = await q.askSource(undefined, ctx);
   let mim = await q.askMim(undefined, ctx);
   for (;;) {
-    const answers: InitAnswers = { job: flagText(ctx.flags, 'job') ?? 'main', source, mim, ...where };
-    const taken = existing(answers);
-    if (taken.length && !opts.force) {
-      out(`${overwriteError(taken).message}: pass --force, or choose another folder.`);
-      where = await q.askWhere(where, ctx);
-      continue;
-    }
+    // The secret files are known only now (they depend on the source).
+    where = await askFreeWhere(q, where, (w) => free(existing({ job, source, mim, ...w })), ctx);
+    const answers: InitAnswers = { job, source, mim, ...where };
     out(`\n${summary(answers)}`);
     const verdict = await verify(answers, opts, signal);
     if (verdict.ok) return write(answers, opts.force);
-    const next = await q.askAfterFailure();
+    // A config that does not load is never saved: `config validate` must pass on what init writes.
+    const next = await q.askAfterFailure(verdict.code !== EXIT.config);
     if (next === 'save') return write(answers, opts.force);
     if (next === 'quit') {
       out('Nothing written.');
