@@ -226,6 +226,101 @@ export const COMMANDS: readonly CommandSpec[] = [
       }),
   },
   {
+    name: 'init',
+    summary: 'Set up a job: asks for source, MIM project and token, tests them live, writes the config.',
+    usage:
+      'mobileid-sync init [--non-interactive --source csv-folder|ldap|entra <source flags> --project <name> --token-file <f>|--token-env <VAR>] [--out <dir>] [--force]',
+    description:
+      'Without --non-interactive it asks on the terminal (flags given become the defaults). The answers are loaded like `config validate` and tested like `check` before anything is written; then it writes <out>/mobileid-sync.json5 and the secret files (mode 0600) and prints the next commands. Secrets are never flag values: a command line is visible to other users (ps) and kept in shell history, so every secret flag names a file or an environment variable. A secret read from an env var is written to a file next to the config; a secret file is named by the config as it is.',
+    options: {
+      'non-interactive': { type: 'boolean' },
+      source: { type: 'string' },
+      'drop-folder': { type: 'string' },
+      'ldap-url': { type: 'string', multiple: true },
+      'bind-dn': { type: 'string' },
+      'bind-password-file': { type: 'string' },
+      'bind-password-env': { type: 'string' },
+      'base-dn': { type: 'string', multiple: true },
+      preset: { type: 'string' },
+      'tenant-id': { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret-file': { type: 'string' },
+      'client-secret-env': { type: 'string' },
+      'mim-url': { type: 'string' },
+      project: { type: 'string' },
+      'token-file': { type: 'string' },
+      'token-env': { type: 'string' },
+      // Declared only to refuse them with the reason (a secret on the command line).
+      token: { type: 'string' },
+      'bind-password': { type: 'string' },
+      'client-secret': { type: 'string' },
+      out: { type: 'string' },
+      'state-dir': { type: 'string' },
+      job: { type: 'string', short: 'j' },
+      force: { type: 'boolean' },
+      'skip-check': { type: 'boolean' },
+      'log-level': { type: 'string' },
+    },
+    optionHelp: [
+      {
+        flag: '--non-interactive',
+        text: 'Take every answer from the flags below; ask nothing (scripts, Ansible).',
+      },
+      { flag: '--source <kind>', text: 'csv-folder, ldap or entra.' },
+      { flag: '--drop-folder <dir>', text: 'csv-folder: the folder the exports land in.' },
+      {
+        flag: '--ldap-url <url>',
+        text: 'ldap: ldaps://host[:port] or ldap://…; repeat (or comma-separate) for fail-over.',
+      },
+      { flag: '--preset <ad|openldap>', text: 'ldap: Active Directory / Samba AD, or OpenLDAP.' },
+      { flag: '--bind-dn <dn>', text: 'ldap: the DN to bind as (omit for an anonymous bind).' },
+      {
+        flag: '--bind-password-file <f>',
+        text: 'ldap: a file holding the bind password (or --bind-password-env <VAR>).',
+      },
+      { flag: '--base-dn <dn>', text: 'ldap: a search base; repeatable.' },
+      { flag: '--tenant-id <id>', text: 'entra: the directory (tenant) ID.' },
+      { flag: '--client-id <id>', text: "entra: the app registration's application (client) ID." },
+      {
+        flag: '--client-secret-file <f>',
+        text: "entra: a file holding the app's client secret (or --client-secret-env <VAR>).",
+      },
+      { flag: '--mim-url <url>', text: 'Mobile ID Manager base URL (default https://mobile-id.baltech.de).' },
+      { flag: '--project <name>', text: 'The MIM project name.' },
+      {
+        flag: '--token-file <f>',
+        text: "A file holding the project's Auto-sync token (or --token-env <VAR>). Never --token <value>: see above.",
+      },
+      {
+        flag: '--out <dir>',
+        text: 'Where the config and secret files go (default ./config, where the CLI looks without -c).',
+      },
+      { flag: '--state-dir <dir>', text: 'State folder of the job (default <out>/state).' },
+      { flag: '-j, --job <name>', text: 'Name of the job (default main).' },
+      { flag: '--force', text: 'Replace a config or secret file that exists already.' },
+      {
+        flag: '--skip-check',
+        text: 'Write without testing the source and MIM live (the config is still validated).',
+      },
+      COMMON_OPTION_HELP[3]!,
+    ],
+    examples: [
+      'mobileid-sync init',
+      'mobileid-sync init --non-interactive --source csv-folder --drop-folder /srv/drop --project "Head Office" --token-file /run/secrets/mim_token --out /etc/mobileid-sync',
+      'mobileid-sync init --non-interactive --source ldap --preset ad --ldap-url ldaps://dc1.corp.example --bind-dn svc-sync@corp.example --bind-password-env LDAP_PW --base-dn OU=Staff,DC=corp,DC=example --project "Head Office" --token-env MIM_TOKEN',
+    ],
+    exitCodes:
+      '0 written, 64 a required flag is missing or a secret was given as a value, 69 a source or MIM failed the live check (nothing written), 74 a file could not be written (nothing left behind), 78 the answers make no valid config, or the files exist (use --force), 130 quit (nothing written).',
+    run: async (a) =>
+      (await import('./commands/init.js')).initCommand({
+        flags: a.values,
+        nonInteractive: bool(a, 'non-interactive'),
+        force: bool(a, 'force'),
+        skipCheck: bool(a, 'skip-check'),
+        logLevel: str(a, 'log-level'),
+      }),
+  },
+  {
     name: 'emulator',
     summary: 'Run a local MIM stand-in (for rehearsals and tests).',
     usage:

@@ -332,8 +332,15 @@ function loadJob(raw: unknown, index: number, ctx: JobContext): JobConfig {
 
 /** Loads and validates a whole config. Throws ConfigError naming the file and key. */
 export function loadConfig(file: string, options: LoadOptions): AppConfig {
+  return loadConfigData(readConfigFile(file), file, options);
+}
+
+/**
+ * Validates config data as if read from `file` (which names every place and anchors a relative
+ * stateDir): `init` checks what it is about to write before it writes it.
+ */
+export function loadConfigData(data: Plain, file: string, options: LoadOptions): AppConfig {
   const env = options.env ?? process.env;
-  const data = readConfigFile(file);
   const { jobs: rawJobs, ...rest } = data;
   const origins: SecretOrigins = new Map();
   const global = validatePart(globalSchema, rest, [], file, env, origins);

@@ -14,7 +14,8 @@ function printCheck(title: string, r: CheckResult): boolean {
   return r.ok;
 }
 
-async function checkJob(
+/** Checks one job's sources and MIM, printing each result; `init` runs it on the config it is about to write. */
+export async function checkJob(
   job: JobConfig,
   stateDir: string,
   logger: Logger,
