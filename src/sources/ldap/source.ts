@@ -91,7 +91,7 @@ export class LdapSource implements Source {
   /**
    * Hands every entry matching `filter` under the bases to `onEntry` once (duplicates across
    * bases dropped, walked group membership applied), page by page. Returns the search
-   * references skipped, per base.
+   * references skipped, per base. Only the read of the people logs its pages (`logPages`).
    */
   private async scan(
     rd: Reading,
@@ -99,6 +99,7 @@ export class LdapSource implements Source {
     membership: Membership | undefined,
     attributes: readonly string[],
     onEntry: (e: SearchEntry, base: string) => void,
+    logPages = false,
   ): Promise<string[]> {
     const s = this.settings;
     const seen = s.baseDns.length > 1 ? new Set<string>() : undefined;
@@ -130,7 +131,8 @@ export class LdapSource implements Source {
             }
             onEntry(e, base);
           }
-          this.ctx.logger.debug({ source: s.name, base, page, entries: entries.length }, 'ldap page read');
+          if (logPages)
+            this.ctx.logger.debug({ source: s.name, base, page, entries: entries.length }, 'ldap page read');
         },
       );
       if (stats.references) references.push(`${base}: ${plural(stats.references, 'search reference')}`);
@@ -172,6 +174,7 @@ export class LdapSource implements Source {
         perBase.set(base, (perBase.get(base) ?? 0) + 1);
         if (map) records.push(mapper({ dn: e.name, attributes: e.attributes }));
       },
+      true,
     );
     const disabled = await this.count(rd, filters.disabled, scope);
     const expired = await this.count(rd, filters.expired, scope);
