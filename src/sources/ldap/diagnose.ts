@@ -68,7 +68,7 @@ export async function emptyGroupDetail(
     case 'walk':
       return `${held}, but none of them is a person the filter matches under baseDns`;
     case 'memberof':
-      return `${held}, but no person the filter matches has memberOf set to it (the memberof overlay sets memberOf only for members added while it was on; uniqueMember and memberUid never set it): use groupMethod: walk`;
+      return `${held}, but no person the filter matches has memberOf set to it (the memberof overlay sets memberOf only for members added while it was on, and only through its one member attribute, member by default): use groupMethod: walk`;
     case 'in-chain':
       return ad === false
         ? `${held}, but groupMethod in-chain needs Active Directory: use groupMethod: walk`
@@ -117,6 +117,8 @@ export async function whyNobody(input: EmptyInput): Promise<string[]> {
     }
     const matched = await input.countFilterOnly();
     if (matched === 0) {
+      // Already said: the ad preset's own filter on a server that is not AD.
+      if (ad === false && s.preset === 'ad' && s.filterText === PRESETS.ad.filter) return causes;
       causes.push(
         `the filter ${s.filterText} matches no entry under baseDns ${s.baseDns.join('; ')} (scope ${s.scope}): check filter and baseDns`,
       );
