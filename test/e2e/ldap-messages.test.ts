@@ -5,18 +5,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
-import { type Slapd, SUFFIX, SYNC_DN, SYNC_PASSWORD, startSlapd } from '../helpers/slapd.js';
+import { type LdapSettings, startSlapdDirectory } from '../helpers/ldap-source.js';
+import { type Slapd, SUFFIX } from '../helpers/slapd.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const PEOPLE = `ou=people,${SUFFIX}`;
 const GROUPS = `ou=groups,${SUFFIX}`;
 
 let slapd: Slapd;
+/** Reads ou=people as cn=sync with the openldap preset. */
+let base: LdapSettings;
 let emu: TestEmulator;
 const workspaces: Workspace[] = [];
 
 beforeAll(async () => {
-  [slapd, emu] = await Promise.all([startSlapd(), startTestEmulator()]);
+  [{ slapd, base }, emu] = await Promise.all([startSlapdDirectory({}, [PEOPLE]), startTestEmulator()]);
 });
 
 afterAll(async () => {
@@ -27,20 +30,7 @@ afterAll(async () => {
 async function ldapJob(settings: Record<string, unknown>): Promise<string> {
   const ws = await makeWorkspace({
     mimUrl: emu.url,
-    job: {
-      sources: [
-        {
-          name: 'dir',
-          kind: 'ldap',
-          preset: 'openldap',
-          urls: [slapd.url],
-          bindDn: SYNC_DN,
-          bindPassword: SYNC_PASSWORD,
-          baseDns: [PEOPLE],
-          ...settings,
-        },
-      ],
-    },
+    job: { sources: [{ name: 'dir', kind: 'ldap', ...base, ...settings }] },
   });
   workspaces.push(ws);
   return ws.config;
