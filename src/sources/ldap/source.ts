@@ -286,7 +286,8 @@ export class LdapSource implements Source {
         if (r.total === 0) {
           lines.push('WARNING: 0 people match, so a run would stop here. Likely causes:');
           for (const c of await this.whyNobody(rd, r)) lines.push(`  - ${c}`);
-        } else if (s.groups.length > 0) {
+        } else if (s.groups.length > 1) {
+          // With one group, "somebody matches" already says it yields people.
           for (const g of await this.emptyGroups(rd)) lines.push(`WARNING: ${g}`);
         }
         return { ok: true, lines };
