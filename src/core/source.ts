@@ -48,6 +48,11 @@ export interface SourceSnapshot {
   /** A short description of what was read, e.g. "staff-2026-11-25.csv (1,204 rows)". */
   readonly description: string;
   /**
+   * When `records` is empty: the likely causes, as the source found them (e.g. "group cn=x has
+   * no members"), for the hard stop's message.
+   */
+  readonly whyEmpty?: string | undefined;
+  /**
    * Set by a source that normalises and validates while it reads (csv-folder), so a huge or
    * hostile input never exists as one object per row; `records` then holds only the valid ones.
    */

@@ -38,6 +38,23 @@ describe('evaluateGuard', () => {
     expect(v).toMatchObject({ ok: false, kind: 'hard-stop', reasons: [{ code: 'empty-source' }] });
   });
 
+  it("names the source's own reason for being empty in the hard stop", () => {
+    const v = evaluateGuard({
+      plan: planFor(0, 10),
+      sources: [{ source: 'dir', total: 0, valid: 0, whyEmpty: 'group cn=empty,ou=groups has no members' }],
+      limits,
+    });
+    expect(v).toMatchObject({
+      kind: 'hard-stop',
+      reasons: [
+        {
+          message:
+            'source "dir" returned no people (group cn=empty,ou=groups has no members); an empty source never deletes anyone',
+        },
+      ],
+    });
+  });
+
   it('hard-stops when nothing is valid or fewer than minUsers remain', () => {
     expect(
       evaluateGuard({ plan: planFor(0, 0), sources: [{ source: 'hr', total: 3, valid: 0 }], limits }),

@@ -13,6 +13,8 @@ export interface SourceCount {
   /** Records the source delivered, valid or not (unreadable rows included). */
   readonly total: number;
   readonly valid: number;
+  /** The source's own account of why it delivered nobody (SourceSnapshot.whyEmpty). */
+  readonly whyEmpty?: string | undefined;
 }
 
 export interface Approval {
@@ -83,7 +85,7 @@ function hardStops({ plan, sources, limits }: GuardInput): GuardReason[] {
     if (s.total === 0) {
       out.push({
         code: 'empty-source',
-        message: `source "${s.source}" returned no people; an empty source never deletes anyone`,
+        message: `source "${s.source}" returned no people${s.whyEmpty ? ` (${s.whyEmpty})` : ''}; an empty source never deletes anyone`,
       });
     }
   }

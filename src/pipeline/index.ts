@@ -89,10 +89,11 @@ export function buildPlan(input: BuildInput): BuildResult {
     for (const n of input.snapshots[i]!.notices) notices.push(n);
     totals.set(c.source, { total: c.rejections, listed: c.listed.length });
   });
-  const counts: SourceCount[] = sources.map((c) => ({
+  const counts: SourceCount[] = sources.map((c, i) => ({
     source: c.source,
     total: c.total,
     valid: c.valid.length,
+    whyEmpty: input.snapshots[i]?.whyEmpty,
   }));
   const merged = mergeRecords(valid, input.previous);
   for (const r of merged.rejections) {

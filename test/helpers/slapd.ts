@@ -48,6 +48,11 @@ export interface SlapdOptions {
   readonly sizeLimit?: string;
   /** A PKI to reuse (saves ~0.5 s when a test file starts several servers). */
   readonly pki?: TestPki;
+  /**
+   * false: a server without TLS keys, as many are set up: it answers StartTLS with "unsupported
+   * extended operation" and has no ldaps:// listener (ldapsUrl and friends then lead nowhere).
+   */
+  readonly tls?: boolean;
 }
 
 export interface Slapd {
@@ -141,7 +146,8 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   const pki = options.pki ?? makeTestPki(path.join(dir, 'tls'));
   mkdirSync(path.join(dir, 'db'));
   copyFileSync(path.join(FIXTURES, 'ad-mimic.schema'), path.join(dir, 'ad-mimic.schema'));
-  const conf = fixture('slapd.conf.template')
+  const template = fixture('slapd.conf.template');
+  const conf = (options.tls === false ? template.replace(/^TLS.*\n/gm, '') : template)
     .replaceAll('@DIR@', dir)
     .replaceAll('@TLS@', pki.dir)
     .replaceAll('@SIZELIMIT@', options.sizeLimit ?? 'size.soft=500 size.hard=500 size.prtotal=unlimited');
@@ -163,7 +169,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
       `ldaps://127.0.0.1:${ldapsPort}/`,
       `ldap://127.0.0.2:${port}/`,
       `ldaps://127.0.0.2:${ldapsPort}/`,
-    ];
+    ].filter((u) => options.tls !== false || u.startsWith('ldap:'));
     const child = spawn(SLAPD, ['-f', confFile, '-h', urls.join(' '), '-d', '0'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });

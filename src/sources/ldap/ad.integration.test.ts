@@ -106,11 +106,23 @@ describe('Active Directory (Samba 4 DC)', () => {
     }
   });
 
-  it('excludeExpired also leaves out accounts whose accountExpires has passed', async () => {
-    const snap = await fetchWith({ ...base, excludeExpired: true });
+  it('excludeExpired also leaves out expired accounts, counted and named apart from the disabled ones', async () => {
+    const { source } = makeSource({ ...base, excludeExpired: true });
+    const snap = await source.fetch(AbortSignal.timeout(scaled(10_000)));
     expect(names(snap.records)).not.toContain('Erik Expired');
-    expect(snap.notices.map((n) => n.message)).toContain(
-      '3 disabled accounts left out ((userAccountControl:1.2.840.113556.1.4.803:=2) or accountExpires in the past)',
+    expect(snap.notices.map((n) => n.message)).toEqual(
+      expect.arrayContaining([
+        '2 disabled accounts left out ((userAccountControl:1.2.840.113556.1.4.803:=2))',
+        '1 expired account left out (accountExpires in the past)',
+      ]),
+    );
+    expect(snap.description).toMatch(/\(2 disabled, 1 expired left out\)$/);
+    const check = await source.check(AbortSignal.timeout(scaled(10_000)));
+    expect(check.lines).toEqual(
+      expect.arrayContaining([
+        '2 disabled accounts would be left out ((userAccountControl:1.2.840.113556.1.4.803:=2))',
+        '1 expired account would be left out (accountExpires in the past)',
+      ]),
     );
   });
 
@@ -213,7 +225,21 @@ describe('Active Directory (Samba 4 DC)', () => {
       `bind as ${AD_SYNC_DN}: OK`,
       `groups: 1 taken into account (in-chain): ${groupDn('Staff')}`,
       `search base ${AD_PEOPLE}: 3 people match`,
-      '1 disabled account would be left out',
+      '1 disabled account would be left out ((userAccountControl:1.2.840.113556.1.4.803:=2))',
+    ]);
+  });
+
+  it('check on AD: a filter that matches nobody is the cause named, not the server type', async () => {
+    const { source } = makeSource({
+      ...base,
+      filter: '(sAMAccountName=nobody-here)',
+      groups: [groupDn('Staff')],
+    });
+    const r = await source.check(AbortSignal.timeout(scaled(10_000)));
+    expect(r.ok).toBe(true);
+    expect(r.lines.slice(-2)).toEqual([
+      'WARNING: 0 people match, so a run would stop here. Likely causes:',
+      `  - the filter (sAMAccountName=nobody-here) matches no entry under baseDns ${AD_PEOPLE} (scope sub): check filter and baseDns`,
     ]);
   });
 

@@ -180,7 +180,7 @@ export const ldapSchema = {
     [] as string[],
   ),
   groupMethod: key(
-    "How group membership is resolved: 'in-chain' (AD's LDAP_MATCHING_RULE_IN_CHAIN on memberOf), 'walk' (read member / uniqueMember / memberUid of each group, recursively; works everywhere), 'memberof' (memberOf equality, for OpenLDAP's memberof overlay; nested groups found by their memberOf), 'auto' = in-chain for ad, walk for openldap.",
+    "How group membership is resolved: 'in-chain' (AD's LDAP_MATCHING_RULE_IN_CHAIN on memberOf; Active Directory only), 'walk' (read member / uniqueMember / memberUid of each group, recursively, a memberUid holding a DN counts as that DN; works everywhere), 'memberof' (memberOf equality, for OpenLDAP's memberof overlay; nested groups found by their memberOf), 'auto' = in-chain for ad, walk for openldap. Trust 'memberof' only when the overlay was on before every group was written (it sets memberOf when a group changes, not for groups loaded with slapadd or written before it was enabled, and only for its one member attribute, member by default, never memberUid) and refint keeps renames and deletes in step; otherwise use 'walk'.",
     ['auto', 'in-chain', 'walk', 'memberof'],
     'auto',
   ),

@@ -155,9 +155,7 @@ export async function connect(
       lastCause = failure;
       if (!d.tryNext) {
         const options = { place: url, fix: d.fix, cause: failure };
-        throw d.credentials
-          ? new ConfigError(d.message, options)
-          : new SourceUnavailableError(d.message, options);
+        throw d.config ? new ConfigError(d.message, options) : new SourceUnavailableError(d.message, options);
       }
       logger.warn({ source: s.name, url, reason: d.message }, 'LDAP server unusable');
       failures.push({ url, message: d.message, fix: d.fix });

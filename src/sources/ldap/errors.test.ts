@@ -1,6 +1,7 @@
 import { InvalidCredentialsError, StatusCodeParser } from 'ldapts';
 import { describe, expect, it } from 'vitest';
-import { decodeAdBindError, describeFailure } from './errors.js';
+import { ConfigError, SourceUnavailableError } from '../../core/errors.js';
+import { decodeAdBindError, describeFailure, unavailable } from './errors.js';
 
 const AD_52E = '80090308: LdapErr: DSID-0C0903A9, comment: AcceptSecurityContext error, data 52e, v1db1';
 
@@ -101,6 +102,27 @@ describe('describeFailure', () => {
         },
       ).message,
     ).toMatch(/dropped during the search of ou=x after 50 entries/);
+  });
+
+  it('StartTLS refused (slapd without keys: protocol error; AD without a certificate: unavailable): the next URL may have it', () => {
+    for (const e of [result(2, 'unsupported extended operation'), result(52)]) {
+      const d = describeFailure(e, { url: 'ldap://dc1', stage: 'starttls' });
+      expect(d.message).toMatch(/^ldap:\/\/dc1 offers no StartTLS/);
+      expect(d.fix).toMatch(/Enable TLS on the server.*or use an ldaps:\/\/ URL/);
+      expect(d.tryNext).toBe(true);
+    }
+  });
+
+  it('a DN that does not exist is a config error when it came from a key, like a wrong group DN', () => {
+    const ctx = { url, stage: 'search', dn: 'ou=nowhere', bindDn: 'cn=sync' } as const;
+    const keyed = unavailable(result(32), { ...ctx, key: 'sources[dir].baseDns' });
+    expect(keyed).toBeInstanceOf(ConfigError);
+    expect(keyed.place).toBe('sources[dir].baseDns');
+    expect(keyed.message).toMatch(/^ou=nowhere does not exist on .*, or cn=sync may not see it/);
+    expect(unavailable(result(32), ctx)).toBeInstanceOf(SourceUnavailableError);
+    expect(unavailable(result(51), { ...ctx, key: 'sources[dir].baseDns' })).toBeInstanceOf(
+      SourceUnavailableError,
+    );
   });
 
   it('strong auth required points at TLS', () => {

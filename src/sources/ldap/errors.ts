@@ -2,7 +2,7 @@
  * Turns what ldapts, Node's net/tls and the directory report into one plain sentence and a fix.
  * Pure. Messages name the URL, DN and base, never the password.
  */
-import { SourceUnavailableError } from '../../core/errors.js';
+import { ConfigError, SourceUnavailableError } from '../../core/errors.js';
 
 export type Stage = 'connect' | 'starttls' | 'bind' | 'search' | 'groups';
 
@@ -14,6 +14,8 @@ export interface FailureContext {
   readonly dn?: string | undefined;
   readonly ldaps?: boolean | undefined;
   readonly entriesSoFar?: number | undefined;
+  /** The config key `dn` came from (`sources[x].baseDns`): a missing DN is then a config error there. */
+  readonly key?: string | undefined;
 }
 
 export interface Described {
@@ -21,8 +23,11 @@ export interface Described {
   readonly fix: string;
   /** True when another server of the list might do better (unreachable, TLS, busy). */
   readonly tryNext: boolean;
-  /** The server refused our credentials: a configuration problem, not an outage (no retry helps). */
-  readonly credentials?: boolean;
+  /**
+   * A configuration problem, not an outage: the server refused our credentials, or a configured
+   * DN does not exist. No retry helps, so it is a ConfigError (exit 78).
+   */
+  readonly config?: boolean;
 }
 
 /** AD's sub-codes in "80090308: LdapErr: DSID-…, comment: AcceptSecurityContext error, data 52e, v…". */
@@ -134,6 +139,16 @@ function describeResult(code: number, e: unknown, ctx: FailureContext): Describe
   const server = said ? ` (server said: ${said})` : '';
   const where = ctx.dn ? ` for ${ctx.dn}` : '';
   const partial = ctx.entriesSoFar ? ` after ${ctx.entriesSoFar} entries` : '';
+  // Any LDAP answer to the StartTLS request other than success means "not here": slapd without
+  // TLS keys says protocol error (unsupported extended operation), AD without a certificate
+  // says unavailable. Another server of the list may offer it.
+  if (ctx.stage === 'starttls') {
+    return {
+      message: `${ctx.url} offers no StartTLS${server}`,
+      fix: 'Enable TLS on the server (OpenLDAP: TLSCertificateFile / TLSCertificateKeyFile; AD: a domain controller certificate), or use an ldaps:// URL.',
+      tryNext: true,
+    };
+  }
   switch (code) {
     case 49: {
       const ad = decodeAdBindError(said);
@@ -142,7 +157,7 @@ function describeResult(code: number, e: unknown, ctx: FailureContext): Describe
           message: `The anonymous bind to ${ctx.url} was refused${server}`,
           fix: 'Set bindDn and bindPassword.',
           tryNext: false,
-          credentials: true,
+          config: true,
         };
       }
       if (ad) {
@@ -150,14 +165,14 @@ function describeResult(code: number, e: unknown, ctx: FailureContext): Describe
           message: `Bind as ${ctx.bindDn} at ${ctx.url} failed: ${ad.what} (AD code ${ad.code})`,
           fix: ad.fix,
           tryNext: false,
-          credentials: true,
+          config: true,
         };
       }
       return {
         message: `Bind as ${ctx.bindDn} at ${ctx.url} failed: invalid credentials${server}`,
         fix: 'Check bindDn (the full DN of the account) and bindPassword / bindPasswordFile.',
         tryNext: false,
-        credentials: true,
+        config: true,
       };
     }
     case 8:
@@ -209,6 +224,8 @@ function describeResult(code: number, e: unknown, ctx: FailureContext): Describe
         message: `${ctx.dn ?? 'The search base'} does not exist on ${ctx.url}, or ${ctx.bindDn || 'the anonymous user'} may not see it${server}`,
         fix: `${ctx.stage === 'groups' ? 'Correct the group DN in groups' : 'Correct baseDns (copy the DN from the directory, e.g. with ADSI Edit or ldapsearch)'}, or grant the bind account read access to it.`,
         tryNext: false,
+        // Like a wrong group DN: the same answer on every retry.
+        config: ctx.key !== undefined,
       };
     case 50:
       return {
@@ -341,8 +358,10 @@ export function describeFailure(e: unknown, ctx: FailureContext): Described {
   return describeNetwork(e, ctx);
 }
 
-export function unavailable(e: unknown, ctx: FailureContext): SourceUnavailableError {
+/** The error a failed operation ends the read with: a ConfigError at `ctx.key` when no retry can help. */
+export function unavailable(e: unknown, ctx: FailureContext): SourceUnavailableError | ConfigError {
   const d = describeFailure(e, ctx);
+  if (d.config && ctx.key) return new ConfigError(d.message, { place: ctx.key, fix: d.fix, cause: e });
   return new SourceUnavailableError(d.message, {
     place: ctx.dn ? `${ctx.url} ${ctx.dn}` : ctx.url,
     fix: d.fix,

@@ -4,7 +4,8 @@
  * - memberof (OpenLDAP memberof overlay): find nested groups by their memberOf, then filter users
  *   by memberOf equality with any group found.
  * - walk (anywhere): read member / uniqueMember / memberUid of each group, recursing into members
- *   that are groups (with AD range retrieval for big groups); users are kept by DN or uid.
+ *   that are groups (with AD range retrieval for big groups); users are kept by DN or uid
+ *   (a memberUid value that is a DN counts as a DN).
  * Walks keep a visited set, so circular nesting ends.
  */
 import type { Filter, SearchEntry } from 'ldapts';
@@ -81,6 +82,16 @@ async function checkGroups(s: GroupSettings, rc: ReadContext): Promise<void> {
 export interface MemberValues {
   readonly dns: string[];
   readonly uids: string[];
+  /** How many values each member attribute held (member, uniqueMember, memberUid), for messages. */
+  readonly counts: { readonly member: number; readonly uniqueMember: number; readonly memberUid: number };
+}
+
+/**
+ * A memberUid value that is a DN ("uid=erin,ou=people,…"), as many OpenLDAP shops write them
+ * although RFC 2307 says uid: `attr=value` at the start. Plain uids never hold "=" in practice.
+ */
+export function isDnShaped(value: string): boolean {
+  return /^\s*(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)\s*=/.test(value);
 }
 
 /**
@@ -97,6 +108,7 @@ export async function readMembers(
   const rc: ReadContext = { conn, signal, deadline: options.deadline ?? 0 };
   const dns: string[] = [];
   const uids: string[] = [];
+  const counts = { member: 0, uniqueMember: 0, memberUid: 0 };
   let attributes = options.rangeSize
     ? [`member;range=0-${options.rangeSize - 1}`, 'uniqueMember', 'memberUid']
     : ['member', 'uniqueMember', 'memberUid'];
@@ -110,10 +122,16 @@ export async function readMembers(
         fix: 'Run again; the directory changed during the read.',
       });
     }
-    dns.push(...textValues(entry, 'member'));
+    const member = textValues(entry, 'member');
+    const unique = textValues(entry, 'uniquemember');
+    const memberUid = textValues(entry, 'memberuid');
+    counts.member += member.length;
+    counts.uniqueMember += unique.length;
+    counts.memberUid += memberUid.length;
+    dns.push(...member);
     // nameAndOptionalUID syntax: "uid=x,ou=people,dc=example#'0101'B" may carry a bit string.
-    for (const v of textValues(entry, 'uniquemember')) dns.push(v.replace(/#'[01]*'B$/, ''));
-    uids.push(...textValues(entry, 'memberuid'));
+    for (const v of unique) dns.push(v.replace(/#'[01]*'B$/, ''));
+    for (const v of memberUid) (isDnShaped(v) ? dns : uids).push(v);
     const types = entry.attributes.map((a) => a.type);
     if (continuation && !types.some((t) => /;range=/i.test(t))) {
       throw new SourceUnavailableError(`${conn.url} stopped sending the value range of ${groupDn} midway`, {
@@ -133,7 +151,7 @@ export async function readMembers(
         cause: e,
       });
     }
-    if (next.length === 0) return { dns, uids };
+    if (next.length === 0) return { dns, uids, counts };
     attributes = next;
     continuation = true;
   }

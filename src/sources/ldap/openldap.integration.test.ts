@@ -19,6 +19,7 @@ import {
   SUFFIX,
   SYNC_DN,
   SYNC_PASSWORD,
+  startSlapd,
 } from '../../../test/helpers/slapd.js';
 import { scaled } from '../../../test/helpers/timing.js';
 import { exitCodeFor } from '../../cli/exit-codes.js';
@@ -29,6 +30,13 @@ import type { SourceRecord } from '../../core/types.js';
 const PEOPLE = `ou=people,${SUFFIX}`;
 const GROUPS = `ou=groups,${SUFFIX}`;
 const BULK = 1200;
+/** A group loaded with slapadd: the memberof overlay never sets memberOf for it. */
+const OFFLINE_GROUP = `dn: cn=offline,${GROUPS}
+objectClass: groupOfNames
+cn: offline
+member: uid=alice,${PEOPLE}
+member: uid=carol,${PEOPLE}
+`;
 
 async function failure(settings: LdapSettings): Promise<Error> {
   try {
@@ -49,7 +57,7 @@ let base: LdapSettings;
 
 beforeAll(async () => {
   ({ slapd, base } = await startSlapdDirectory(
-    { offline: [fixture('base.ldif'), fixture('people.ldif'), bulkPeopleLdif(BULK)] },
+    { offline: [fixture('base.ldif'), fixture('people.ldif'), bulkPeopleLdif(BULK), OFFLINE_GROUP] },
     [PEOPLE],
   ));
 });
@@ -212,12 +220,94 @@ describe('group scoping', () => {
     expect(uids(snap.records)).toEqual(['ivan']);
   });
 
+  it('walk: a posixGroup whose memberUid values are DNs finds them; a plain uid still counts', async () => {
+    const snap = await fetchLdap({ ...base, groups: [`cn=posix-dn,${GROUPS}`] });
+    expect(uids(snap.records)).toEqual(['gina', 'hank', 'ivan']);
+  });
+
+  it('a group with no members: the empty snapshot says which group and which attributes were read', async () => {
+    const snap = await fetchLdap({ ...base, groups: [`cn=empty,${GROUPS}`] });
+    expect(snap.records).toEqual([]);
+    expect(snap.whyEmpty).toBe(
+      `group cn=empty,${GROUPS} has no members (read member, uniqueMember and memberUid)`,
+    );
+  });
+
   it('a missing group or a DN that is not a group stops the run with a ConfigError', async () => {
     const e = await failure({ ...base, groups: [`cn=nope,${GROUPS}`] });
     expect(e).toBeInstanceOf(ConfigError);
     expect(e.message).toMatch(/cn=nope,ou=groups,dc=example,dc=test does not exist/);
     const e2 = await failure({ ...base, groups: [`uid=alice,${PEOPLE}`] });
     expect(e2.message).toMatch(/is not a group/);
+  });
+});
+
+describe('check warns when a source or a group matches nobody, with the likely causes', () => {
+  async function check(settings: LdapSettings): Promise<readonly string[]> {
+    const { source } = makeLdapSource(settings);
+    try {
+      const r = await source.check(AbortSignal.timeout(scaled(10_000)));
+      expect(r.ok).toBe(true);
+      return r.lines;
+    } finally {
+      await source.close();
+    }
+  }
+  const warning = 'WARNING: 0 people match, so a run would stop here. Likely causes:';
+
+  it('the ad preset against OpenLDAP: names the server as not AD and the fix', async () => {
+    const lines = await check({ ...base, preset: 'ad', groups: [`cn=staff,${GROUPS}`] });
+    expect(lines).toContain(warning);
+    const causes = lines.slice(lines.indexOf(warning) + 1).join('\n');
+    expect(causes).toMatch(
+      /- ldap:\/\/127\.0\.0\.1:\d+ is not Active Directory .*the ad preset's filter \(&\(objectCategory=person\)\(objectClass=user\)\) finds nobody there: set preset: openldap/,
+    );
+    expect(causes).toMatch(
+      /groupMethod in-chain .*1\.2\.840\.113556\.1\.4\.1941, the ad preset default\) matches nobody there: set groupMethod: walk/,
+    );
+    // the preset's filter is the cause already named, not repeated as "the filter matches nothing"
+    expect(causes).not.toMatch(/matches no entry under baseDns/);
+  });
+
+  it('in-chain groups on OpenLDAP: use walk', async () => {
+    const lines = await check({ ...base, groups: [`cn=staff,${GROUPS}`], groupMethod: 'in-chain' });
+    expect(lines).toContain(warning);
+    expect(lines.join('\n')).toMatch(
+      /is not Active Directory, so groupMethod in-chain .* set groupMethod: walk/,
+    );
+    expect(lines.join('\n')).not.toMatch(/preset's filter/);
+  });
+
+  it('a filter that matches nobody is named with the bases', async () => {
+    const lines = await check({ ...base, filter: '(uid=nobody-here)' });
+    expect(lines).toContain(warning);
+    expect(lines).toContain(
+      `  - the filter (uid=nobody-here) matches no entry under baseDns ${PEOPLE} (scope sub): check filter and baseDns`,
+    );
+    expect(lines.join('\n')).not.toMatch(/Active Directory/);
+  });
+
+  it('each configured group that yields nobody is named, with the member attribute it holds', async () => {
+    const lines = await check({
+      ...base,
+      groups: [`cn=staff,${GROUPS}`, `cn=empty,${GROUPS}`, `cn=offline,${GROUPS}`],
+      groupMethod: 'memberof',
+    });
+    expect(lines.filter((l) => l.startsWith('WARNING'))).toEqual([
+      `WARNING: group cn=empty,${GROUPS} yields 0 people: cn=empty,${GROUPS} has no members (read member, uniqueMember and memberUid)`,
+      // loaded with slapadd: the memberof overlay never set memberOf for it
+      `WARNING: group cn=offline,${GROUPS} yields 0 people: cn=offline,${GROUPS} lists member: 2 values, but no person the filter matches has memberOf set to it (the memberof overlay sets memberOf only for members added while it was on, and only through its one member attribute, member by default): use groupMethod: walk`,
+    ]);
+    // ... and walk, as advised, finds them
+    expect(uids((await fetchLdap({ ...base, groups: [`cn=offline,${GROUPS}`] })).records)).toEqual([
+      'alice',
+      'carol',
+    ]);
+  });
+
+  it('no warning when every group yields people', async () => {
+    const lines = await check({ ...base, groups: [`cn=staff,${GROUPS}`, `cn=posix-dn,${GROUPS}`] });
+    expect(lines.some((l) => l.startsWith('WARNING'))).toBe(false);
   });
 });
 
@@ -242,10 +332,17 @@ describe('paging and limits (server sizelimit 500 for cn=sync)', () => {
     expect(e.message).toMatch(/referral to another server/);
   });
 
-  it('a base that does not exist fails the source and names it', async () => {
-    const e = await failure({ ...base, baseDns: [`ou=nowhere,${SUFFIX}`] });
-    expect(e).toBeInstanceOf(SourceUnavailableError);
+  it('a base that does not exist is a config error (78) like a wrong group DN, naming the key and the DN', async () => {
+    const e = (await failure({ ...base, baseDns: [`ou=nowhere,${SUFFIX}`] })) as ConfigError;
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(exitCodeFor(e.code)).toBe(78);
+    expect(e.place).toBe('sources[dir].baseDns');
     expect(e.message).toMatch(/ou=nowhere,dc=example,dc=test does not exist/);
+    expect(e.fix).toMatch(/Correct baseDns/);
+    const g = (await failure({ ...base, groups: [`cn=nope,${GROUPS}`] })) as ConfigError;
+    expect(exitCodeFor(g.code)).toBe(78);
+    expect(g.place).toBe('sources[dir].groups');
+    expect(g.message).toMatch(/cn=nope,ou=groups,dc=example,dc=test does not exist/);
   });
 });
 
@@ -280,7 +377,7 @@ describe('bind, fail-over, check', () => {
       `bind as ${SYNC_DN}: OK`,
       `search base ${PEOPLE}: 13 people match`,
       `search base ou=bulk,${SUFFIX}: 1,200 people match`,
-      '2 disabled accounts would be left out',
+      '2 disabled accounts would be left out ((employeeType=disabled))',
       `skipped (not followed) ${PEOPLE}: 1 search reference`,
     ]);
     const bad = makeLdapSource({ ...base, bindPassword: 'nope' }).source;
@@ -332,6 +429,27 @@ describe('TLS: StartTLS and LDAPS with a private CA', () => {
     const e = (await failure(settings())) as SourceUnavailableError;
     expect(e.message).toMatch(/certificate of ldaps?:\/\/127\.0\.0\.2:\d+ is not valid for "127\.0\.0\.2"/);
     expect(e.fix).toMatch(/host name the certificate names/);
+  });
+
+  it('a server without StartTLS says so, and the next URL is used', async () => {
+    const plain = await startSlapd({ tls: false, pki: slapd.pki });
+    try {
+      const e = (await failure(tls({ urls: [plain.url], startTls: true }))) as SourceUnavailableError;
+      expect(e).toBeInstanceOf(SourceUnavailableError);
+      expect(e.message).toMatch(
+        /^ldap:\/\/127\.0\.0\.1:\d+ offers no StartTLS \(server said: unsupported extended operation\)$/,
+      );
+      expect(e.fix).toMatch(/Enable TLS on the server .* or use an ldaps:\/\/ URL/);
+      const { source, logs } = makeLdapSource(tls({ urls: [plain.url, slapd.url], startTls: true }));
+      const snap = await source.fetch(AbortSignal.timeout(scaled(10_000)));
+      expect(snap.records).toHaveLength(15);
+      expect(snap.description.startsWith(slapd.url)).toBe(true);
+      expect(
+        logs.some((l) => l.msg === 'LDAP server unusable' && /offers no StartTLS/.test(String(l.reason))),
+      ).toBe(true);
+    } finally {
+      await plain.stop();
+    }
   });
 
   it('fails over from a TLS failure to the next URL', async () => {

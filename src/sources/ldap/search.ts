@@ -50,6 +50,8 @@ export interface SearchSpec {
   readonly deadline: number;
   /** For error messages: what this search was for. */
   readonly stage?: Stage;
+  /** The config key `base` came from: a base that does not exist is then a ConfigError there. */
+  readonly key?: string | undefined;
 }
 
 export interface SearchStats {
@@ -68,7 +70,7 @@ function timeLimitSeconds(deadline: number): number {
 /**
  * Runs one search and hands each page's entries to `onPage` as it arrives; only one page is
  * held in memory. Resolves when the server said "no more"; rejects with SourceUnavailableError
- * (or AbortedError) otherwise.
+ * (or AbortedError; ConfigError when `spec.key` names a base that does not exist) otherwise.
  */
 export async function searchPages(
   conn: LdapConnection,
@@ -85,7 +87,14 @@ export async function searchPages(
   const fail = (e: unknown): Error =>
     signal.aborted
       ? new AbortedError()
-      : unavailable(e, { url: conn.url, stage, dn: spec.base, entriesSoFar: entries, bindDn: spec.bindDn });
+      : unavailable(e, {
+          url: conn.url,
+          stage,
+          dn: spec.base,
+          entriesSoFar: entries,
+          bindDn: spec.bindDn,
+          key: spec.key,
+        });
   const sendPage = async (cookie: Buffer | undefined): Promise<SearchResponse | undefined> => {
     if (signal.aborted) throw new AbortedError();
     if (spec.deadline && Date.now() > spec.deadline) {
