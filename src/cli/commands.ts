@@ -35,7 +35,8 @@ const ALL = {
 export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'run',
-    summary: 'The daemon: runs jobs on schedule, drop file, start-up, SIGHUP; admin HTTP listener.',
+    summary:
+      'The daemon: runs jobs on schedule, drop file, start-up, POST /jobs/<job>/run; SIGHUP reloads the config.',
     usage: 'mobileid-sync run [-c <file>] [-j <job>] [--log-level <level>]',
     options: COMMON_OPTIONS,
     optionHelp: COMMON_OPTION_HELP,

@@ -10,10 +10,12 @@ import type { AdminHandlers, Readiness } from './http.js';
 import type { TriggerKind, TriggerResult } from './job-runner.js';
 import { type JobUnit, jobFacts } from './job-unit.js';
 import type { Leader } from './leader.js';
+import type { ReloadRecord } from './reload.js';
 import { daemonStatusView, jobStatusView, readinessView } from './status-view.js';
 
 export interface AdminSources {
-  readonly config: AppConfig;
+  /** The config as it runs now (a reload replaces it). */
+  readonly config: () => AppConfig;
   readonly units: ReadonlyMap<string, JobUnit>;
   readonly metrics: Metrics;
   readonly leader: Leader;
@@ -21,6 +23,9 @@ export interface AdminSources {
   readonly startedAt: Date;
   readonly isStopping: () => boolean;
   readonly trigger: (name: string, kind: TriggerKind) => TriggerResult;
+  readonly reload: () => Promise<ReloadRecord>;
+  /** The last reload attempt of this process, or null. */
+  readonly lastReload: () => ReloadRecord | null;
 }
 
 /** Why the state directory is not writable (an errno code), or null when it is. */
@@ -32,10 +37,11 @@ function writeProblem(dir: string): Promise<string | null> {
 }
 
 export function adminHandlers(s: AdminSources): AdminHandlers {
-  const { config, units, metrics, leader } = s;
-  const maskEmails = config.log.maskEmails;
+  const { units, metrics, leader } = s;
   return {
     async readiness(): Promise<Readiness> {
+      const config = s.config();
+      const maskEmails = config.log.maskEmails;
       return readinessView({
         stateDir: config.stateDir,
         stateDirProblem: await writeProblem(config.stateDir),
@@ -60,13 +66,15 @@ export function adminHandlers(s: AdminSources): AdminHandlers {
         startedAt: s.startedAt,
         stopping: s.isStopping(),
         leader: leader.status(),
+        reload: s.lastReload(),
         jobs,
-        maskEmails,
+        maskEmails: s.config().log.maskEmails,
       });
     },
     runNow(name) {
       if (!units.has(name)) return 'unknown-job';
       return s.trigger(name, 'http');
     },
+    reload: () => s.reload(),
   };
 }

@@ -20,8 +20,20 @@ export function checkDaemonConfig(
   readonly admin: ListenAddress | null;
   readonly graceMs: number;
 } {
-  const admin = adminAddress(config.admin);
+  const checked = checkReloadable(config, registry);
   configureLocks(config.lock.staleMs);
+  return checked;
+}
+
+/** The same checks without touching the lock timing: what a reload checks a new config with. */
+export function checkReloadable(
+  config: AppConfig,
+  registry: SourceRegistry,
+): {
+  readonly admin: ListenAddress | null;
+  readonly graceMs: number;
+} {
+  const admin = adminAddress(config.admin);
   for (const job of config.jobs) {
     validateSchedule(job);
     if (job.schedule.watch) dropFolders(job, registry);

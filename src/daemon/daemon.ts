@@ -1,27 +1,40 @@
 /**
- * `mobileid-sync run`: wires the triggers (cron with jitter, drop folders, start-up, SIGHUP,
- * POST /jobs/{name}/run) to one runner per job, serves the admin listener, and stops gracefully.
- * Start-up, wiring and shutdown only: a job's unit is in job-unit.ts, the admin listener's
- * answers in admin-handlers.ts (gathering) and status-view.ts (shapes).
+ * `mobileid-sync run`: wires the triggers (cron with jitter, drop folders, start-up,
+ * POST /jobs/{name}/run) to one runner per job, serves the admin listener, reloads the config on
+ * SIGHUP / POST /reload, and stops gracefully.
+ * Start-up, wiring, reload and shutdown only: a job's unit is in job-unit.ts, what a reload may
+ * change in reload.ts, the admin listener's answers in admin-handlers.ts (gathering) and
+ * status-view.ts (shapes).
  *
  * Architecture invariant: the daemon never runs pipeline stages itself; every run is one call of
  * runJob (which takes the job's lock), queued by the job's runner so runs of a job never overlap.
  */
 import { mkdir } from 'node:fs/promises';
-import type { AppConfig } from '../config/schema.js';
-import { StateError } from '../core/errors.js';
+import type { AppConfig, JobConfig } from '../config/schema.js';
+import { ConfigError, isSyncError, StateError } from '../core/errors.js';
 import type { SourceRegistry } from '../core/source.js';
 import { rejectedCount, runCounts } from '../run/report.js';
 import { runJob } from '../run/run-job.js';
 import { JobState } from '../state/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createMetrics, type Metrics } from '../telemetry/metrics.js';
+import { adminAddress } from './admin-address.js';
 import { adminHandlers } from './admin-handlers.js';
-import { checkDaemonConfig } from './config-check.js';
+import { checkDaemonConfig, checkReloadable } from './config-check.js';
 import { type AdminServer, startAdminServer } from './http.js';
 import { type FinishedRun, JobRunner, type TriggerKind, type TriggerResult } from './job-runner.js';
 import { isSuccess, type JobUnit, nextRunOf, restoreUnit, watchingOf } from './job-unit.js';
 import { Leader } from './leader.js';
+import {
+  appliedRecord,
+  type ConfigDiff,
+  describeReload,
+  diffConfig,
+  effectiveConfig,
+  type ReloadRecord,
+  type ReloadTrigger,
+} from './reload.js';
+import { clearReloadRecord, saveReloadRecord } from './reload-record.js';
 import { createSchedule } from './scheduler.js';
 import { createNotifier } from './sd-notify.js';
 import { drainRunners, handleSignals } from './shutdown.js';
@@ -34,6 +47,13 @@ export interface DaemonOptions {
   readonly logger: Logger;
   readonly version: string;
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Re-reads the config file for a reload (SIGHUP, POST /reload); throws ConfigError for a bad
+   * one. Without it a reload is refused.
+   */
+  readonly loadConfig?: () => AppConfig;
+  /** The log level came from the command line: a reload leaves it alone. */
+  readonly fixedLogLevel?: boolean;
 }
 
 export interface Daemon {
@@ -42,6 +62,30 @@ export interface Daemon {
   /** Resolves with the exit code once the daemon has stopped. */
   readonly finished: Promise<number>;
   stop(reason: string): Promise<void>;
+  /** Re-reads the config (what SIGHUP does); resolves with what was applied or why it was refused. */
+  reload(trigger: ReloadTrigger): Promise<ReloadRecord>;
+}
+
+/** Whether a changed job needs its cron task or its folder watcher rebuilt. */
+function triggersChanged(before: JobConfig, after: JobConfig): { schedule: boolean; watch: boolean } {
+  const a = before.schedule;
+  const b = after.schedule;
+  return {
+    schedule: a.cron !== b.cron || a.jitterSeconds !== b.jitterSeconds,
+    watch:
+      a.watch !== b.watch ||
+      a.debounceMs !== b.debounceMs ||
+      JSON.stringify(before.sources) !== JSON.stringify(after.sources),
+  };
+}
+
+function refusal(e: unknown): ConfigError {
+  if (e instanceof ConfigError) return e;
+  if (isSyncError(e)) return new ConfigError(e.message, { place: e.place, fix: e.fix, cause: e });
+  return new ConfigError(`Cannot reload the config: ${e instanceof Error ? e.message : String(e)}`, {
+    fix: 'Check the config file, then reload again.',
+    cause: e,
+  });
 }
 
 async function ensureStateDir(dir: string): Promise<void> {
@@ -98,10 +142,16 @@ function logRunEnd(log: Logger, unit: JobUnit, end: FinishedRun): void {
 }
 
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
-  const { config, registry, logger: log, version } = options;
+  const { registry, logger: log, version } = options;
+  let config = options.config;
+  const stateDir = config.stateDir;
   const env = options.env ?? process.env;
-  const { admin, graceMs } = checkDaemonConfig(config, registry);
-  await ensureStateDir(config.stateDir);
+  const checked = checkDaemonConfig(config, registry);
+  const admin = checked.admin;
+  let graceMs = checked.graceMs;
+  await ensureStateDir(stateDir);
+  // A refusal recorded by an earlier process is about a config this one no longer runs on.
+  await clearReloadRecord(stateDir).catch(() => undefined);
   const metrics: Metrics = createMetrics(config.jobs.map((j) => j.name));
   const notifier = createNotifier(log, env);
   const startedAt = new Date();
@@ -111,18 +161,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     resolveFinished = resolve;
   });
 
-  const units = new Map<string, JobUnit>();
-  for (const job of config.jobs) {
+  const createUnit = (job: JobConfig): JobUnit => {
     const unit: JobUnit = {
       job,
-      state: new JobState(config.stateDir, job.name),
+      state: new JobState(stateDir, job.name),
       runner: new JobRunner(job.name, {
+        // The job as configured when the run starts: a reload meanwhile applies to the next run.
         run: (trigger, runId, signal) =>
-          runJob(job, {
+          runJob(unit.job, {
             mode: 'sync',
             trigger,
             runId,
-            stateDir: config.stateDir,
+            stateDir,
             logger: log,
             signal,
             observer: { onMimAttempt: (name, outcome) => metrics.mimAttempt(name, outcome) },
@@ -143,38 +193,57 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       watch: null,
       lastSuccessAt: undefined,
     };
+    return unit;
+  };
+
+  const units = new Map<string, JobUnit>();
+  /** Jobs a reload removed whose run is still in progress; they take no triggers. */
+  const retiring = new Map<string, JobUnit>();
+  for (const job of config.jobs) {
+    const unit = createUnit(job);
     await restoreUnit(unit, metrics, log);
     units.set(job.name, unit);
   }
 
+  const startSchedule = (unit: JobUnit): void => {
+    const name = unit.job.name;
+    unit.schedule?.stop();
+    unit.schedule = createSchedule(unit.job, () => trigger(name, 'schedule'), log.child({ job: name }));
+    unit.schedule?.start();
+  };
+  const startWatch = async (unit: JobUnit, reportExisting: boolean): Promise<void> => {
+    const name = unit.job.name;
+    await unit.watch?.close();
+    unit.watch = watchDropFolders(
+      unit.job,
+      registry,
+      (files) => trigger(name, 'watch', { files }),
+      log.child({ job: name }),
+      { reportExisting },
+    );
+    await unit.watch?.ready;
+  };
+  const stopTriggers = async (unit: JobUnit): Promise<void> => {
+    unit.schedule?.stop();
+    unit.schedule = null;
+    const watch = unit.watch;
+    unit.watch = null;
+    await watch?.close();
+  };
+
   // Schedules, watchers and start-up runs exist only while this daemon is the active one.
   const activate = async (takeover: boolean): Promise<void> => {
-    for (const unit of units.values()) {
-      const name = unit.job.name;
-      unit.schedule = createSchedule(unit.job, () => trigger(name, 'schedule'), log.child({ job: name }));
-      unit.schedule?.start();
-      unit.watch = watchDropFolders(
-        unit.job,
-        registry,
-        (files) => trigger(name, 'watch', { files }),
-        log.child({ job: name }),
-        {
-          reportExisting: !unit.job.schedule.onStart,
-        },
-      );
-    }
-    await Promise.all([...units.values()].map((u) => u.watch?.ready));
+    for (const unit of units.values()) startSchedule(unit);
+    await Promise.all([...units.values()].map((u) => startWatch(u, !u.job.schedule.onStart)));
     if (takeover) for (const u of units.values()) if (u.job.schedule.onStart) trigger(u.job.name, 'takeover');
   };
   const deactivate = async (reason: string): Promise<void> => {
-    for (const u of units.values()) {
-      u.schedule?.stop();
-      u.schedule = null;
+    const all = [...units.values(), ...retiring.values()];
+    for (const u of all) {
       u.runner.clearQueued();
       u.runner.abort(`this daemon is no longer the active one (${reason})`);
     }
-    await Promise.all([...units.values()].map((u) => u.watch?.close()));
-    for (const u of units.values()) u.watch = null;
+    await Promise.all(all.map(stopTriggers));
   };
   let ready = false;
   const leader = new Leader(config.stateDir, log, {
@@ -212,8 +281,128 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       );
     return result;
   };
-  const triggerAll = (kind: TriggerKind): void => {
-    for (const name of units.keys()) trigger(name, kind);
+
+  // Reload: one at a time; the file is read and checked whole before anything changes.
+  let lastReload: ReloadRecord | null = null;
+  let reloading: Promise<unknown> = Promise.resolve();
+
+  const removeJob = async (name: string): Promise<void> => {
+    const unit = units.get(name);
+    if (!unit) return;
+    units.delete(name);
+    unit.runner.clearQueued();
+    await stopTriggers(unit);
+    if (!unit.runner.running) {
+      log.info({ job: name }, 'Job removed by the reloaded config');
+      return;
+    }
+    retiring.set(name, unit);
+    log.info(
+      { job: name, runId: unit.runner.running.runId },
+      'Job removed by the reloaded config; its run in progress finishes first',
+    );
+    void unit.runner.idle().then(() => {
+      if (retiring.get(name) !== unit) return; // added back meanwhile
+      retiring.delete(name);
+      log.info({ job: name }, 'Removed job finished its last run');
+    });
+  };
+
+  const addJob = async (job: JobConfig): Promise<void> => {
+    // A job removed and added back while its last run goes on keeps its runner: never two runs.
+    const back = retiring.get(job.name);
+    retiring.delete(job.name);
+    const unit = back ?? createUnit(job);
+    unit.job = job;
+    if (!back) await restoreUnit(unit, metrics, log);
+    units.set(job.name, unit);
+    if (leader.role !== 'active') return;
+    startSchedule(unit);
+    await startWatch(unit, !job.schedule.onStart);
+    // A new job starts as it would with the daemon: once, if schedule.onStart says so.
+    if (job.schedule.onStart) trigger(job.name, 'start');
+  };
+
+  const changeJob = async (job: JobConfig): Promise<void> => {
+    const unit = units.get(job.name);
+    if (!unit) return;
+    const changed = triggersChanged(unit.job, job);
+    unit.job = job;
+    if (leader.role !== 'active') return;
+    if (changed.schedule) startSchedule(unit);
+    // Files already waiting in a (newly) watched folder are picked up, as at start-up.
+    if (changed.watch) await startWatch(unit, true);
+  };
+
+  const apply = async (diff: ConfigDiff, next: AppConfig): Promise<void> => {
+    for (const name of diff.removed) await removeJob(name);
+    for (const c of diff.changed) {
+      const job = next.jobs.find((j) => j.name === c.job);
+      if (job) await changeJob(job);
+    }
+    for (const job of diff.added) await addJob(job);
+    config = next;
+    graceMs = next.daemon.shutdownGraceMs;
+    if (!options.fixedLogLevel) log.level = next.log.level;
+  };
+
+  const refuse = (e: unknown, at: Date, kind: ReloadTrigger): ReloadRecord => {
+    const err = refusal(e);
+    const record: ReloadRecord = {
+      outcome: 'refused',
+      at: at.toISOString(),
+      trigger: kind,
+      error: { message: err.message, place: err.place, fix: err.fix },
+    };
+    log.error({ trigger: kind, place: err.place, fix: err.fix }, describeReload(record));
+    return record;
+  };
+
+  const reloadNow = async (kind: ReloadTrigger): Promise<ReloadRecord> => {
+    const at = new Date();
+    let record: ReloadRecord;
+    if (stopping) {
+      record = refuse(
+        new ConfigError('The daemon is stopping', { fix: 'Start it again; it reads the config at start.' }),
+        at,
+        kind,
+      );
+    } else {
+      try {
+        if (!options.loadConfig) {
+          throw new ConfigError('This daemon has no config file to re-read', {
+            fix: 'Restart it to change its config.',
+          });
+        }
+        const read = options.loadConfig();
+        // The file as written must pass (a restart would use it), and so must what runs from now on.
+        checkReloadable(read, registry);
+        const next = effectiveConfig(config, read);
+        adminAddress(next.admin);
+        const diff = diffConfig(config, read);
+        await apply(diff, next);
+        const applied = appliedRecord(diff, at, kind);
+        const { outcome: _o, at: _a, ...fields } = applied;
+        if (applied.needsRestart.length > 0) log.warn(fields, describeReload(applied));
+        else log.info(fields, describeReload(applied));
+        record = applied;
+      } catch (e) {
+        record = refuse(e, at, kind);
+      }
+    }
+    lastReload = record;
+    await saveReloadRecord(stateDir, record).catch((e: unknown) =>
+      log.warn(
+        { err: e instanceof Error ? e.message : String(e) },
+        '`status` cannot show this reload: the state directory is not writable',
+      ),
+    );
+    return record;
+  };
+  const reload = (kind: ReloadTrigger): Promise<ReloadRecord> => {
+    const next = reloading.then(() => reloadNow(kind));
+    reloading = next.catch(() => undefined);
+    return next;
   };
 
   let server: AdminServer | null = null;
@@ -229,10 +418,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       log.info({ reason, graceMs }, 'Stopping: no new runs');
       await notifier.stopping();
       stopWatchdog();
-      for (const u of units.values()) u.schedule?.stop();
-      await Promise.all([...units.values()].map((u) => u.watch?.close()));
+      await reloading;
+      const all = [...units.values(), ...retiring.values()];
+      await Promise.all(all.map(stopTriggers));
       const cancelled = await drainRunners(
-        [...units.values()].map((u) => u.runner),
+        all.map((u) => u.runner),
         graceMs,
         log,
       );
@@ -247,15 +437,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const removeSignalHandlers = handleSignals({
     log,
     onStop: (signal) => void stop(signal),
-    onHangup: () => {
-      log.info('SIGHUP: running every job now');
-      triggerAll('sighup');
-    },
+    // `systemctl reload` re-reads the config; it does not start runs (POST /jobs/<job>/run does).
+    onHangup: () => void reload('sighup'),
   });
 
   try {
     const handlers = adminHandlers({
-      config,
+      config: () => config,
       units,
       metrics,
       leader,
@@ -263,8 +451,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       startedAt,
       isStopping: () => stopping !== null,
       trigger,
+      reload: () => reload('http'),
+      lastReload: () => lastReload,
     });
-    if (admin) server = await startAdminServer(admin, config.admin.token, handlers, log);
+    if (admin) server = await startAdminServer(admin, () => config.admin.token, handlers, log);
     await leader.start();
   } catch (e) {
     startupDone();
@@ -272,7 +462,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     throw e;
   }
   startupDone();
-  if (stopping) return { adminUrl: server?.url ?? null, finished, stop };
+  if (stopping) return { adminUrl: server?.url ?? null, finished, stop, reload };
 
   if (leader.role === 'active') {
     for (const unit of units.values()) if (unit.job.schedule.onStart) trigger(unit.job.name, 'start');
@@ -301,5 +491,5 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   );
   ready = true;
   stopWatchdog = notifier.startWatchdog();
-  return { adminUrl: server?.url ?? null, finished, stop };
+  return { adminUrl: server?.url ?? null, finished, stop, reload };
 }

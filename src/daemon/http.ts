@@ -1,5 +1,5 @@
 /**
- * The admin listener: /healthz, /readyz, /metrics, /status and POST /jobs/{name}/run.
+ * The admin listener: /healthz, /readyz, /metrics, /status, POST /jobs/{name}/run and POST /reload.
  *
  * Exposure rules: loopback by default; a non-loopback address needs `admin.token` (checked at
  * start-up, in admin-address.ts), and with a token every endpoint but /healthz wants
@@ -15,6 +15,7 @@ import { scrubbedJson, scrubSecrets } from '../core/secrets.js';
 import type { Logger } from '../telemetry/logger.js';
 import { isLoopback, LISTEN_PLACE, type ListenAddress } from './admin-address.js';
 import type { TriggerResult } from './job-runner.js';
+import type { ReloadRecord } from './reload.js';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -28,6 +29,8 @@ export interface AdminHandlers {
   metrics(): Promise<{ readonly body: string; readonly contentType: string }>;
   status(): Promise<unknown>;
   runNow(job: string): TriggerResult | 'unknown-job';
+  /** Re-reads the config file (as SIGHUP does); a refused one leaves the daemon on the old one. */
+  reload(): Promise<ReloadRecord>;
 }
 
 export interface AdminServer {
@@ -40,9 +43,9 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-function bearerMatches(header: string | undefined, expected: Buffer): boolean {
+function bearerMatches(header: string | undefined, expected: string): boolean {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return m?.[1] !== undefined && timingSafeEqual(digest(m[1]), expected);
+  return m?.[1] !== undefined && timingSafeEqual(digest(m[1]), digest(expected));
 }
 
 /** Host header is a loopback name (with or without port). */
@@ -84,7 +87,7 @@ async function route(
   req: IncomingMessage,
   res: ServerResponse,
   handlers: AdminHandlers,
-  token: Buffer | null,
+  token: string,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://admin');
   const method = req.method ?? 'GET';
@@ -108,9 +111,16 @@ async function route(
   }
 
   const runMatch = RUN_PATH.exec(url.pathname);
-  if (runMatch?.[1] !== undefined) {
+  if (runMatch?.[1] !== undefined || url.pathname === '/reload') {
     if (method !== 'POST') return send(res, 405, { error: 'method not allowed' }, { allow: 'POST' });
     if (req.headers.origin) return send(res, 403, { error: 'requests from web pages are refused' });
+  }
+  if (url.pathname === '/reload') {
+    const record = await handlers.reload();
+    // 422: the file was read but refused; the daemon goes on with the config it had.
+    return send(res, record.outcome === 'applied' ? 200 : 422, record);
+  }
+  if (runMatch?.[1] !== undefined) {
     const job = decodeURIComponent(runMatch[1]);
     const result = handlers.runNow(job);
     if (result === 'unknown-job') return send(res, 404, { error: `no job named "${job}"` });
@@ -140,15 +150,15 @@ function isAddressInfo(a: string | AddressInfo | null): a is AddressInfo {
   return typeof a === 'object' && a !== null;
 }
 
+/** `token()` is asked on every request, so a reload can rotate it without a restart. */
 export async function startAdminServer(
   address: ListenAddress,
-  token: string,
+  token: () => string,
   handlers: AdminHandlers,
   log: Logger,
 ): Promise<AdminServer> {
-  const expected = token ? digest(token) : null;
   const server = http.createServer((req, res) => {
-    route(req, res, handlers, expected).catch((e: unknown) => {
+    route(req, res, handlers, token()).catch((e: unknown) => {
       log.error({ err: e instanceof Error ? e.message : String(e), path: req.url }, 'Admin request failed');
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
       else res.destroy();

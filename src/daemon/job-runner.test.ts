@@ -50,7 +50,7 @@ describe('JobRunner', () => {
     expect(h.runner.trigger('schedule')).toBe('started');
     expect(h.runner.trigger('watch')).toBe('queued');
     expect(h.runner.trigger('http')).toBe('already-queued');
-    expect(h.runner.trigger('sighup')).toBe('already-queued');
+    expect(h.runner.trigger('schedule')).toBe('already-queued');
     expect(h.runner.queued).toBe('watch');
     await h.tick();
     h.releases.shift()?.();

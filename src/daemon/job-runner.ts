@@ -9,7 +9,7 @@ import type { RunReport } from '../run/report.js';
 import { fromReport, type RunSummary } from './run-summary.js';
 
 /** What started a run; becomes `trigger` in the history and logs. */
-export type TriggerKind = 'start' | 'takeover' | 'schedule' | 'watch' | 'sighup' | 'http';
+export type TriggerKind = 'start' | 'takeover' | 'schedule' | 'watch' | 'http';
 
 export type TriggerResult =
   /** A run started now. */

@@ -14,7 +14,8 @@ import { type JobFacts, STATUS_RUNS } from './status-view.js';
 import type { DropWatch } from './triggers.js';
 
 export interface JobUnit {
-  readonly job: JobConfig;
+  /** The job as configured now; a reload replaces it (a run in progress keeps the one it started with). */
+  job: JobConfig;
   readonly state: JobState;
   readonly runner: JobRunner;
   schedule: JobSchedule | null;

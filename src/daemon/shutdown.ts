@@ -53,7 +53,7 @@ export async function drainRunners(
 export interface SignalHooks {
   /** First SIGTERM/SIGINT. */
   readonly onStop: (signal: NodeJS.Signals) => void;
-  /** SIGHUP: run every job now. */
+  /** SIGHUP: re-read the config (systemctl reload). */
   readonly onHangup: () => void;
   readonly log: Logger;
 }

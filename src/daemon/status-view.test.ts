@@ -154,12 +154,54 @@ describe('daemonStatusView', () => {
         ],
       }),
     );
-    const base = { version: '1.2.3', pid: 7, startedAt: new Date(0), stopping: false, leader, jobs: [job] };
+    const base = {
+      version: '1.2.3',
+      pid: 7,
+      startedAt: new Date(0),
+      stopping: false,
+      leader,
+      reload: null,
+      jobs: [job],
+    };
     const plain = daemonStatusView({ ...base, maskEmails: false });
-    expect(Object.keys(plain)).toEqual(['version', 'pid', 'startedAt', 'stopping', 'role', 'leader', 'jobs']);
+    expect(Object.keys(plain)).toEqual([
+      'version',
+      'pid',
+      'startedAt',
+      'stopping',
+      'role',
+      'leader',
+      'config',
+      'jobs',
+    ]);
     expect(plain).toMatchObject({ startedAt: '1970-01-01T00:00:00.000Z', role: 'active' });
     expect(JSON.stringify(plain)).toContain('ada@example.com');
     expect(JSON.stringify(daemonStatusView({ ...base, maskEmails: true }))).not.toContain('ada@example.com');
+  });
+
+  it('shows a refused reload with its key, message and fix', () => {
+    const view = daemonStatusView({
+      version: '1.2.3',
+      pid: 7,
+      startedAt: new Date(0),
+      stopping: false,
+      leader,
+      jobs: [],
+      maskEmails: false,
+      reload: {
+        outcome: 'refused',
+        at: '2026-01-01T00:00:00.000Z',
+        trigger: 'sighup',
+        error: {
+          message: 'The cron expression "nope" is not valid',
+          place: 'jobs[main].schedule.cron',
+          fix: 'Use five fields.',
+        },
+      },
+    });
+    expect(view.config.reload?.summary).toBe(
+      'config: reload refused at 2026-01-01T00:00:00.000Z: jobs[main].schedule.cron: The cron expression "nope" is not valid (fix: Use five fields.); still running on the previous config',
+    );
   });
 });
 

@@ -10,6 +10,7 @@ import { maskEmail, maskEmailsDeep } from '../telemetry/mask.js';
 import type { Readiness } from './http.js';
 import type { RunningRun, TriggerKind } from './job-runner.js';
 import type { LeaderStatus } from './leader.js';
+import { describeReload, type ReloadRecord } from './reload.js';
 import { fromHistory, type RunSummary } from './run-summary.js';
 
 /** /readyz turns 503 when a job failed more than this many runs in a row. */
@@ -95,6 +96,8 @@ export interface DaemonFacts {
   readonly startedAt: Date;
   readonly stopping: boolean;
   readonly leader: LeaderStatus;
+  /** This process's last config reload (SIGHUP, POST /reload), or null. */
+  readonly reload: ReloadRecord | null;
   readonly jobs: readonly JobStatusView[];
   readonly maskEmails: boolean;
 }
@@ -108,6 +111,7 @@ export function daemonStatusView(f: DaemonFacts) {
     stopping: f.stopping,
     role: f.leader.role,
     leader: f.leader,
+    config: { reload: f.reload ? { ...f.reload, summary: describeReload(f.reload) } : null },
     jobs: f.jobs,
   };
   return f.maskEmails ? maskEmailsDeep(body) : body;

@@ -15,6 +15,8 @@ export interface SourceSummary {
   readonly source: string;
   readonly kind: string;
   readonly description: string;
+  /** The input read (csv-folder: the file name as archived), where the source has one. */
+  readonly input?: string | undefined;
   readonly total: number;
   readonly valid: number;
 }
@@ -80,9 +82,41 @@ export function summarizeSources(snapshots: readonly SourceSnapshot[], build: Bu
     source: s.source,
     kind: s.kind,
     description: s.description,
+    ...(s.input ? { input: s.input.name } : {}),
     total: build.counts[i]!.total,
     valid: build.counts[i]!.valid,
   }));
+}
+
+/** What a run had established when a later step failed: kept in its failed report and history. */
+export type KnownSoFar = {
+  -readonly [K in
+    | 'sources'
+    | 'build'
+    | 'guard'
+    | 'baseline'
+    | 'firstPush'
+    | 'pendingFromCrash'
+    | 'warnings'
+    | 'payloadSha256']?: ReportBody[K];
+};
+
+/**
+ * The body of a failed run: the error, plus whatever it knew by then (its sources, plan and the
+ * hash of the payload it tried to send), so the history says what a failed upload held.
+ */
+export function failedBody(error: SyncError, known: KnownSoFar, outcomeUnknown: boolean): ReportBody {
+  return {
+    sources: [],
+    firstPush: false,
+    pendingFromCrash: false,
+    warnings: [],
+    ...known,
+    outcome: 'failed',
+    pushNeeded: false,
+    error,
+    ...(outcomeUnknown ? { outcomeUnknown: true } : {}),
+  };
 }
 
 /** A run's plan as counts, and its rejected records (distinct places), for history, /status and metrics. */
@@ -134,9 +168,10 @@ export function historyEntry(r: RunReport): HistoryEntry {
     endedAt: r.endedAt,
     durationMs: r.durationMs,
     outcome: r.outcome,
-    sources: r.sources.map(({ source, description, total, valid }) => ({
+    sources: r.sources.map(({ source, description, input, total, valid }) => ({
       source,
       description,
+      ...(input ? { input } : {}),
       total,
       valid,
     })),

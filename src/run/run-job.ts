@@ -23,7 +23,9 @@ import { errorFields, logChanges, logFindings } from './log.js';
 import { sha256, upload } from './push.js';
 import { recordApplied, refreshCarried } from './record.js';
 import {
+  failedBody,
   historyEntry,
+  type KnownSoFar,
   type ReportBody,
   type ReportStart,
   type RunReport,
@@ -71,6 +73,8 @@ export async function runJob(job: JobConfig, opts: RunOptions): Promise<RunRepor
 
   let sources: Source[] = [];
   let report: RunReport;
+  // Filled as the run learns things, so a failure after planning still reports what it tried.
+  const known: KnownSoFar = {};
   try {
     if (opts.mode === 'sync') ctx.lock = await ctx.state.lock();
     const basis = await readBasis(ctx);
@@ -78,20 +82,11 @@ export async function runJob(job: JobConfig, opts: RunOptions): Promise<RunRepor
       dryRun: opts.mode === 'plan',
       acceptedInputs: acceptedInputs(basis.baseline),
     });
-    report = await runStages(ctx, sources, basis, finish);
+    report = await runStages(ctx, sources, basis, finish, known);
   } catch (e) {
     const error = isSyncError(e) ? e : opts.signal.aborted ? new AbortedError() : wrapUnexpected(e);
     ctx.log.error({ err: errorFields(error) }, error.describe());
-    report = finish({
-      outcome: 'failed',
-      sources: [],
-      pushNeeded: false,
-      firstPush: false,
-      pendingFromCrash: false,
-      warnings: [],
-      error,
-      ...(ctx.uploadUnknown ? { outcomeUnknown: true } : {}),
-    });
+    report = finish(failedBody(error, known, ctx.uploadUnknown));
   } finally {
     await Promise.all([...sources, ctx.sink].map((s) => s.close().catch(() => undefined)));
   }
@@ -128,6 +123,7 @@ async function runStages(
   sources: Source[],
   basis: Basis,
   finish: Finish,
+  known: KnownSoFar,
 ): Promise<RunReport> {
   const { job, opts, log } = ctx;
   const snapshots = await fetchAll(sources, opts.signal);
@@ -168,6 +164,7 @@ async function runStages(
     ...(voided ? { approvalVoided: voided } : {}),
     warnings: planWarnings(build.plan, job.mim.dialect.includeSyncId),
   };
+  Object.assign(known, common);
   for (const w of common.warnings) log.warn(w);
 
   if (!guard.ok) {
@@ -184,6 +181,7 @@ async function runStages(
 
   const payload = ctx.sink.encode(build.desired);
   const payloadSha256 = sha256(payload);
+  known.payloadSha256 = payloadSha256;
   // Skipping is safe only when MIM is known to hold exactly this payload.
   const identical = stored?.payloadSha256 === payloadSha256 && pending.kind === 'none';
   if (identical) {

@@ -90,7 +90,14 @@ export interface HistoryEntry {
   readonly endedAt: string;
   readonly outcome: RunOutcome;
   readonly durationMs: number;
-  readonly sources?: readonly { source: string; description: string; total: number; valid: number }[];
+  readonly sources?: readonly {
+    source: string;
+    description: string;
+    /** The input read (csv-folder: the archived file's name). */
+    input?: string;
+    total: number;
+    valid: number;
+  }[];
   readonly plan?: PlanCounts;
   readonly rejected?: number;
   readonly payloadSha256?: string;

@@ -132,12 +132,12 @@ describe('the daemon on a fresh state dir', () => {
     expect(stale.code).toBe(64);
     expect(stale.stderr).toContain(`Plan ${planA} is not the blocked plan (${planB}`);
 
-    // 4. Approve the current plan; the next trigger (SIGHUP) pushes exactly it.
+    // 4. Approve the current plan; the next trigger (POST /jobs/main/run) pushes exactly it.
     expect((await cli(ws, 'approve', 'main', '--plan', planB)).code).toBe(0);
     expect((await jobStatus(admin)).pendingApproval?.approval).toBeDefined();
-    d.child.kill('SIGHUP');
+    expect((await fetch(`${admin}/jobs/main/run`, { method: 'POST' })).status).toBe(202);
     expect(await d.waitForNth(isRunFinished(), 3, 10_000)).toMatchObject({
-      trigger: 'sighup',
+      trigger: 'http',
       outcome: 'applied',
       adds: 6,
       deletes: 0,

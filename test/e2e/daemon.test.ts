@@ -1,6 +1,6 @@
 /**
- * `mobileid-sync run` as a real process against the MIM emulator: drop-folder, cron, SIGHUP and
- * HTTP triggers; one follow-up instead of overlapping runs; /metrics, /status and the admin
+ * `mobileid-sync run` as a real process against the MIM emulator: drop-folder, cron and HTTP
+ * triggers (SIGHUP reloads the config: daemon-reload.test.ts); one follow-up instead of overlapping runs; /metrics, /status and the admin
  * listener's exposure rules. Each daemon starts on a baseline an admin pushed by hand
  * (seedBaseline); uploads, users and runs are counted from there. The first run on a fresh state
  * dir is daemon-first-run.test.ts.
@@ -93,13 +93,14 @@ describe('mobileid-sync run', () => {
     expect(await d.stop()).toEqual({ code: 0, signal: null });
   });
 
-  it('fires on its cron schedule (per second, no jitter) and on SIGHUP', async () => {
+  it('fires on its cron schedule (per second, no jitter) and on POST /jobs/<job>/run', async () => {
     await resetEmulator();
     const ws = workspace(emu.url, { cron: '*/1 * * * * *', watch: false });
     const seed = await seedBaseline(ws, emu, 2);
     dropFile(ws, 'staff.csv', staffCsv(3));
     const d = track(startDaemon(ws));
     const started = await d.waitFor((l) => l.msg === 'Daemon started');
+    const admin = String(started.admin);
     expect(started.jobs).toEqual([
       expect.objectContaining({ job: 'main', cron: '*/1 * * * * *', nextRun: expect.any(String) }),
     ]);
@@ -109,8 +110,8 @@ describe('mobileid-sync run', () => {
     expect(b).toMatchObject({ trigger: 'schedule', outcome: 'unchanged', skipped: 'identical-payload' });
     expect(Date.parse(String(b.nextRun))).toBeGreaterThan(Date.parse(String(b.time)) - 1);
 
-    d.child.kill('SIGHUP');
-    await d.waitFor((l) => isRunStarted()(l) && l.trigger === 'sighup', 3_000, 'a SIGHUP run');
+    expect((await fetch(`${admin}/jobs/main/run`, { method: 'POST' })).status).toBe(202);
+    await d.waitFor((l) => isRunStarted()(l) && l.trigger === 'http', 3_000, 'a run asked over HTTP');
     // One upload by the daemon; unchanged payloads are never re-sent.
     expect(await uploads(emu)).toHaveLength(seed.uploads + 1);
     expect(await d.stop('SIGINT')).toEqual({ code: 0, signal: null });
@@ -132,7 +133,6 @@ describe('mobileid-sync run', () => {
       (await fetch(`${admin}/jobs/main/run`, { method: 'POST' })).json();
     expect(await post()).toEqual({ job: 'main', result: 'queued' });
     expect(await post()).toEqual({ job: 'main', result: 'already-queued' });
-    d.child.kill('SIGHUP');
     expect(await post()).toEqual({ job: 'main', result: 'already-queued' });
 
     const status = (await (await fetch(`${admin}/status`)).json()) as { jobs: Record<string, unknown>[] };

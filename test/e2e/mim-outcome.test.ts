@@ -5,6 +5,8 @@
  * the deleted person comes back. (The fault matrix cannot hold this row: re-inviting the deleted
  * person is a second invitation, which its "MIM never acted twice" invariant counts.)
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
@@ -74,6 +76,35 @@ describe('an upload that may have been applied', () => {
     const again = await cli('sync');
     expect(again.stdout).toMatch(/byte-identical/);
   }, 240_000);
+
+  it('keeps what a failed upload tried to send in the history: file, plan counts, payload hash', async () => {
+    await ws.dropFile('a.csv', HEADER + people(3));
+    expect((await cli('sync', '--accept-unknown-baseline')).code).toBe(0);
+    await emu.fault({ type: 'status', status: 400, body: 'line 1: bad' });
+    await ws.dropFile('b.csv', HEADER + people(4));
+    const refused = await cli('sync');
+    expect(refused.code, refused.stdout + refused.stderr).not.toBe(0);
+    const history = readFileSync(path.join(ws.state, 'main', 'history.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(history.at(-1)).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'TARGET_REJECTED' },
+      // The input as it will be archived (`<sequence>-<name>`), and its description names b.csv.
+      sources: [
+        {
+          source: 'hr',
+          input: '000002-b.csv',
+          description: expect.stringContaining('b.csv'),
+          total: 4,
+          valid: 4,
+        },
+      ],
+      plan: { adds: 1, deletes: 0, unchanged: 3 },
+      payloadSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+  }, 120_000);
 
   it('rejects an unknown mim.successResponse as a configuration error naming the key', async () => {
     const r = await runCli(['config', 'validate', '--config', ws.config], {

@@ -135,6 +135,8 @@ describe('systemd unit', () => {
     expect(unitValues('NotifyAccess')).toEqual(['all']); // sd_notify goes through systemd-notify, a child
     expect(unitValues('ExecStart')).toEqual(['/usr/bin/mobileid-sync run']);
     expect(unitValues('ExecStartPre')).toEqual(['/usr/bin/mobileid-sync config validate']);
+    // `systemctl reload` re-reads the config (SIGHUP), it does not restart the daemon.
+    expect(unitValues('ExecReload')).toEqual(['/bin/kill -HUP $MAINPID']);
     expect(unitValues('DynamicUser')).toEqual(['yes']);
     expect(unitValues('StateDirectory')).toEqual(['mobileid-sync']);
     expect(unitValues('ConfigurationDirectory')).toEqual(['mobileid-sync']);

@@ -47,6 +47,8 @@ export function folderConfig(folder: string, overrides: Partial<CsvFolderConfig>
     archiveDir: '',
     failedDir: '',
     maxFileBytes: 256 * 1024 * 1024,
+    keepFiles: 100,
+    keepDays: 90,
     allowMissingFinalNewline: false,
     maxListedRejections: 1000,
     ...overrides,

@@ -29,9 +29,13 @@ async function preload(config: AppConfig): Promise<void> {
 }
 
 export async function daemonCommand(opts: CommonOptions): Promise<number> {
-  const { config: loaded } = load(opts);
-  // --job narrows the daemon to one job (e.g. one service instance per site).
-  const config = { ...loaded, jobs: selectJobs(loaded, opts.job) };
+  // --job narrows the daemon to one job (e.g. one service instance per site); a reload re-reads
+  // the same file with the same narrowing.
+  const read = (): AppConfig => {
+    const { config: loaded } = load(opts);
+    return { ...loaded, jobs: selectJobs(loaded, opts.job) };
+  };
+  const config = read();
   const logger = createLogger({
     level: (opts.logLevel as LogLevel | undefined) ?? config.log.level,
     maskEmails: config.log.maskEmails,
@@ -43,6 +47,8 @@ export async function daemonCommand(opts: CommonOptions): Promise<number> {
     registry: SOURCE_DEFINITIONS,
     logger,
     version: await packageVersion(),
+    loadConfig: read,
+    fixedLogLevel: opts.logLevel !== undefined,
   });
   const code = await daemon.finished;
   // Everything was closed; if a stray handle (a library timer) still holds the loop, do not hang.

@@ -3,6 +3,8 @@
  * an upload whose outcome is unknown, any plan awaiting approval, and the recent runs.
  * The shapes are in `../format-status.ts`; this reads the state files.
  */
+import { describeReload } from '../../daemon/reload.js';
+import { readReloadRecord } from '../../daemon/reload-record.js';
 import { targetOf } from '../../state/baseline.js';
 import { JobState } from '../../state/store.js';
 import { type CommonOptions, configArg, load, selectJobs } from '../context.js';
@@ -14,6 +16,9 @@ export async function statusCommand(opts: CommonOptions & { limit?: number }): P
   const out: JobStatusJson[] = [];
   const lines: string[] = [];
   const now = new Date();
+  // The daemon's last config reload (SIGHUP, POST /reload): a refused one is worth a look first.
+  const reload = await readReloadRecord(config.stateDir);
+  if (reload) lines.push(describeReload(reload));
   for (const job of selectJobs(config, opts.job)) {
     const state = new JobState(config.stateDir, job.name);
     const target = targetOf(job);

@@ -33,7 +33,10 @@ export interface CsvReadSettings
 /** The source's settings: folders made absolute, file patterns compiled. */
 export interface CsvFolderSettings
   extends CsvReadSettings,
-    Pick<CsvFolderConfig, 'name' | 'pattern' | 'stableMs' | 'stableTimeoutMs' | 'maxFileBytes'> {
+    Pick<
+      CsvFolderConfig,
+      'name' | 'pattern' | 'stableMs' | 'stableTimeoutMs' | 'maxFileBytes' | 'keepFiles' | 'keepDays'
+    > {
   /** Absolute, like archiveDir and failedDir (which default to sub-folders of it). */
   readonly folder: string;
   readonly matches: (fileName: string) => boolean;
@@ -114,6 +117,16 @@ export const csvFolderSchema = {
     String,
     '',
   ),
+  keepFiles: count(
+    'Retention of archiveDir and failedDir: the newest this many files the source moved there are always kept (with their .rejects.txt / .errors.txt). Older ones are deleted after a successful run once they are also older than keepDays. The file the last accepted upload was read from is always kept; nothing the source did not put there is touched.',
+    100,
+    { min: 1, max: 1_000_000 },
+  ),
+  keepDays: count(
+    'Retention of archiveDir and failedDir: files moved there less than this many days ago are always kept (see keepFiles).',
+    90,
+    { max: 36_500, unit: 'days' },
+  ),
   maxFileBytes: count(
     'A drop file larger than this is refused (moved to the failed folder with a report) instead of read: a guard against runaway or hostile files. Bytes; default 256 MiB.',
     256 * 1024 * 1024,
@@ -173,6 +186,8 @@ export function resolveCsvFolderConfig(config: CsvFolderConfig, job: string): Cs
     allowMissingFinalNewline: config.allowMissingFinalNewline,
     maxListedRejections: config.maxListedRejections,
     maxFileBytes: config.maxFileBytes,
+    keepFiles: config.keepFiles,
+    keepDays: config.keepDays,
     stableMs: config.stableMs,
     stableTimeoutMs: config.stableTimeoutMs,
     archiveDir: config.archiveDir ? path.resolve(folder, config.archiveDir) : path.join(folder, 'archive'),

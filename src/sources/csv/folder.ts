@@ -279,6 +279,55 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
+/** What an archive or failed folder keeps: the newest `keepFiles`, and everything younger than `keepDays`. */
+export interface Retention {
+  readonly keepFiles: number;
+  readonly keepDays: number;
+}
+
+/** Names this source gives the files it moves: `<sequence>-<name>` or `<stamp>-<name>`. */
+export function isMovedName(name: string): boolean {
+  return SEQ_RE.test(name) || STAMP_RE.test(name);
+}
+
+/**
+ * Deletes the files the source moved into a folder beyond its retention: `files` are the folder's
+ * moved files, newest first (archive: by sequence; failed: by stamp). A file is deleted only when
+ * it is past the newest `keepFiles`, not in `protect`, and was moved there (its ctime: a rename
+ * sets it) more than `keepDays` ago; its report (`<name><companion>`) goes with it. Returns the
+ * names deleted.
+ */
+export async function pruneMoved(
+  files: readonly DropFile[],
+  retention: Retention,
+  protect: ReadonlySet<string>,
+  nowMs: number,
+  companion: string,
+): Promise<string[]> {
+  const cutoff = nowMs - retention.keepDays * 86_400_000;
+  const pruned: string[] = [];
+  for (const [i, f] of files.entries()) {
+    if (i < retention.keepFiles || protect.has(f.name) || !isMovedName(f.name)) continue;
+    const movedAt = (await stat(f.path).catch(() => undefined))?.ctimeMs;
+    if (movedAt === undefined || movedAt >= cutoff) continue;
+    await unlink(f.path);
+    await unlink(`${f.path}${companion}`).catch(() => undefined);
+    pruned.push(f.name);
+  }
+  return pruned;
+}
+
+/** The failed folder's moved files, newest first by their stamp (then name). Missing folder: []. */
+export async function listFailed(dir: string, matches: (name: string) => boolean): Promise<DropFile[]> {
+  const files = await listFiles(dir, matches).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [] as DropFile[];
+    throw e;
+  });
+  return files
+    .filter((f) => STAMP_RE.test(f.name))
+    .sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+}
+
 export async function writeReport(file: string, text: string): Promise<void> {
   await writeFile(file, text.endsWith('\n') ? text : `${text}\n`, 'utf8');
 }

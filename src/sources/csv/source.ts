@@ -10,13 +10,15 @@
  *   the run stops with SourceInvalidError. In a dry run (`plan`, `check`) nothing moves.
  * - After a successful run (`applied`/`unchanged`) the input and the older files it superseded go
  *   to the archive as `<sequence>-<name>`, with a `.rejects.txt` listing rejected rows. Blocked or
- *   failed runs keep them.
+ *   failed runs keep them. Then archive/ and failed/ are pruned to `keepFiles` / `keepDays`
+ *   (the input just archived and the baseline's input are always kept).
  * - Files in the folder that do not match `pattern` (an .xlsx, an .ods) are reported as notices
  *   and in the log, never skipped silently.
  * - Rows are normalised and validated while the file is read (RecordCollector): only valid records
  *   and a capped list of rejections are held.
  */
 import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { AbortedError, errorText, SourceInvalidError, SourceUnavailableError } from '../../core/errors.js';
 import type { CheckResult, SettleOutcome, Source, SourceContext, SourceSnapshot } from '../../core/source.js';
 import type { Notice } from '../../core/types.js';
@@ -33,10 +35,12 @@ import {
   FUTURE_TOLERANCE_MS,
   findByHash,
   listArchive,
+  listFailed,
   listUnmatched,
   moveWithSeq,
   moveWithStamp,
   nextArchiveSeq,
+  pruneMoved,
   untrustedOrder,
   waitForNewestComplete,
   writeReport,
@@ -317,6 +321,7 @@ export class CsvFolderSource implements Source {
       if (await this.unchanged(input.path, identity)) {
         const archived = await moveWithSeq(input.path, archiveDir, first + superseded.length);
         if (rejectionsReport.trim()) await writeReport(`${archived}.rejects.txt`, rejectionsReport);
+        await this.prune(path.basename(archived));
       } else {
         this.ctx.logger.warn(
           { file: input.path },
@@ -329,6 +334,56 @@ export class CsvFolderSource implements Source {
         fix: 'Give the service user write access to the archive folder; until then the next run reads the same file again.',
         cause: e,
       });
+    }
+  }
+
+  /**
+   * Retention after a successful run: deletes moved files beyond keepFiles and keepDays. Never
+   * fails the run (MIM already has the upload): a problem is logged and the next run tries again.
+   */
+  private async prune(justArchived: string): Promise<void> {
+    const { archiveDir, failedDir, matches, keepFiles, keepDays } = this.settings;
+    const retention = { keepFiles, keepDays };
+    const accepted = this.ctx.acceptedInput?.name;
+    const nowMs = this.ctx.now().getTime();
+    try {
+      const archive = await listArchive(archiveDir, matches);
+      // The baseline's file is found by hash when renamed; not seeing its name, delete nothing here.
+      const archivePruned =
+        accepted && !archive.some((f) => f.name === accepted)
+          ? []
+          : await pruneMoved(
+              archive,
+              retention,
+              new Set([justArchived, accepted ?? '']),
+              nowMs,
+              '.rejects.txt',
+            );
+      const failedPruned = await pruneMoved(
+        await listFailed(failedDir, matches),
+        retention,
+        new Set(),
+        nowMs,
+        '.errors.txt',
+      );
+      if (archivePruned.length + failedPruned.length > 0) {
+        this.ctx.logger.info(
+          {
+            archiveDir,
+            archived: archivePruned,
+            failedDir,
+            failed: failedPruned,
+            keepFiles,
+            keepDays,
+          },
+          `Retention: deleted ${archivePruned.length} archived and ${failedPruned.length} failed file(s) beyond the newest ${keepFiles} and older than ${keepDays} days`,
+        );
+      }
+    } catch (e) {
+      this.ctx.logger.warn(
+        { archiveDir, failedDir, err: errorText(e) },
+        'Could not prune the archive or failed folder; the next run tries again',
+      );
     }
   }
 
