@@ -48,6 +48,7 @@ export function folderConfig(folder: string, overrides: Partial<CsvFolderConfig>
     maxFileBytes: 256 * 1024 * 1024,
     allowMissingFinalNewline: false,
     maxListedRejections: 1000,
+    scope: { include: [], exclude: [] },
     ...overrides,
   };
 }
