@@ -120,12 +120,12 @@ export const csvFolderSchema = {
   ),
   scope: {
     include: key(
-      'Read only rows that satisfy every rule here, e.g. [{ column: "Mobile ID", equals: "ja" }]. column: a header name or a 1-based number; equals: text compared trimmed and ignoring case; matches: a regular expression such as "/^(intern|extern)$/i". Rows left out are counted in a notice, never rejected. As an env var: a JSON list.',
+      'Read only rows that satisfy every rule here, e.g. [{ column: "Mobile ID", equals: "ja" }]. column: a header name or a 1-based number; equals: text compared trimmed and ignoring case; matches: a regular expression such as "/^ja$/i". Rows left out are counted in a notice, never rejected. As an env var: a JSON list.',
       scopeRuleList,
       [] as ScopeRuleConfig[],
     ),
     exclude: key(
-      'Leave out rows that satisfy any rule here, e.g. [{ column: "Status", matches: "/^(inaktiv|ausgeschieden)$/i" }]. Same rules as scope.include. People pushed before whose row is left out are planned as deletes, and the guard applies.',
+      'Leave out rows that satisfy any rule here, e.g. [{ column: "Status", matches: "/^ausgeschieden/i" }]. Same rules as scope.include. People pushed before whose row is left out are planned as deletes, and the guard applies.',
       scopeRuleList,
       [] as ScopeRuleConfig[],
     ),
