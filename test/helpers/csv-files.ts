@@ -51,6 +51,7 @@ export function folderConfig(folder: string, overrides: Partial<CsvFolderConfig>
     keepDays: 90,
     allowMissingFinalNewline: false,
     maxListedRejections: 1000,
+    scope: { include: [], exclude: [] },
     ...overrides,
   };
 }

@@ -143,6 +143,8 @@ export interface MappingInput {
   readonly syncId: SyncIdMode;
   /** Fields built by a `map.*` expression: they need no column of their own. */
   readonly mapped?: ReadonlySet<Field> | undefined;
+  /** Columns `scope` reads (a "Mobile ID: ja" flag): never auto-detected as a field. */
+  readonly reserved?: ReadonlySet<number>;
 }
 
 export type MappingResult =
@@ -155,7 +157,8 @@ export function mapColumns(input: MappingInput): MappingResult {
   const width = Math.max(input.header?.length ?? 0, ...input.sample.map((r) => r.length));
   const problems: MappingProblem[] = [];
   const chosen: Partial<Record<Field, number>> = {};
-  const taken = new Set<number>();
+  const reserved = input.reserved ?? new Set<number>();
+  const taken = new Set<number>(reserved);
   const normalized = input.header?.map(normalizeHeader);
   const deriving = input.syncId === 'derive';
   const mapped = input.mapped ?? new Set<Field>();
@@ -181,7 +184,7 @@ export function mapColumns(input: MappingInput): MappingResult {
       continue;
     // The Sync ID may share a column with the ID (a personnel number that is also the badge number).
     const index = normalized
-      ? bySynonym(field, normalized, field === 'syncId' ? new Set() : taken)
+      ? bySynonym(field, normalized, field === 'syncId' ? reserved : taken)
       : defaultPosition(field, width);
     if (index !== undefined) {
       chosen[field] = index;

@@ -90,6 +90,18 @@ describe('loading a csv-folder source from a config file', () => {
     );
   });
 
+  it('takes a scope block and refuses a malformed rule naming the key', async () => {
+    const scope = {
+      include: [{ column: 'Mobile ID', equals: 'ja' }],
+      exclude: [{ column: '6', matches: '/^x$/i' }],
+    };
+    const config = await load({ name: 'hr', kind: 'csv-folder', folder: '/d', scope });
+    expect(config.jobs[0]?.sources[0]?.settings).toMatchObject({ scope });
+    await expect(
+      load({ name: 'hr', kind: 'csv-folder', folder: '/d', scope: { include: [{ column: 'Mobile ID' }] } }),
+    ).rejects.toThrow(/scope\.include[\s\S]*exactly one of equals and matches/);
+  });
+
   it('refuses to create a source without a folder', async () => {
     const config = await load({ name: 'hr', kind: 'csv-folder' });
     const settings = config.jobs[0]?.sources[0]?.settings as unknown as CsvFolderConfig;

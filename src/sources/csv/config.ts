@@ -8,6 +8,7 @@ import { type ConfigOf, count, durationMs, envName, key, type SchemaTree } from 
 import { ConfigError } from '../../core/errors.js';
 import type { Field } from '../../core/types.js';
 import { compileFields, type FieldExpressions, mapSchema } from '../field-map.js';
+import { type CsvScope, resolveScope, type ScopeRuleConfig, scopeRuleList } from './scope.js';
 
 /** The validated keys, as the loader hands them to `create` (with the source's name). */
 export type CsvFolderConfig = ConfigOf<typeof csvFolderSchema> & { readonly name: string };
@@ -28,6 +29,8 @@ export interface CsvReadSettings
   readonly delimiter: DelimiterSetting;
   /** `map.*` compiled; a field set here is built from the columns it names, not read from its own column. */
   readonly expressions?: FieldExpressions | undefined;
+  /** Which rows are read at all; undefined: every row. */
+  readonly scope?: CsvScope | undefined;
 }
 
 /** The source's settings: folders made absolute, file patterns compiled. */
@@ -137,6 +140,18 @@ export const csvFolderSchema = {
     Boolean,
     false,
   ),
+  scope: {
+    include: key(
+      'Read only rows that satisfy every rule here, e.g. [{ column: "Mobile ID", equals: "ja" }]. column: a header name or a 1-based number; equals: text compared trimmed and ignoring case; matches: a regular expression such as "/^ja$/i". Rows left out are counted in a notice, never rejected. As an env var: a JSON list.',
+      scopeRuleList,
+      [] as ScopeRuleConfig[],
+    ),
+    exclude: key(
+      'Leave out rows that satisfy any rule here, e.g. [{ column: "Status", matches: "/^ausgeschieden/i" }]. Same rules as scope.include. People pushed before whose row is left out are planned as deletes, and the guard applies.',
+      scopeRuleList,
+      [] as ScopeRuleConfig[],
+    ),
+  },
   maxListedRejections: count(
     'How many rejected rows of one file are listed in full (output, log, .rejects.txt); the rest are counted. Carry-forward of people pushed before still sees every rejected row.',
     1000,
@@ -185,6 +200,7 @@ export function resolveCsvFolderConfig(config: CsvFolderConfig, job: string): Cs
     syncId: config.syncId,
     allowMissingFinalNewline: config.allowMissingFinalNewline,
     maxListedRejections: config.maxListedRejections,
+    scope: resolveScope(config.scope, place('scope')),
     maxFileBytes: config.maxFileBytes,
     keepFiles: config.keepFiles,
     keepDays: config.keepDays,

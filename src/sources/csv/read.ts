@@ -35,8 +35,10 @@ const SAMPLE_BYTES = 64 * 1024;
 export interface CsvReadResult<S extends RecordSink = RecordSink> {
   /** The sink that took every record of the file. */
   readonly sink: S;
-  /** Records handed to the sink (blank rows are not records). */
+  /** Records handed to the sink (blank rows and rows `scope` left out are not records). */
   readonly rows: number;
+  /** Rows `scope` left out (a notice says so); plan --explain re-reads the file to name them. */
+  readonly scopedOut: number;
   /** SHA-256 (hex) of the file's bytes as read. */
   readonly sha256: string;
   readonly notices: Notice[];
@@ -124,6 +126,7 @@ async function readOpened<S extends RecordSink>(
   return {
     sink: rows.sink,
     rows: rows.count,
+    scopedOut: rows.scopedOut,
     sha256: rows.sha256,
     notices,
     encoding: choice,

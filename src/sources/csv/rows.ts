@@ -7,14 +7,22 @@
  * the fields of a record that spans several lines.
  */
 import type { CsvError } from 'csv-parse';
+import type { ConfigError } from '../../core/errors.js';
 import type { FieldOrigins } from '../../core/source.js';
 import { FIELDS, type Field, type Notice, type Place, type SourceRecord } from '../../core/types.js';
 import type { Lookup } from '../../mapping/index.js';
 import { type FieldExpressions, MAPPED_FIELDS } from '../field-map.js';
-import { type ColumnMapping, inputColumns, type MappingProblem, mapColumns } from './columns.js';
+import {
+  type ColumnMapping,
+  inputColumns,
+  type MappingProblem,
+  mapColumns,
+  normalizeHeader,
+} from './columns.js';
 import type { CsvReadSettings } from './config.js';
 import { isHeaderRow } from './dialect.js';
 import { CsvFileError } from './file-error.js';
+import { type BoundScope, bindScope, leftOutBy, scopeNoticeText } from './scope.js';
 
 /** Non-blank rows looked at before deciding on the header and the column mapping. */
 const SNIFF_ROWS = 5;
@@ -96,7 +104,11 @@ export class RowSink<S extends RecordSink = RecordSink> {
   readonly notices: Notice[] = [];
   header = false;
   mapping: ColumnMapping | undefined;
-  failure: CsvFileError | undefined;
+  /** A file problem, or a scope naming a column the file lacks (a config problem, not the file's). */
+  failure: CsvFileError | ConfigError | undefined;
+  /** Rows `scope` left out (not records, never rejections), per rule. */
+  private scope: BoundScope | undefined;
+  private readonly scopeCounts: number[] = [];
   /** Where the last record starts (0: none yet) and its field count, kept as numbers: no object per row. */
   private lastRowLine = 0;
   private lastRowFields = 0;
@@ -127,7 +139,7 @@ export class RowSink<S extends RecordSink = RecordSink> {
   }
 
   /** `lines` / `empty` are csv-parse's counters when the record ended. Returns a failure to stop on. */
-  row(fields: string[], lines: number, empty: number): CsvFileError | undefined {
+  row(fields: string[], lines: number, empty: number): CsvFileError | ConfigError | undefined {
     const skipped = empty - this.csvEmpty;
     const start = this.lastLine + 1 + skipped;
     this.lastLine = lines - this.csvLines === 1 + skipped ? start : start + countLineBreaks(fields);
@@ -155,25 +167,48 @@ export class RowSink<S extends RecordSink = RecordSink> {
     return this.lastLine + 1 + Math.max(0, empty - this.csvEmpty);
   }
 
-  finish(): CsvFileError | undefined {
+  /** Rows `scope` left out. */
+  get scopedOut(): number {
+    return this.scopeCounts.reduce((a, b) => a + b, 0);
+  }
+
+  finish(): CsvFileError | ConfigError | undefined {
     if (this.failure) return this.failure;
-    if (!this.mapping && this.pending.length > 0) return this.decide();
+    if (!this.mapping && this.pending.length > 0) {
+      const failure = this.decide();
+      if (failure) return failure;
+    }
+    const text = this.scope ? scopeNoticeText(this.scope, this.scopeCounts) : undefined;
+    if (text) {
+      const { sourceName, fileName } = this.options;
+      this.notices.push({ place: { source: sourceName, kind: 'csv-folder', ref: fileName }, message: text });
+    }
     return undefined;
   }
 
-  private decide(): CsvFileError | undefined {
+  private decide(): CsvFileError | ConfigError | undefined {
     const { settings, sourceName, fileName } = this.options;
     const rows = this.pending.map((p) => p.fields);
     this.header = isHeaderRow(settings.header, rows, settings.columns);
     const data = this.header ? this.pending.slice(1) : this.pending;
     const header = this.header ? rows[0] : undefined;
     const expressions = settings.expressions;
+    if (settings.scope) {
+      const width = Math.max(header?.length ?? 0, ...data.map((p) => p.fields.length));
+      try {
+        this.scope = bindScope(settings.scope, header, width, fileName, normalizeHeader);
+      } catch (e) {
+        this.failure = e as ConfigError;
+        return this.failure;
+      }
+    }
     const result = mapColumns({
       header,
       sample: data.map((p) => p.fields),
       columns: settings.columns,
       syncId: settings.syncId,
       mapped: expressions && new Set(MAPPED_FIELDS.filter((f) => expressions[f])),
+      ...(this.scope && header ? { reserved: new Set(this.scope.columns) } : {}),
     });
     const inputs = expressions && this.mapInputs(expressions, header, rows);
     if (inputs && !inputs.ok) {
@@ -248,8 +283,16 @@ export class RowSink<S extends RecordSink = RecordSink> {
     const syncId = this.iSync >= 0 ? f[this.iSync] : deriveSyncId(email);
     // Excel leaves rows like ";;;;" after the data: not a person.
     if (isBlank(firstName) && isBlank(lastName) && isBlank(email) && isBlank(id) && isBlank(syncId)) return;
+    // A row left out still counts as the file's last row: a cut-off last row must not hide there.
     this.lastRowLine = line;
     this.lastRowFields = f.length;
+    if (this.scope !== undefined) {
+      const rule = leftOutBy(this.scope, f);
+      if (rule >= 0) {
+        this.scopeCounts[rule] = (this.scopeCounts[rule] ?? 0) + 1;
+        return;
+      }
+    }
     this.count++;
     this.sink.add(new RowRecord(this.file, line, firstName, lastName, email, id, syncId));
   }

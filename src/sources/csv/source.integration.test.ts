@@ -27,7 +27,7 @@ import {
   writeAged,
 } from '../../../test/helpers/csv-files.js';
 import { scaled } from '../../../test/helpers/timing.js';
-import { AbortedError, SourceInvalidError, SourceUnavailableError } from '../../core/errors.js';
+import { AbortedError, ConfigError, SourceInvalidError, SourceUnavailableError } from '../../core/errors.js';
 import type { SourceSnapshot } from '../../core/source.js';
 import type { CsvFolderConfig } from './config.js';
 import { csvFolderSource } from './index.js';
@@ -450,5 +450,57 @@ describe('files the pattern does not read, and size', () => {
     expect(snap.collected).toMatchObject({ total: 51, rejections: 100 });
     expect(snap.collected?.listed).toHaveLength(2);
     expect([...(snap.collected?.rejectedKeys() ?? [])]).toHaveLength(50);
+  });
+});
+
+describe('row scope', () => {
+  const FILE = [
+    'Vorname;Nachname;E-Mail;Ausweis;Mobile ID;Status',
+    'Hans;Müller;hans@example.de;1;ja;aktiv',
+    'Eva;Schulz;eva@example.de;2;nein;aktiv',
+    // Out of scope, so its broken e-mail is no rejection.
+    'Otto;Kaputt;not-an-address;3;;aktiv',
+    'Jörg;Weiß;joerg@example.de;4;Ja;ausgeschieden',
+    'Anna;Berg;anna@example.de;5;JA ;',
+    '',
+  ].join('\r\n');
+  const scope = {
+    include: [{ column: 'Mobile ID', equals: 'ja' }],
+    exclude: [{ column: 'Status', matches: '/^(inaktiv|ausgeschieden)$/i' }],
+  };
+
+  it('reads only rows in scope, reports the rest in one notice, rejects none of them', async () => {
+    const { source, at } = await setup({ scope });
+    await writeAged(at('staff.csv'), FILE, 10_000);
+    const snap = await source.fetch(never);
+    expect(firstNames(snap)).toEqual(['Hans', 'Anna']);
+    // "Mobile ID" is a flag here, never taken as the credential ID column.
+    expect(snap.records.map((r) => r.id)).toEqual(['1', '5']);
+    expect(snap.collected?.rejections).toBe(0);
+    expect(snap.notices.map((n) => n.message)).toContain(
+      '3 rows left out by scope (Mobile ID is not "ja": 2; Status matches /^(inaktiv|ausgeschieden)$/i: 1)',
+    );
+  });
+
+  it('stops on a scope column the file lacks, naming it and the header, and leaves the file in place', async () => {
+    const { source, at, folder } = await setup({
+      scope: { include: [{ column: 'Mobil-ID', equals: 'ja' }], exclude: [] },
+    });
+    await writeAged(at('staff.csv'), FILE, 10_000);
+    const e = await failure(source.fetch(never));
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e).toMatchObject({
+      place: 'jobs[main].sources[hr].scope.include[0].column',
+      message: expect.stringContaining(
+        '"Mobil-ID", but the header of staff.csv has none: "Vorname", "Nachname"',
+      ),
+    });
+    expect(await list(folder)).toEqual(['staff.csv']);
+  });
+
+  it('refuses a pattern that is not a regular expression when the source is created', async () => {
+    await expect(
+      setup({ scope: { include: [], exclude: [{ column: 'Status', matches: '(' }] } }),
+    ).rejects.toThrow(/scope.exclude\[0\].matches|not a valid regular expression/);
   });
 });

@@ -19,7 +19,13 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { AbortedError, errorText, SourceInvalidError, SourceUnavailableError } from '../../core/errors.js';
+import {
+  AbortedError,
+  ConfigError,
+  errorText,
+  SourceInvalidError,
+  SourceUnavailableError,
+} from '../../core/errors.js';
 import type { CheckResult, SettleOutcome, Source, SourceContext, SourceSnapshot } from '../../core/source.js';
 import type { Notice } from '../../core/types.js';
 import { type CollectedRecords, RecordCollector } from '../../pipeline/collect.js';
@@ -247,7 +253,8 @@ export class CsvFolderSource implements Source {
         }
         throw archived ? this.archivedFileError(file, e) : await this.failFile(file, e.problems);
       }
-      if (isAbort(e)) throw e;
+      // A scope naming a column the file lacks: the config's problem, so the file stays where it is.
+      if (isAbort(e) || e instanceof ConfigError) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') {
         throw new SourceUnavailableError(`${file.name} disappeared before it could be read`, {

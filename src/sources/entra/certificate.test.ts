@@ -57,6 +57,23 @@ describe('clientAssertion', () => {
   });
 });
 
+describe('clientAssertion as RS256', () => {
+  it('names the certificate by its SHA-1 thumbprint (x5t) and signs with PKCS#1 v1.5', () => {
+    const cert = loadCertificate(plain.file, '', 'k');
+    const jwt = clientAssertion(cert, 'client-1', 'https://aud', 1_800_000_000, 'RS256');
+    const [h, p, s] = jwt.split('.') as [string, string, string];
+    const x509 = new X509Certificate(plain.certPem);
+    expect(decode(h)).toEqual({
+      alg: 'RS256',
+      typ: 'JWT',
+      x5t: createHash('sha1').update(x509.raw).digest('base64url'),
+    });
+    expect(verify('sha256', Buffer.from(`${h}.${p}`), x509.publicKey, Buffer.from(s, 'base64url'))).toBe(
+      true,
+    );
+  });
+});
+
 describe('loadCertificate', () => {
   it('opens an encrypted key with the passphrase', () => {
     expect(loadCertificate(encrypted.file, 'k3y pass', 'k').key.asymmetricKeyType).toBe('rsa');

@@ -1,7 +1,8 @@
 /**
  * The certificate credential: a PEM file with the app certificate and its private key, turned into
- * a signed client assertion (JWT, PS256, `x5t#S256`) as Entra's certificate-credentials doc
- * describes. Signing uses node:crypto; no extra dependency.
+ * a signed client assertion as Entra's certificate-credentials doc describes: PS256 with the
+ * SHA-256 thumbprint (`x5t#S256`), or, for tenants that still document it, RS256 with the SHA-1
+ * thumbprint (`x5t`). Signing uses node:crypto; no extra dependency.
  */
 import {
   createHash,
@@ -19,6 +20,8 @@ export interface LoadedCertificate {
   readonly key: KeyObject;
   /** base64url SHA-256 of the certificate DER (the JWT header's `x5t#S256`). */
   readonly x5tS256: string;
+  /** base64url SHA-1 of the certificate DER (the JWT header's `x5t`, for RS256). */
+  readonly x5t: string;
   /** SHA-1 thumbprint as the Entra admin center shows it (upper-case hex). */
   readonly thumbprint: string;
   readonly notAfter: Date;
@@ -90,6 +93,7 @@ export function loadCertificate(file: string, passphrase: string, place: string)
   return {
     key,
     x5tS256: createHash('sha256').update(cert.raw).digest('base64url'),
+    x5t: createHash('sha1').update(cert.raw).digest('base64url'),
     thumbprint: createHash('sha1').update(cert.raw).digest('hex').toUpperCase(),
     notAfter: new Date(cert.validTo),
     subject: cert.subject.replace(/\n/g, ', '),
@@ -98,15 +102,22 @@ export function loadCertificate(file: string, passphrase: string, place: string)
 
 const b64json = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
 
+/** How the client assertion is signed and which thumbprint names the certificate. */
+export type AssertionAlgorithm = 'PS256' | 'RS256';
+
 /** A client assertion valid for 10 minutes, for the token endpoint `audience`. */
 export function clientAssertion(
   cert: LoadedCertificate,
   clientId: string,
   audience: string,
   nowSeconds: number,
+  algorithm: AssertionAlgorithm = 'PS256',
 ): string {
   const now = Math.floor(nowSeconds);
-  const header = { alg: 'PS256', typ: 'JWT', 'x5t#S256': cert.x5tS256 };
+  const header =
+    algorithm === 'PS256'
+      ? { alg: 'PS256', typ: 'JWT', 'x5t#S256': cert.x5tS256 }
+      : { alg: 'RS256', typ: 'JWT', x5t: cert.x5t };
   const payload = {
     aud: audience,
     iss: clientId,
@@ -117,10 +128,12 @@ export function clientAssertion(
     exp: now + 600,
   };
   const input = `${b64json(header)}.${b64json(payload)}`;
-  const signature = sign('sha256', Buffer.from(input), {
-    key: cert.key,
-    padding: cryptoConstants.RSA_PKCS1_PSS_PADDING,
-    saltLength: 32,
-  });
+  const signature = sign(
+    'sha256',
+    Buffer.from(input),
+    algorithm === 'PS256'
+      ? { key: cert.key, padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }
+      : { key: cert.key, padding: cryptoConstants.RSA_PKCS1_PADDING },
+  );
   return `${input}.${signature.toString('base64url')}`;
 }

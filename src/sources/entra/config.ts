@@ -56,6 +56,11 @@ export const entraSchema = {
     String,
     '',
   ),
+  certificateAlgorithm: key(
+    'How the certificate sign-in is signed: PS256 with the SHA-256 thumbprint (x5t#S256, what Microsoft documents today), RS256 with the SHA-1 thumbprint (x5t, what some tenants still require), or auto: PS256, and RS256 once if Entra answers AADSTS700027.',
+    ['auto', 'PS256', 'RS256'] as const,
+    'auto',
+  ),
   certificatePassphrase: certificatePassphrase.value,
   certificatePassphraseFile: certificatePassphrase.file,
   authorityHost: key(
@@ -106,7 +111,14 @@ export const entraSchema = {
       1_000,
       { min: 0 },
     ),
-    maxDelayMs: durationMs('Longest wait between retries, ms (also caps Retry-After).', 120_000, { min: 0 }),
+    maxDelayMs: durationMs('Longest backoff between retries when Graph sends no Retry-After, ms.', 120_000, {
+      min: 0,
+    }),
+    maxRetryAfterMs: durationMs(
+      'Longest wait a Retry-After from Graph or the sign-in host is honoured, ms (Graph has asked for 300 s and more; waiting less only uses up the retries). A run waiting here can still be stopped.',
+      900_000,
+      { min: 0, max: 3_600_000 },
+    ),
   },
   map: {
     firstName: key(
@@ -144,7 +156,12 @@ export const entraSchema = {
 
 export type Credential =
   | { readonly type: 'secret'; readonly secret: string }
-  | { readonly type: 'certificate'; readonly file: string; readonly passphrase: string };
+  | {
+      readonly type: 'certificate';
+      readonly file: string;
+      readonly passphrase: string;
+      readonly algorithm: 'auto' | 'PS256' | 'RS256';
+    };
 
 /** What the source needs, checked. */
 export interface ResolvedEntraConfig {
@@ -184,7 +201,12 @@ export function resolveEntraConfig(
   }
   const credential: Credential = config.clientSecret
     ? { type: 'secret', secret: config.clientSecret }
-    : { type: 'certificate', file: config.certificateFile, passphrase: config.certificatePassphrase };
+    : {
+        type: 'certificate',
+        file: config.certificateFile,
+        passphrase: config.certificatePassphrase,
+        algorithm: config.certificateAlgorithm,
+      };
   const fallbacks: EmailFallback[] = [];
   for (const f of config.map.emailFallbacks) {
     if (!(EMAIL_FALLBACKS as readonly string[]).includes(f)) {

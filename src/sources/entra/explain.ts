@@ -28,6 +28,20 @@ interface StsBody {
   readonly error_codes?: unknown;
 }
 
+/** The AADSTS code of a token endpoint's error body (`error_codes[0]`, else the description's). */
+export function stsErrorCode(bodyText: string): number | undefined {
+  let body: StsBody = {};
+  try {
+    body = JSON.parse(bodyText) as StsBody;
+  } catch {
+    return undefined;
+  }
+  const description = typeof body.error_description === 'string' ? body.error_description : '';
+  const listed = Array.isArray(body.error_codes) ? Number(body.error_codes[0]) : Number.NaN;
+  const code = Number.isFinite(listed) ? listed : Number(/AADSTS(\d+)/.exec(description)?.[1] ?? Number.NaN);
+  return Number.isFinite(code) ? code : undefined;
+}
+
 /** A failed token request: `status` 0 means no HTTP answer (`cause` holds the network error). */
 export function explainTokenFailure(
   ctx: ExplainContext,
@@ -45,8 +59,7 @@ export function explainTokenFailure(
     // Not JSON (a proxy page); handled below by status.
   }
   const description = typeof body.error_description === 'string' ? firstLine(body.error_description) : '';
-  const listed = Array.isArray(body.error_codes) ? Number(body.error_codes[0]) : Number.NaN;
-  const code = Number.isFinite(listed) ? listed : Number(/AADSTS(\d+)/.exec(description)?.[1] ?? Number.NaN);
+  const code = stsErrorCode(bodyText);
   const app = `app ${ctx.clientId}`;
   const c = (message: string, fix: string): ConfigError => new ConfigError(message, { place, fix });
   switch (code) {
@@ -132,9 +145,13 @@ export function explainGraphFailure(
     });
   }
   if (status === 400) {
+    // Graph filters each property only with the operators Microsoft's table lists for it.
+    const clause = /filter clause specified for property '([^']+)'/.exec(message)?.[1];
     return new ConfigError(`Microsoft Graph rejected the query for ${what} (${detail})`, {
       place,
-      fix: 'Check `filter` (OData syntax; string values in single quotes) and the map.* property names.',
+      fix: clause
+        ? `Graph cannot filter ${clause} this way: change \`filter\` to an operator Microsoft lists for that property (extension attributes and directory extensions take only eq and ne; startsWith works on e.g. givenName, mail, employeeId), or drop the filter and scope by groups.`
+        : 'Check `filter` (OData syntax; string values in single quotes) and the map.* property names.',
     });
   }
   return new SourceUnavailableError(

@@ -17,7 +17,26 @@ import { backoffDelay, parseRetryAfter } from '../../core/retry-after.js';
 export interface RetryPolicy {
   readonly max: number;
   readonly baseDelayMs: number;
+  /** Caps our own backoff. */
   readonly maxDelayMs: number;
+  /** Caps a server's Retry-After; larger than maxDelayMs because Graph asks for minutes when it throttles. */
+  readonly maxRetryAfterMs: number;
+}
+
+/**
+ * The wait before retry `attempt` (0-based): the server's Retry-After up to `maxRetryAfterMs`
+ * (retrying before it passes only earns another 429 and uses up the retries), else exponential
+ * backoff up to `maxDelayMs`.
+ */
+export function retryWait(
+  retryAfter: string | null,
+  attempt: number,
+  policy: RetryPolicy,
+  now: number = Date.now(),
+): number {
+  const hinted = parseRetryAfter(retryAfter, now);
+  if (hinted !== undefined) return Math.min(hinted, policy.maxRetryAfterMs);
+  return backoffDelay(attempt, policy.baseDelayMs, policy.maxDelayMs);
 }
 
 export interface TokenSource {
@@ -214,8 +233,7 @@ export class GraphTransport implements Middleware {
         }
         if (!RETRY_STATUSES.has(res.status) || attempt >= this.o.retry.max) return;
         requestId = res.headers.get('request-id');
-        const hinted = parseRetryAfter(res.headers.get('retry-after'), Date.now());
-        wait = Math.min(hinted ?? this.backoff(attempt), this.o.retry.maxDelayMs);
+        wait = retryWait(res.headers.get('retry-after'), attempt, this.o.retry);
         why = `HTTP ${res.status}`;
       } catch (e) {
         if (outer?.aborted) throw new AbortedError();

@@ -81,7 +81,7 @@ export class GroupScope {
     group: ResolvedGroup,
     top: string,
   ): { url: string; headers: Record<string, string> } {
-    const { params, headers } = filterParams(this.c.filter, true);
+    const { params, headers } = filterParams(this.c.filter);
     const url = reader.url(`groups/${encodeURIComponent(group.id)}/transitiveMembers`, {
       $select: this.c.select.join(','),
       $top: top,

@@ -23,7 +23,7 @@ import {
   objectId,
   startGraphStandIn,
 } from '../../../test/helpers/graph-standin/index.js';
-import { scaled } from '../../../test/helpers/timing.js';
+import { pause, scaled } from '../../../test/helpers/timing.js';
 import {
   AbortedError,
   ConfigError,
@@ -39,6 +39,8 @@ const EXPIRED_CLIENT = 'aaaaaaaa-0000-4000-8000-000000000001';
 const NO_CONSENT_CLIENT = 'aaaaaaaa-0000-4000-8000-000000000002';
 const CERT_CLIENT = 'aaaaaaaa-0000-4000-8000-000000000003';
 const GROUPS_ONLY_CLIENT = 'aaaaaaaa-0000-4000-8000-000000000004';
+/** Knows its certificate by the SHA-1 thumbprint only and refuses PS256 (AADSTS700027). */
+const LEGACY_CERT_CLIENT = 'aaaaaaaa-0000-4000-8000-000000000005';
 
 type Overrides = Parameters<typeof testConfig>[2];
 
@@ -115,6 +117,7 @@ describe('a tenant of 2,500 users', () => {
     s.setApp({ clientId: EXPIRED_CLIENT, secret: 'old-secret', secretExpired: true });
     s.setApp({ clientId: NO_CONSENT_CLIENT, secret: DEFAULT_SECRET, permissions: [] });
     s.setApp({ clientId: CERT_CLIENT, certificatePem: cert.certPem });
+    s.setApp({ clientId: LEGACY_CERT_CLIENT, certificatePem: cert.certPem, legacyAssertionsOnly: true });
     certFile = cert.file;
     otherCertFile = createClientCertificate(certs, 'not-uploaded').file;
   });
@@ -202,6 +205,48 @@ describe('a tenant of 2,500 users', () => {
     expectNoSecrets(s, [logs.text(), ...check.lines]);
   });
 
+  describe('a tenant that knows the certificate by its SHA-1 thumbprint only (RS256 + x5t)', () => {
+    const legacy = (certificateAlgorithm: 'auto' | 'PS256' | 'RS256') =>
+      sourceFor(s, {
+        clientId: LEGACY_CERT_CLIENT,
+        certificateFile: certFile,
+        certificatePassphrase: 'pa55phrase',
+        certificateAlgorithm,
+        delta: false,
+      });
+    const tokenStatuses = (): number[] =>
+      s
+        .requests()
+        .filter((r) => r.route === 'token')
+        .map((r) => r.status);
+
+    it('auto: PS256 is refused with AADSTS700027, RS256 + x5t follows once and is kept', async () => {
+      const { source, logs } = legacy('auto');
+      expect((await source.fetch(signal())).records.length).toBe(expected);
+      expect(tokenStatuses()).toEqual([401, 200]);
+      expect(logs.text()).toContain('trying RS256 with the SHA-1 thumbprint (x5t)');
+      const check = await source.check(signal());
+      expect(check.ok).toBe(true);
+      expect(check.lines.join('\n')).toMatch(/client assertion: RS256 .* refused PS256 \(AADSTS700027\)/);
+      // The provider remembers: the check's new token was asked for with RS256 straight away.
+      expect(tokenStatuses()).toEqual([401, 200, 200]);
+    });
+
+    it('RS256: one token request, no refused first try', async () => {
+      const { source } = legacy('RS256');
+      expect((await source.fetch(signal())).records.length).toBe(expected);
+      expect(tokenStatuses()).toEqual([200]);
+    });
+
+    it('PS256: the refusal is explained, no fallback', async () => {
+      const { source } = legacy('PS256');
+      const e = await failure(source.fetch(signal()));
+      expect(e).toBeInstanceOf(ConfigError);
+      expect(e.describe()).toMatch(/AADSTS700027/);
+      expect(tokenStatuses()).toEqual([401]);
+    });
+  });
+
   it.each([
     ['a wrong secret', { clientSecret: 'wrong-secret' }, /AADSTS7000215[\s\S]*Secret ID/],
     [
@@ -242,8 +287,8 @@ describe('a tenant of 2,500 users', () => {
     expect(check.lines.at(-1)).toMatch(/FAILED/);
     expect(check.lines.join('\n')).toMatch(message);
     expectNoSecrets(s, [logs.text(), e.describe(), String(e.stack), ...check.lines]);
-    // Credential errors are not retried.
-    expect(s.count('token')).toBeLessThanOrEqual(2);
+    // Credential errors are not retried; a refused certificate is tried once more as RS256 (auto).
+    expect(s.count('token')).toBeLessThanOrEqual(given.clientId === CERT_CLIENT ? 3 : 2);
   });
 
   it('check reports each step in plain words', async () => {
@@ -308,6 +353,51 @@ describe('a tenant of 2,500 users', () => {
       /^GET https:\/\/127\.0\.0\.1:\d+\/v1\.0\/users \(page 2\) \(request-id [0-9a-f-]{36}\)$/,
     );
     expect(s.count('users')).toBe(1 + 3);
+  });
+
+  /** The waits the transport logged before each retry, in ms. */
+  const waits = (logs: LogCapture): number[] =>
+    logs
+      .text()
+      .split('\n')
+      .filter((l) => l.includes('Graph request failed; retrying'))
+      .map((l) => (JSON.parse(l) as { waitMs: number }).waitMs);
+
+  it('honours a Retry-After longer than maxDelayMs, up to maxRetryAfterMs', async () => {
+    s.setFaults([
+      { route: 'users', page: 1, times: 1, action: { type: 'status', status: 429, retryAfter: '0.25' } },
+      { route: 'users', page: 2, times: 1, action: { type: 'status', status: 503, retryAfter: '3600' } },
+      { route: 'users', page: 3, times: 1, action: { type: 'status', status: 429 } },
+    ]);
+    // ms-scale stand-ins for "maxDelayMs 120 s, Graph asks 300 s, maxRetryAfterMs 15 min".
+    const { source, logs } = sourceFor(s, {
+      delta: false,
+      retries: { baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 300 },
+    });
+    expect((await source.fetch(signal())).records.length).toBe(expected);
+    const [first, second, third] = waits(logs);
+    // Retry-After 0.25 s is honoured although maxDelayMs is 2; 3600 s is bounded by maxRetryAfterMs.
+    expect([first, second]).toEqual([250, 300]);
+    // Without Retry-After our own backoff applies, capped by maxDelayMs.
+    expect(third).toBeLessThanOrEqual(2);
+  });
+
+  it('stops waiting out a long Retry-After when the run is aborted', async () => {
+    s.setFaults([
+      {
+        route: 'users',
+        times: Number.POSITIVE_INFINITY,
+        action: { type: 'status', status: 429, retryAfter: '900' },
+      },
+    ]);
+    const { source, logs } = sourceFor(s, { delta: false, retries: { maxRetryAfterMs: 900_000 } });
+    const ac = new AbortController();
+    const read = failure(source.fetch(ac.signal));
+    while (waits(logs).length === 0) await pause(10);
+    expect(waits(logs)).toEqual([900_000]);
+    ac.abort();
+    expect(await read).toBeInstanceOf(AbortedError);
+    expect(s.count('users')).toBe(1);
   });
 
   it('gives up on an endless 429 with SourceUnavailableError', async () => {
@@ -391,6 +481,27 @@ describe('a tenant of 2,500 users', () => {
     expect(users.every((r) => r.consistencyLevel === 'eventual' && r.url.includes('$count=true'))).toBe(true);
     // A filter turns delta off: users/delta cannot filter on anything but id.
     expect(s.count('delta')).toBe(0);
+  });
+
+  it('sends a filter Graph serves only in advanced mode (eq on an extension attribute) as an advanced query', async () => {
+    const filter = "onPremisesExtensionAttributes/extensionAttribute1 eq 'B7'";
+    const { source } = sourceFor(s, { filter });
+    const snap = await source.fetch(signal());
+    expect(snap.records.map((r) => r.syncId)).toEqual([objectId(7)]);
+    const users = s.requests().filter((r) => r.route === 'users');
+    expect(users.every((r) => r.consistencyLevel === 'eventual' && r.url.includes('$count=true'))).toBe(true);
+    expect((await source.check(signal())).lines).toContain(`filter ${JSON.stringify(filter)}: OK`);
+  });
+
+  it('explains a filter Graph refuses on that property whatever the headers (startsWith on an extension attribute)', async () => {
+    const { source } = sourceFor(s, {
+      filter: "startsWith(onPremisesExtensionAttributes/extensionAttribute1,'B1')",
+    });
+    const e = await failure(source.fetch(signal()));
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.describe()).toMatch(
+      /Unsupported or invalid query filter clause specified for property 'onPremisesExtensionAttributes\/extensionAttribute1'[\s\S]*take only eq and ne/,
+    );
   });
 
   it('explains a filter Graph rejects', async () => {

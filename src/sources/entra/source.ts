@@ -193,6 +193,13 @@ export class EntraSource implements Source {
         lines.push(
           `certificate ${cert.thumbprint} (${cert.subject}) expires in ${days} days${days < 30 ? ' — renew it soon' : ''}`,
         );
+        if (conn.tokens.assertionAlgorithm === 'RS256') {
+          lines.push(
+            config.certificateAlgorithm === 'RS256'
+              ? 'client assertion: RS256 with the SHA-1 thumbprint (x5t), as certificateAlgorithm says'
+              : 'client assertion: RS256 with the SHA-1 thumbprint (x5t) — this tenant refused PS256 (AADSTS700027); set certificateAlgorithm: "RS256" to skip the refused first try',
+          );
+        }
       }
     } catch (e) {
       return failed(signIn, e);
@@ -205,7 +212,7 @@ export class EntraSource implements Source {
       return failed('read users', reader.explain(e, 'users'));
     }
     if (config.filter && config.groups.length === 0) {
-      const { params, headers } = filterParams(config.filter, false);
+      const { params, headers } = filterParams(config.filter);
       try {
         await reader.get(reader.url('users', { $select: 'id', $top: '1', ...params }), {
           headers,

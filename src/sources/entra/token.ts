@@ -9,11 +9,15 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { fetch } from 'undici';
 import { AbortedError, ConfigError, SourceUnavailableError } from '../../core/errors.js';
-import { backoffDelay, parseRetryAfter } from '../../core/retry-after.js';
-import { clientAssertion, type LoadedCertificate, loadCertificate } from './certificate.js';
+import {
+  type AssertionAlgorithm,
+  clientAssertion,
+  type LoadedCertificate,
+  loadCertificate,
+} from './certificate.js';
 import type { Credential } from './config.js';
-import { type ExplainContext, explainTokenFailure } from './explain.js';
-import { isTlsTrustError, type RetryPolicy, type TokenSource, waitFor } from './http.js';
+import { type ExplainContext, explainTokenFailure, stsErrorCode } from './explain.js';
+import { isTlsTrustError, type RetryPolicy, retryWait, type TokenSource, waitFor } from './http.js';
 
 /** MSAL renews 300 s before expiry; very short lifetimes renew at half-life instead. */
 const RENEW_BEFORE_SECONDS = 300;
@@ -44,10 +48,21 @@ export class TokenProvider implements TokenSource {
   private cached: Cached | undefined;
   private inflight: Promise<string> | undefined;
   private certificate: LoadedCertificate | undefined;
+  /** How the next client assertion is signed; `auto` moves to RS256 once on AADSTS700027. */
+  private algorithm: AssertionAlgorithm;
+  private fallbackTried = false;
   /** Token requests sent (for check output and tests). */
   requests = 0;
 
-  constructor(private readonly o: TokenProviderOptions) {}
+  constructor(private readonly o: TokenProviderOptions) {
+    this.algorithm =
+      o.credential.type === 'certificate' && o.credential.algorithm === 'RS256' ? 'RS256' : 'PS256';
+  }
+
+  /** How the client assertion is signed now (certificate credentials only). */
+  get assertionAlgorithm(): AssertionAlgorithm | undefined {
+    return this.o.credential.type === 'certificate' ? this.algorithm : undefined;
+  }
 
   get tokenUrl(): string {
     return `${this.o.authorityHost}/${encodeURIComponent(this.o.tenantId)}/oauth2/v2.0/token`;
@@ -86,7 +101,7 @@ export class TokenProvider implements TokenSource {
       form.set('client_assertion_type', 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
       form.set(
         'client_assertion',
-        clientAssertion(this.certificate, this.o.clientId, this.tokenUrl, Date.now() / 1000),
+        clientAssertion(this.certificate, this.o.clientId, this.tokenUrl, Date.now() / 1000, this.algorithm),
       );
     }
     return form;
@@ -119,16 +134,38 @@ export class TokenProvider implements TokenSource {
         failure = e;
       }
       if (status === 200) return this.accept(text, place);
+      if (this.fallBack(status, text)) continue;
       const retryable = failure !== undefined ? !isTlsTrustError(failure) : status === 429 || status >= 500;
       if (!retryable || attempt >= this.o.retry.max) {
         throw explainTokenFailure(this.o.explain, place, status, text, attempt + 1, failure);
       }
-      const hinted = parseRetryAfter(retryAfter, Date.now());
-      const { baseDelayMs, maxDelayMs } = this.o.retry;
-      const wait = Math.min(hinted ?? backoffDelay(attempt, baseDelayMs, maxDelayMs), maxDelayMs);
+      const wait = retryWait(retryAfter, attempt, this.o.retry);
       this.o.logger.warn({ attempt: attempt + 1, status, waitMs: wait }, 'Entra sign-in failed; retrying');
       await waitFor(wait, signal);
     }
+  }
+
+  /**
+   * In `auto`, a PS256 assertion refused with AADSTS700027 is sent once more as RS256 with the
+   * SHA-1 thumbprint: some tenants still look certificates up by `x5t` only. If that is refused
+   * too, the provider goes back to PS256 and does not try again.
+   */
+  private fallBack(status: number, text: string): boolean {
+    const cred = this.o.credential;
+    if (cred.type !== 'certificate' || cred.algorithm !== 'auto' || status !== 401) return false;
+    if (stsErrorCode(text) !== 700027) return false;
+    if (this.algorithm === 'RS256') {
+      this.algorithm = 'PS256';
+      return false;
+    }
+    if (this.fallbackTried) return false;
+    this.fallbackTried = true;
+    this.algorithm = 'RS256';
+    this.o.logger.warn(
+      { certificateAlgorithm: 'RS256' },
+      'Entra ID refused the PS256 client assertion (AADSTS700027); trying RS256 with the SHA-1 thumbprint (x5t)',
+    );
+    return true;
   }
 
   private accept(text: string, place: string): string {

@@ -4,8 +4,6 @@ import type { DeltaState } from './delta-state.js';
 import type { GraphReader, ReadOptions } from './graph.js';
 import type { GraphUser } from './map.js';
 
-/** Operators Graph serves only as advanced queries (ConsistencyLevel: eventual + $count=true). */
-const ADVANCED_FILTER = /\b(ne|not|endswith)\b|\b(eq|ne)\s+null\b/i;
 const USER_TYPE = '#microsoft.graph.user';
 
 /** What one read found, in whichever mode. */
@@ -35,20 +33,21 @@ export function isUser(v: unknown): v is GraphUser {
 export const plural = (n: number, one: string, many = `${one}s`): string =>
   `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
-/** The query parameters and headers a configured `filter` needs (none for an empty one). */
-export function filterParams(
-  configured: string,
-  alwaysAdvanced: boolean,
-): {
+/**
+ * The query parameters and headers a configured `filter` needs (none for an empty one). Always as
+ * an advanced query (ConsistencyLevel: eventual + $count=true): whether Graph needs it depends on
+ * the property as well as the operator (`companyName eq`, `employeeType eq` and every
+ * `onPremisesExtensionAttributes` filter need it, `givenName eq` does not), and Microsoft documents
+ * that queries served by default also work in advanced mode. Never for users/delta, which refuses
+ * $count.
+ */
+export function filterParams(configured: string): {
   params: Record<string, string>;
   headers: Record<string, string>;
 } {
   const filter = configured.trim();
   if (!filter) return { params: {}, headers: {} };
-  if (alwaysAdvanced || ADVANCED_FILTER.test(filter)) {
-    return { params: { $filter: filter, $count: 'true' }, headers: { ConsistencyLevel: 'eventual' } };
-  }
-  return { params: { $filter: filter }, headers: {} };
+  return { params: { $filter: filter, $count: 'true' }, headers: { ConsistencyLevel: 'eventual' } };
 }
 
 /** Every page of `url`, keeping the items `keep` accepts, once per id (the first wins). */
@@ -76,7 +75,7 @@ export async function readAllUsers(
   filter: string,
   signal: AbortSignal,
 ): Promise<GraphUser[]> {
-  const { params, headers } = filterParams(filter, false);
+  const { params, headers } = filterParams(filter);
   const url = reader.url('users', { $select: select.join(','), $top: '999', ...params });
   // /users lists each object once, so a plain list is enough (no de-duplication map).
   const users: GraphUser[] = [];

@@ -1,6 +1,7 @@
 /**
  * The STS's check of a client assertion (a JWT signed with the app's certificate): malformed,
- * unknown key (x5t / x5t#S256), bad signature (PS256 or RS256), audience, issuer/subject, and
+ * unknown key (x5t / x5t#S256; x5t only for a legacy app), bad signature (PS256 or RS256; RS256
+ * only for a legacy app), audience, issuer/subject, and
  * validity window with five minutes of skew. Pure: the AADSTS error `Reply`, or undefined if good.
  */
 import { createHash, constants as cryptoConstants, verify, X509Certificate } from 'node:crypto';
@@ -12,6 +13,8 @@ export interface AssertionTarget {
   readonly certificatePem?: string;
   /** The token endpoint's URL (the `aud` Entra expects). */
   readonly audience: string;
+  /** Only `x5t` (SHA-1) names the key and only RS256 is checked. */
+  readonly legacyAssertionsOnly?: boolean;
 }
 
 const malformed = (): Reply =>
@@ -48,8 +51,12 @@ export function checkAssertion(
   const cert = new X509Certificate(target.certificatePem);
   const s256 = b64url(createHash('sha256').update(cert.raw).digest());
   const s1 = b64url(createHash('sha1').update(cert.raw).digest());
-  if (header['x5t#S256'] !== s256 && header.x5t !== s1) return unknownKey('The key was not found.');
-  if (!signatureOk(header.alg, Buffer.from(`${h}.${p}`), Buffer.from(s, 'base64url'), cert)) {
+  const known = target.legacyAssertionsOnly
+    ? header.x5t === s1
+    : header['x5t#S256'] === s256 || header.x5t === s1;
+  if (!known) return unknownKey('The key was not found.');
+  const alg = target.legacyAssertionsOnly && header.alg !== 'RS256' ? undefined : header.alg;
+  if (!signatureOk(alg, Buffer.from(`${h}.${p}`), Buffer.from(s, 'base64url'), cert)) {
     return unknownKey('The signature of the client assertion could not be verified.');
   }
   return claimsProblem(payload, target, (nowMs ?? Date.now()) / 1000);

@@ -16,9 +16,9 @@ interface DeltaToken {
   expired?: 'resync' | 'syncStateNotFound';
 }
 
-/** Delta refuses `$top`, `$orderby`, `$expand` and any `$filter` but one on ids. */
+/** Delta refuses `$top`, `$orderby`, `$expand`, `$count`, `$search` and any `$filter` but one on ids. */
 export function checkDeltaQuery(url: URL): void {
-  for (const k of ['$top', '$orderby', '$expand']) {
+  for (const k of ['$top', '$orderby', '$expand', '$count', '$search']) {
     if (url.searchParams.has(k))
       throw graphError(
         400,

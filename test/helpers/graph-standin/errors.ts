@@ -44,13 +44,14 @@ export function denied(): Reply {
   return graphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
 }
 
+/** Graph's message for an operator served only as an advanced query. */
+export function advancedMessage(op: string): string {
+  return `Operator '${op}' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information`;
+}
+
 /** An advanced query sent without `ConsistencyLevel: eventual` and `$count=true`. */
 export function advancedMissing(op: string): Reply {
-  return graphError(
-    400,
-    'Request_UnsupportedQuery',
-    `Operator '${op}' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information`,
-  );
+  return graphError(400, 'Request_UnsupportedQuery', advancedMessage(op));
 }
 
 /** An STS (AADSTS) error in the v2.0 endpoint's shape. */

@@ -1,16 +1,30 @@
 /**
- * The `$filter` subset the stand-in understands, with Graph's split between default and
- * advanced queries: `eq`, `startsWith`, `and`, `or` work by default; `ne`, `not`, `endsWith` and
- * null comparisons need `ConsistencyLevel: eventual` plus `$count=true`.
+ * The `$filter` subset the stand-in understands (`eq`, `ne`, `startsWith`, `endsWith`, null
+ * comparisons, `not`, `and`, `or`), with Graph's split between default and advanced queries per
+ * property and operator (filter-support.ts): `not` and `ne` always need `ConsistencyLevel:
+ * eventual` plus `$count=true`; `eq` on companyName or an extension attribute needs them too;
+ * `startsWith` on an extension attribute is refused whatever the headers.
  */
+import { advancedMessage } from './errors.js';
+import { type FilterOperator, type FilterResource, filterSupport } from './filter-support.js';
 
 export interface CompiledFilter {
   readonly test: (obj: Readonly<Record<string, unknown>>) => boolean;
-  /** The first operator that needs advanced query parameters, e.g. "endsWith". */
+  /** Graph's 400 message when the advanced query parameters are missing; undefined if not needed. */
   readonly advanced: string | undefined;
 }
 
-export class FilterError extends Error {}
+/** A filter Graph refuses; `graphMessage` is Graph's whole message when it has a fixed one. */
+export class FilterError extends Error {
+  constructor(
+    message: string,
+    readonly graphMessage?: string,
+  ) {
+    super(message);
+  }
+}
+
+const RESOURCE_NAME: Readonly<Record<FilterResource, string>> = { user: 'User', group: 'Group' };
 
 type Token =
   | { kind: 'str'; value: string }
@@ -67,13 +81,20 @@ function read(obj: Readonly<Record<string, unknown>>, path: string): unknown {
 
 const lower = (v: unknown): unknown => (typeof v === 'string' ? v.toLowerCase() : v);
 
-/** Compiles a filter; throws FilterError for anything outside the subset. */
-export function compileFilter(text: string): CompiledFilter {
+/** Compiles a filter on `resource`; throws FilterError for anything Graph would refuse. */
+export function compileFilter(text: string, resource: FilterResource = 'user'): CompiledFilter {
   const tokens = tokenize(text);
   let pos = 0;
   let advanced: string | undefined;
   const needAdvanced = (op: string): void => {
-    advanced ??= op;
+    advanced ??= advancedMessage(op);
+  };
+  /** Checks `operator` on `property` against Microsoft's table. */
+  const uses = (property: string, operator: FilterOperator): void => {
+    const clause = `Unsupported or invalid query filter clause specified for property '${property}' of resource '${RESOURCE_NAME[resource]}'.`;
+    const support = filterSupport(resource, property, operator);
+    if (support === undefined) throw new FilterError(`${operator} on ${property}`, clause);
+    if (support === 'advanced') advanced ??= clause;
   };
   const peek = (): Token | undefined => tokens[pos];
   const isWord = (t: Token | undefined, w: string): boolean =>
@@ -105,10 +126,11 @@ export function compileFilter(text: string): CompiledFilter {
     if (t.kind !== 'word') throw new FilterError(`unexpected '${t.value}'`);
     const fn = t.value.toLowerCase();
     if ((fn === 'startswith' || fn === 'endswith') && peek()?.value === '(') {
-      if (fn === 'endswith') needAdvanced('endsWith');
       expect('(');
       const prop = tokens[pos++];
       if (prop?.kind !== 'word') throw new FilterError('expected a property');
+      if (fn === 'endswith') needAdvanced('endsWith');
+      uses(prop.value, fn === 'startswith' ? 'startsWith' : 'endsWith');
       expect(',');
       const value = literal();
       expect(')');
@@ -125,17 +147,16 @@ export function compileFilter(text: string): CompiledFilter {
     const op = tokens[pos++];
     if (op?.kind !== 'word') throw new FilterError(`expected an operator after ${t.value}`);
     const value = literal();
-    if (value === null) needAdvanced('null comparison');
     const name = t.value;
-    switch (op.value.toLowerCase()) {
-      case 'eq':
-        return (o) => lower(read(o, name)) === lower(value);
-      case 'ne':
-        needAdvanced('ne');
-        return (o) => lower(read(o, name)) !== lower(value);
-      default:
-        throw new FilterError(`operator '${op.value}' is not supported`);
+    const operator = op.value.toLowerCase();
+    if (operator !== 'eq' && operator !== 'ne') {
+      throw new FilterError(`operator '${op.value}' is not supported`);
     }
+    if (operator === 'ne') needAdvanced('ne');
+    uses(name, value === null ? 'null' : operator);
+    return operator === 'eq'
+      ? (o) => lower(read(o, name)) === lower(value)
+      : (o) => lower(read(o, name)) !== lower(value);
   };
   const unary = (): Pred => {
     if (isWord(peek(), 'not')) {

@@ -44,7 +44,7 @@ export function testConfig(
     caFile: standIn.caFile,
     ...overrides,
     // Tests keep retries fast; Retry-After from the stand-in is 0 or a fraction of a second.
-    retries: { max: 4, baseDelayMs: 5, maxDelayMs: 2_000, ...overrides.retries },
+    retries: { max: 4, baseDelayMs: 5, maxDelayMs: 2_000, maxRetryAfterMs: 2_000, ...overrides.retries },
     map: { ...d.map, ...overrides.map },
   };
 }

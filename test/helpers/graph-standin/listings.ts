@@ -60,7 +60,7 @@ export function listGroups(l: Listings, { url, eventual, note }: ListRequest): R
     (p) => ['id', 'displayName', 'mail', 'description'].includes(p),
     'microsoft.graph.group',
   ) ?? ['id', 'displayName'];
-  const filter = parseFilter(url, eventual, false);
+  const filter = parseFilter(url, eventual, false, 'group');
   const all = l.directory.allGroups().map((g) => ({ id: g.id, displayName: g.displayName }));
   const items = filter ? all.filter((g) => filter.test(g)) : all;
   return l.pager.start(

@@ -57,6 +57,42 @@ describe('query options', () => {
     });
   });
 
+  it("follows Microsoft's per-property table: some properties need advanced parameters even for eq", () => {
+    const advanced = (q: string): URL => u(`${q}&$count=true`);
+    for (const q of [
+      "$filter=companyName eq 'Contoso'",
+      "$filter=employeeType eq 'Employee'",
+      "$filter=onPremisesExtensionAttributes/extensionAttribute1 eq 'x'",
+      "$filter=startsWith(employeeType,'Emp')",
+    ]) {
+      expect(errorOf(thrown(() => parseFilter(u(q), false, false)))).toMatchObject({
+        code: 'Request_UnsupportedQuery',
+        message: expect.stringMatching(
+          /^Unsupported or invalid query filter clause specified for property '/,
+        ),
+      });
+      expect(parseFilter(advanced(q), true, false)?.advanced).toBe(true);
+    }
+    // Served by default, and also in advanced mode.
+    for (const q of ["$filter=givenName eq 'Ada'", "$filter=startsWith(employeeId,'10')"]) {
+      expect(parseFilter(u(q), false, false)?.advanced).toBe(false);
+      expect(parseFilter(advanced(q), true, false)).toBeDefined();
+    }
+    // Refused whatever the headers: startsWith on an extension attribute, a property Graph does not index.
+    for (const q of [
+      "$filter=startsWith(onPremisesExtensionAttributes/extensionAttribute2,'A')",
+      "$filter=onPremisesExtensionAttributes/extensionAttribute16 eq 'x'",
+      "$filter=endsWith(givenName,'a')",
+      "$filter=businessPhones eq '1'",
+    ]) {
+      const r = thrown(() => parseFilter(advanced(q), true, false));
+      expect([r.status, errorOf(r)]).toEqual([
+        400,
+        expect.objectContaining({ code: 'Request_UnsupportedQuery' }),
+      ]);
+    }
+  });
+
   it('projects a user: id first, unset properties null, unset collections []', () => {
     const user = makeUser(1);
     expect(projectUser(user, ['mail', 'id', 'businessPhones', 'jobTitle'])).toEqual({

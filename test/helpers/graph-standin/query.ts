@@ -3,8 +3,9 @@
  * between default and advanced queries, and the projection of an object onto a `$select`.
  * Pure: a URL in, the parsed option out, or a thrown Graph error `Reply`.
  */
-import { advancedMissing, graphError } from './errors.js';
+import { advancedMessage, graphError } from './errors.js';
 import { compileFilter, FilterError } from './filter.js';
+import type { FilterResource } from './filter-support.js';
 import type { StandInUser } from './fixtures.js';
 
 /** A user's properties when no `$select` is given. */
@@ -83,26 +84,31 @@ export interface QueryFilter {
 }
 
 /**
- * The `$filter`, or undefined without one. An advanced filter (or any filter on members, when
- * `alwaysAdvanced`) needs `ConsistencyLevel: eventual` and `$count=true`.
+ * The `$filter` on `resource`, or undefined without one. A filter Microsoft's table serves only
+ * as an advanced query (or any filter on members, when `alwaysAdvanced`) needs `ConsistencyLevel:
+ * eventual` and `$count=true`; one the table does not list is a 400 whatever the headers.
  */
-export function parseFilter(url: URL, eventual: boolean, alwaysAdvanced: boolean): QueryFilter | undefined {
+export function parseFilter(
+  url: URL,
+  eventual: boolean,
+  alwaysAdvanced: boolean,
+  resource: FilterResource = 'user',
+): QueryFilter | undefined {
   const raw = url.searchParams.get('$filter');
   if (raw === null) return undefined;
   let compiled: ReturnType<typeof compileFilter>;
   try {
-    compiled = compileFilter(raw);
+    compiled = compileFilter(raw, resource);
   } catch (e) {
-    const why = e instanceof FilterError ? e.message : String(e);
-    throw graphError(
-      400,
-      'Request_UnsupportedQuery',
-      `Unsupported or invalid query filter clause specified: ${why}.`,
-    );
+    const message =
+      e instanceof FilterError
+        ? (e.graphMessage ?? `Unsupported or invalid query filter clause specified: ${e.message}.`)
+        : String(e);
+    throw graphError(400, 'Request_UnsupportedQuery', message);
   }
-  const needs = compiled.advanced ?? (alwaysAdvanced ? 'filter on members' : undefined);
+  const needs = compiled.advanced ?? (alwaysAdvanced ? advancedMessage('filter on members') : undefined);
   const count = url.searchParams.get('$count') === 'true';
-  if (needs && !(eventual && count)) throw advancedMissing(needs);
+  if (needs && !(eventual && count)) throw graphError(400, 'Request_UnsupportedQuery', needs);
   return { test: compiled.test, advanced: needs !== undefined };
 }
 

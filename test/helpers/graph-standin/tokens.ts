@@ -16,6 +16,11 @@ export interface StandInApp {
   readonly secretExpired?: boolean;
   /** The certificate uploaded to the app registration (PEM). */
   readonly certificatePem?: string;
+  /**
+   * The STS knows the certificate only by its SHA-1 thumbprint (`x5t`) and checks RS256 only, as
+   * some tenants still document: a PS256 assertion with `x5t#S256` is refused with AADSTS700027.
+   */
+  readonly legacyAssertionsOnly?: boolean;
   /** Application permissions with admin consent (default: both). */
   readonly permissions?: readonly Permission[];
 }
