@@ -9,6 +9,7 @@ import { installStdioScrubber, scrubSecrets } from '../core/secrets.js';
 import { formatCommandHelp, formatGroupHelp, parseCommand, UsageError } from './command.js';
 import { COMMANDS, type Found, findCommand } from './commands.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+import { invocation, repeatInvocation } from './hint.js';
 
 function generalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
@@ -113,7 +114,8 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     if (isSyncError(e)) {
-      printError(`mobileid-sync: ${e.message}\n  where: ${e.place ?? '-'}\n  fix:   ${e.fix}\n`);
+      const fix = repeatInvocation(e.fix, invocation(argv));
+      printError(`mobileid-sync: ${e.message}\n  where: ${e.place ?? '-'}\n  fix:   ${fix}\n`);
       return exitCodeFor(e.code);
     }
     printError(
