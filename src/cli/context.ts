@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG_PATHS, loadConfig } from '../config/load.js';
 import type { AppConfig, JobConfig } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
 import { SOURCE_DEFINITIONS } from '../sources/index.js';
-import { shellQuote } from './hint.js';
+import { shellQuote } from './quote.js';
 
 export interface CommonOptions {
   readonly config?: string | undefined;

@@ -4,11 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { findCommand } from './commands.js';
-
-/** A word a POSIX shell reads back unchanged: as is when plain, else in single quotes. */
-export function shellQuote(word: string): string {
-  return /^[\w./@:=+,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
-}
+import { shellQuote } from './quote.js';
 
 /** The `-c` / `-j` of a command line, as far as they can be read (a usage error reads none). */
 export function invocation(argv: readonly string[]): { config?: string; job?: string } {

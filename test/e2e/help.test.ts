@@ -2,14 +2,13 @@
  * Every command's own `--help` and `help <command>`, read from the command table so a command added
  * later is covered without touching this file; the help must not load anything heavy.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exitCodeList, parseCommand } from '../../src/cli/command.js';
 import { COMMANDS, commandGroup, findCommand } from '../../src/cli/commands.js';
-import { CLI, type CliResult, runCli } from '../helpers/cli.js';
+import { type CliResult, runCli } from '../helpers/cli.js';
 
 const TRACE_HOOK = path.resolve('test/helpers/import-trace.mjs');
 
@@ -18,22 +17,7 @@ async function traced(args: readonly string[]): Promise<CliResult & { modules: s
   const dir = await mkdtemp(path.join(os.tmpdir(), 'help-trace-'));
   const trace = path.join(dir, 'trace.txt');
   try {
-    const result = await new Promise<CliResult>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', TRACE_HOOK, CLI, ...args], {
-        env: { ...process.env, MOBILEID_SYNC_CONFIG: '', IMPORT_TRACE: trace },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-      });
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const result = await runCli(args, { nodeArgs: ['--import', TRACE_HOOK], env: { IMPORT_TRACE: trace } });
     const modules = (await readFile(trace, 'utf8').catch(() => '')).split('\n').filter(Boolean);
     return { ...result, modules };
   } finally {
@@ -71,7 +55,7 @@ describe('every command has its own help', () => {
       expect(own.filter((u) => u.includes('/node_modules/'))).toEqual([]);
       expect(
         own.filter(
-          (u) => !/\/dist\/(cli\/(main|command|commands|exit-codes)|core\/(errors|secrets))\.js$/.test(u),
+          (u) => !/\/dist\/(cli\/(main|command|commands|exit-codes|hint|quote)|core\/(errors|secrets))\.js$/.test(u),
         ),
       ).toEqual([]);
 

@@ -2,14 +2,12 @@
  * Every `mobileid-sync …` command a run prints is copied and run as printed, through a shell,
  * with a config path holding a space and a quote: none may fail as a usage or config error.
  */
-import { spawn } from 'node:child_process';
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findCommand } from '../../src/cli/commands.js';
-import { CLI, type CliResult, runCli } from '../helpers/cli.js';
+import { type CliResult, runCli, runShell } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
-import { scaled } from '../helpers/timing.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const HEADER = 'First name,Last name,E-mail,ID,Sync ID\n';
@@ -55,31 +53,6 @@ function printedCommands(text: string): string[] {
   return out;
 }
 
-/** Runs a printed command line through /bin/sh, as an admin pasting it would. */
-function runPrinted(command: string): Promise<CliResult> {
-  const line = command.replace(/^mobileid-sync /, `'${process.execPath}' '${CLI}' `);
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', line], {
-      env: { ...process.env, MOBILEID_SYNC_CONFIG: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), scaled(60_000));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 const seen = new Set<string>();
 
 /** Runs every command `r` printed, in order; each must work as printed (no 64, no 78). */
@@ -89,7 +62,7 @@ async function followHints(r: CliResult): Promise<string[]> {
     seen.add(command.split(/\s+/).slice(1, 3).join(' '));
     expect(command, 'repeats the config it was given').toContain(`-c '`);
     expect(command, 'names the job').toMatch(/ (--job|-j) main\b| main /);
-    const done = await runPrinted(command);
+    const done = await runShell(command);
     expect([64, 78], `${command}\n${done.stdout}${done.stderr}`).not.toContain(done.code);
   }
   return commands;
