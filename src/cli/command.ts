@@ -58,7 +58,14 @@ export const COMMON_OPTION_HELP: readonly OptionHelp[] = [
   },
 ];
 
-export class UsageError extends Error {}
+/** A wrong command line; `command` (`plan`, `config`) names whose `--help` to point at. */
+export class UsageError extends Error {
+  readonly command: string | undefined;
+  constructor(message: string, command?: string) {
+    super(message);
+    this.command = command;
+  }
+}
 
 export function parseCommand(spec: CommandSpec, argv: readonly string[]): ParsedCommand {
   const { values, positionals } = parseArgs({
@@ -113,6 +120,37 @@ export function formatCommandHelp(spec: CommandSpec): string {
     }
   }
   if (spec.examples.length) out.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
-  out.push('', ...wrap(`Exit codes: ${spec.exitCodes}`, 0));
+  out.push('', 'Exit codes:');
+  for (const [code, text] of exitCodeList(spec.exitCodes)) {
+    const [first = '', ...rest] = wrap(text, 8);
+    out.push(`  ${code.padEnd(6)}${first}`, ...rest.map((r) => `${' '.repeat(8)}${r}`));
+  }
   return out.join('\n');
+}
+
+/** `0 ok, 64 usage.` → [['0', 'ok'], ['64', 'usage']]: one line per code in the help. */
+export function exitCodeList(text: string): [code: string, meaning: string][] {
+  return text
+    .replace(/\.$/, '')
+    .split(/[,;] (?=\d+ )/)
+    .map((part): [string, string] => {
+      const m = /^(\d+) (.*)$/s.exec(part.trim());
+      return m ? [m[1]!, m[2]!] : ['', part.trim()];
+    });
+}
+
+/** `mobileid-sync config --help`: a word that only groups sub-commands lists them. */
+export function formatGroupHelp(group: string, commands: readonly CommandSpec[]): string {
+  const subs = commands.map((c) => c.name.slice(group.length + 1));
+  const width = Math.max(...subs.map((n) => n.length)) + 2;
+  return [
+    `mobileid-sync ${group} — ${subs.join(', ')}`,
+    '',
+    `Usage: mobileid-sync ${group} <${subs.join('|')}> [options]`,
+    '',
+    'Commands:',
+    ...commands.map((c, i) => `  ${subs[i]!.padEnd(width)}${c.summary}`),
+    '',
+    `Run \`mobileid-sync ${group} <command> --help\` for its options, examples and exit codes.`,
+  ].join('\n');
 }

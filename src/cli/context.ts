@@ -4,6 +4,7 @@ import { DEFAULT_CONFIG_PATHS, loadConfig } from '../config/load.js';
 import type { AppConfig, JobConfig } from '../config/schema.js';
 import { ConfigError } from '../core/errors.js';
 import { SOURCE_DEFINITIONS } from '../sources/index.js';
+import { shellQuote } from './quote.js';
 
 export interface CommonOptions {
   readonly config?: string | undefined;
@@ -28,9 +29,7 @@ export function resolveConfigPath(
 
 /** ` -c <file>` as the command was given it, so a printed hint can be copied as is. */
 export function configArg(opts: CommonOptions): string {
-  return opts.config
-    ? ` -c ${/^[\w./@:-]+$/.test(opts.config) ? opts.config : JSON.stringify(opts.config)}`
-    : '';
+  return opts.config ? ` -c ${shellQuote(opts.config)}` : '';
 }
 
 export function load(opts: CommonOptions): { config: AppConfig; file: string } {

@@ -89,7 +89,7 @@ describe('status', () => {
     expect(view.baseline).toEqual({ known: false, reason: 'missing', detail: 'no snapshot' });
     expect(view.pending).toEqual({ unusable: 'pending.json: damaged' });
     expect(formatStatus(view, now, ' -c my.json5').slice(1, 5)).toEqual([
-      '  baseline UNKNOWN: no snapshot. The next push needs an approval of its exact plan (or restore one: mobileid-sync baseline list --job main -c my.json5)',
+      '  baseline UNKNOWN: no snapshot. The next push needs an approval of its exact plan (or restore one: see `mobileid-sync baseline list --job main -c my.json5`)',
       '  upload with UNKNOWN outcome and content: pending.json: damaged',
       '  BLOCKED plan p9 since 2026-01-02T23:40:00.000Z: too many deletes; source shrank',
       '  approve: mobileid-sync approve main --plan p9 -c my.json5',

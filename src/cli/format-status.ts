@@ -3,6 +3,7 @@
  * person (`formatStatus`, text rendered from that same JSON view). Pure: the command reads the
  * state files and the clock, these shape what it read.
  */
+import { plural } from '../core/plural.js';
 import { snapshotFacts } from '../daemon/status-view.js';
 import { type Baseline, describeTarget, type Target } from '../state/baseline.js';
 import type { BlockedPlan, HistoryEntry, PendingState } from '../state/store.js';
@@ -62,7 +63,7 @@ export function age(iso: string, now: Date): string {
 function baselineLine(v: JobStatusJson, now: Date, configArg: string): string {
   const b = v.baseline;
   if (!b.known)
-    return `  baseline UNKNOWN: ${b.detail}. The next push needs an approval of its exact plan (or restore one: mobileid-sync baseline list --job ${v.job}${configArg})`;
+    return `  baseline UNKNOWN: ${b.detail}. The next push needs an approval of its exact plan (or restore one: see \`mobileid-sync baseline list --job ${v.job}${configArg}\`)`;
   const from = b.inputs.length
     ? `, from ${b.inputs.map((i) => `${i.source}: ${i.input.name}`).join(', ')}`
     : '';
@@ -74,7 +75,7 @@ function pendingLines(v: JobStatusJson): string[] {
   if (!p) return [];
   if ('unusable' in p) return [`  upload with UNKNOWN outcome and content: ${p.unusable}`];
   return [
-    `  upload with UNKNOWN outcome: ${p.uploads.length} upload(s) since ${p.uploads[0]?.startedAt}; MIM may hold them — the next run re-sends`,
+    `  upload with UNKNOWN outcome: ${plural(p.uploads.length, 'upload')} since ${p.uploads[0]?.startedAt}; MIM may hold them — the next run re-sends`,
   ];
 }
 

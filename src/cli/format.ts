@@ -3,15 +3,12 @@
  * its place with the fix, every change with old → new, and for a blocked run the exact command
  * that approves it.
  */
+import { plural } from '../core/plural.js';
 import { FIELD_LABELS, type PersonFields } from '../core/types.js';
 import type { RunReport } from '../run/report.js';
 
 function person(r: PersonFields): string {
   return `${r.firstName} ${r.lastName} <${r.email}> ID ${r.id} [Sync ID ${r.syncId}]`;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 export interface FormatOptions {
@@ -113,9 +110,15 @@ export function formatReport(r: RunReport, options: FormatOptions = {}): string 
       const onlyDeletes = [...codes].every(
         (x) => x === 'too-many-deletes' || x === 'too-many-deletes-percent' || x === 'source-shrank',
       );
+      // A dry run records nothing, so there is no blocked plan to approve until a sync records it.
       out.push(
         '',
-        'If these changes are intended, approve exactly this plan, then run again:',
+        ...(r.mode === 'plan'
+          ? [
+              'If these changes are intended, let a sync record this plan (blocked, it sends nothing), approve exactly it, then run again:',
+              `  mobileid-sync sync --job ${r.job}${c}`,
+            ]
+          : ['If these changes are intended, approve exactly this plan, then run again:']),
         `  mobileid-sync approve ${r.job} --plan ${b.plan.id}${c}`,
         `  mobileid-sync sync --job ${r.job}${c}`,
       );
@@ -133,17 +136,17 @@ export function formatReport(r: RunReport, options: FormatOptions = {}): string 
     }
   }
   if (r.approvedBy) out.push('', `Guard limits overridden: approved by ${r.approvedBy}.`);
-  out.push('', resultLine(r));
+  out.push('', resultLine(r, c));
   return out.join('\n');
 }
 
-function resultLine(r: RunReport): string {
+function resultLine(r: RunReport, configArg: string): string {
   if (r.error && r.outcomeUnknown)
     return `OUTCOME UNKNOWN: ${r.error.describe()}\nMIM may or may not have applied this upload; it stays recorded as pending and the next run re-sends it.`;
   if (r.error) return `FAILED: ${r.error.describe()}`;
   switch (r.outcome) {
     case 'planned':
-      return 'Result: changes pending — `mobileid-sync sync` would upload them.';
+      return `Result: changes pending — \`mobileid-sync sync --job ${r.job}${configArg}\` would upload them.`;
     case 'unchanged':
       return 'Result: nothing to do — the upload would be byte-identical to the last one MIM accepted (not sent).';
     case 'applied':

@@ -6,9 +6,10 @@
  */
 import { isSyncError } from '../core/errors.js';
 import { installStdioScrubber, scrubSecrets } from '../core/secrets.js';
-import { formatCommandHelp, parseCommand, UsageError } from './command.js';
-import { COMMANDS, findCommand } from './commands.js';
+import { formatCommandHelp, formatGroupHelp, parseCommand, UsageError } from './command.js';
+import { COMMANDS, type Found, findCommand } from './commands.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+import { invocation, repeatInvocation } from './hint.js';
 
 function generalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
@@ -44,33 +45,56 @@ async function version(): Promise<string> {
   return pkg.version;
 }
 
+function helpFor(found: Found): string {
+  return 'spec' in found
+    ? formatCommandHelp(found.spec)
+    : 'group' in found
+      ? formatGroupHelp(found.group, found.commands)
+      : generalHelp();
+}
+
 async function dispatch(argv: string[]): Promise<number> {
   const found = findCommand(argv);
   const helpAsked = argv.includes('--help') || argv.includes('-h');
-  if (found === undefined || 'unknown' in found) {
+  if (found === undefined) {
     if (argv.includes('--version') || argv.includes('-V')) {
       process.stdout.write(`${await version()}\n`);
       return EXIT.ok;
     }
-    if (found && found.unknown === 'help') {
-      const topic = findCommand(argv.filter((a) => a !== 'help'));
-      if (topic && 'spec' in topic) {
-        process.stdout.write(`${formatCommandHelp(topic.spec)}\n`);
-        return EXIT.ok;
-      }
-      process.stdout.write(`${generalHelp()}\n`);
-      return EXIT.ok;
-    }
-    if (found) throw new UsageError(`unknown command "${found.unknown}"`);
     process.stdout.write(`${generalHelp()}\n`);
     return helpAsked ? EXIT.ok : EXIT.usage;
   }
-  if (helpAsked) {
-    process.stdout.write(`${formatCommandHelp(found.spec)}\n`);
+  if ('unknown' in found) {
+    if (found.unknown !== 'help') throw new UsageError(`unknown command "${found.unknown}"`);
+    // `help <command>`: the words after `help` name the topic.
+    const topic = findCommand(argv.filter((a) => a !== 'help'));
+    if (topic && 'unknown' in topic) throw new UsageError(`unknown command "${topic.unknown}"`);
+    process.stdout.write(`${topic ? helpFor(topic) : generalHelp()}\n`);
     return EXIT.ok;
   }
-  const args = parseCommand(found.spec, found.rest);
-  return found.spec.run(args);
+  if ('group' in found) {
+    if (helpAsked) {
+      process.stdout.write(`${helpFor(found)}\n`);
+      return EXIT.ok;
+    }
+    const subs = found.commands.map((c) => c.name.slice(found.group.length + 1));
+    throw new UsageError(`${found.group} needs one of: ${subs.join(', ')}`, found.group);
+  }
+  if (helpAsked) {
+    process.stdout.write(`${helpFor(found)}\n`);
+    return EXIT.ok;
+  }
+  try {
+    return await found.spec.run(parseCommand(found.spec, found.rest));
+  } catch (e) {
+    if (isParseArgsError(e) || (e instanceof UsageError && e.command === undefined))
+      throw new UsageError(e.message, found.spec.name);
+    throw e;
+  }
+}
+
+function isParseArgsError(e: unknown): e is TypeError {
+  return e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS');
 }
 
 /** Error text for the terminal, with every configured secret removed (the stdio scrubber also does). */
@@ -84,15 +108,14 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await dispatch(argv);
   } catch (e) {
-    if (
-      e instanceof UsageError ||
-      (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))
-    ) {
-      printError(`mobileid-sync: ${e.message}\nRun \`mobileid-sync --help\` for usage.\n`);
+    if (e instanceof UsageError || isParseArgsError(e)) {
+      const command = e instanceof UsageError && e.command ? `${e.command} ` : '';
+      printError(`mobileid-sync: ${e.message}\nRun \`mobileid-sync ${command}--help\` for usage.\n`);
       return EXIT.usage;
     }
     if (isSyncError(e)) {
-      printError(`mobileid-sync: ${e.message}\n  where: ${e.place ?? '-'}\n  fix:   ${e.fix}\n`);
+      const fix = repeatInvocation(e.fix, invocation(argv));
+      printError(`mobileid-sync: ${e.message}\n  where: ${e.place ?? '-'}\n  fix:   ${fix}\n`);
       return exitCodeFor(e.code);
     }
     printError(

@@ -60,6 +60,11 @@ export interface SourceRecord {
   readonly syncId?: string | undefined;
   /** Fallbacks the mapping took (e.g. "last name from displayName"), reported but not errors. */
   readonly notes?: readonly string[] | undefined;
+  /**
+   * The source could read this record only in part (a CSV row with too few fields): it is rejected
+   * with this reason instead of one "empty" per missing field, and its keys still count for carry.
+   */
+  readonly unreadable?: { readonly reason: string; readonly fix: string } | undefined;
 }
 
 /** The five values MIM receives. */

@@ -92,6 +92,22 @@ function withOrigin(p: Rejection, origins: FieldOrigins | undefined): Rejection 
   return { ...p, fix: `${p.fix}; ${label} is read from ${origin.from} — to read another, set ${origin.key}` };
 }
 
+/** The one rejection of a record the source could read only in part, with the keys it had. */
+function unreadable(
+  record: SourceRecord,
+  person: IdentityRecord,
+  why: NonNullable<SourceRecord['unreadable']>,
+): Rejection {
+  return {
+    place: record.place,
+    code: 'unreadable-row',
+    reason: why.reason,
+    fix: why.fix,
+    syncId: person.syncId || undefined,
+    email: person.email || undefined,
+  };
+}
+
 export class RecordCollector {
   private readonly valid: IdentityRecord[] = [];
   private readonly listed: Rejection[] = [];
@@ -121,7 +137,9 @@ export class RecordCollector {
     this.total++;
     const person = normalizeToIdentity(record);
     // The record, not its place: a csv row builds its place only when a problem names it.
-    const problems = validateFields(person, record);
+    const problems = record.unreadable
+      ? [unreadable(record, person, record.unreadable)]
+      : validateFields(person, record);
     if (record.notes) for (const message of record.notes) this.notices.push({ place: record.place, message });
     if (problems === NO_PROBLEMS) {
       this.valid.push(person);

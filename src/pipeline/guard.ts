@@ -6,6 +6,7 @@
  * one-off flag of a manual run that covers exactly that reason.
  */
 import type { GuardConfig } from '../config/schema.js';
+import { isAre, plural } from '../core/plural.js';
 import { idChanges, nameSwaps, type Plan } from './plan.js';
 
 export interface SourceCount {
@@ -129,19 +130,19 @@ function deletionLimits({ plan, sources, limits }: GuardInput): GuardReason[] {
   const deletes = plan.deletes.length + maybe;
   const what =
     maybe > 0
-      ? `${deletes} deletes (${maybe} of them people an earlier upload with an unknown outcome may have added)`
-      : `${deletes} deletes`;
+      ? `${plural(deletes, 'delete')} (${maybe} of them people an earlier upload with an unknown outcome may have added)`
+      : plural(deletes, 'delete');
   const before = plan.previousCount ?? 0;
   if (deletes > limit(limits.maxDeletes)) {
     out.push({
       code: 'too-many-deletes',
-      message: `${what} exceed guard.maxDeletes = ${limits.maxDeletes}`,
+      message: `${what} ${deletes === 1 ? 'exceeds' : 'exceed'} guard.maxDeletes = ${limits.maxDeletes}`,
     });
   }
   if (before > 0 && pct(deletes, before) > limit(limits.maxDeletePercent)) {
     out.push({
       code: 'too-many-deletes-percent',
-      message: `${what} are ${pct(deletes, before).toFixed(1)}% of the ${before} pushed, over guard.maxDeletePercent = ${limits.maxDeletePercent}%`,
+      message: `${what} ${isAre(deletes)} ${pct(deletes, before).toFixed(1)}% of the ${before} pushed, over guard.maxDeletePercent = ${limits.maxDeletePercent}%`,
     });
   }
   const total = sources.reduce((n, s) => n + s.total, 0);
@@ -149,7 +150,7 @@ function deletionLimits({ plan, sources, limits }: GuardInput): GuardReason[] {
   if (before > 0 && shrink < 100 && pct(before - total, before) > shrink) {
     out.push({
       code: 'source-shrank',
-      message: `the sources hold ${total} records, ${pct(before - total, before).toFixed(1)}% fewer than the ${before} pushed last time (guard.maxShrinkPercent = ${limits.maxShrinkPercent}%)`,
+      message: `the sources hold ${plural(total, 'record')}, ${pct(before - total, before).toFixed(1)}% fewer than the ${before} pushed last time (guard.maxShrinkPercent = ${limits.maxShrinkPercent}%)`,
     });
   }
   return out;

@@ -15,6 +15,7 @@ import {
 } from './collect.js';
 import type { SourceCount } from './guard.js';
 import { mergeRecords } from './merge.js';
+import { inFileOrder } from './order.js';
 import { computePlan, type Plan } from './plan.js';
 
 export interface BuildInput {
@@ -135,7 +136,10 @@ export function buildPlan(input: BuildInput): BuildResult {
   return {
     plan,
     desired: plan.desired,
-    rejections,
+    rejections: inFileOrder(
+      rejections,
+      sources.map((c) => c.source),
+    ),
     rejectedTotal,
     rejectionCounts,
     notices,

@@ -76,13 +76,17 @@ function resolveGroups(
         }
         continue;
       }
-      const what = key === 'syncId' ? `Sync ID "${r.syncId}"` : `e-mail "${r.email}"`;
+      // A file without a Sync ID column uses the e-mail as Sync ID: name what the file holds.
+      const byEmail = key === 'email' || (r.syncId === r.email && winner.syncId === winner.email);
+      const what = byEmail
+        ? `e-mail "${r.email}"${key === 'syncId' ? ' (used as the Sync ID)' : ''}`
+        : `Sync ID "${r.syncId}"`;
       rejections.push({
         place: r.place,
-        code: key === 'syncId' ? 'duplicate-sync-id' : 'duplicate-email',
-        field: key,
+        code: byEmail ? 'duplicate-email' : 'duplicate-sync-id',
+        field: byEmail ? 'email' : 'syncId',
         reason: `duplicate ${what}, also at ${winner.place.source}: ${winner.place.ref} (that one is kept: ${why})`,
-        fix: `give each person a unique ${key === 'syncId' ? 'Sync ID' : 'e-mail address'}, or remove one of the two rows`,
+        fix: `give each person a unique ${byEmail ? 'e-mail address' : 'Sync ID'}, or remove one of the two rows`,
         related: [winner.place],
         syncId: r.syncId,
         email: r.email,

@@ -11,13 +11,28 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runCli(
-  args: readonly string[],
-  /** timeoutMs: when the process is killed, before scaling (timing.ts); default 60 s. */
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
-): Promise<CliResult> {
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** When the process is killed, before scaling (timing.ts); default 60 s. */
+  timeoutMs?: number;
+  /** Node's own flags before the script (`--import …`). */
+  nodeArgs?: readonly string[];
+}
+
+export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  return runProcess(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], options);
+}
+
+/** A command line through /bin/sh, as an admin pasting it would; `mobileid-sync` is the built CLI. */
+export function runShell(line: string, options: RunOptions = {}): Promise<CliResult> {
+  const cli = line.replace(/^mobileid-sync(?= |$)/, `'${process.execPath}' '${CLI}'`);
+  return runProcess('/bin/sh', ['-c', cli], options);
+}
+
+function runProcess(command: string, args: readonly string[], options: RunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(command, args, {
       cwd: options.cwd,
       env: { ...process.env, MOBILEID_SYNC_CONFIG: '', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,7 @@
  * baseline and target, valid for guard.approvalTtlHours, voided by any run whose plan differs.
  */
 import { ConfigError } from '../../core/errors.js';
+import { plural } from '../../core/plural.js';
 import { approvalExpiry } from '../../pipeline/approval.js';
 import { osUser } from '../../run/approver.js';
 import { describeTarget, sameTarget, targetOf } from '../../state/baseline.js';
@@ -71,7 +72,7 @@ export async function approveCommand(
   };
   await state.writeBlocked({ ...blocked, approval });
   process.stdout.write(
-    `Approved plan ${blocked.planId} of job "${job.name}" (${blocked.adds} adds, ${blocked.updates} updates, ${blocked.deletes} deletes) until ${approval.expiresAt}.\n` +
+    `Approved plan ${blocked.planId} of job "${job.name}" (${plural(blocked.adds, 'add')}, ${plural(blocked.updates, 'update')}, ${plural(blocked.deletes, 'delete')}) until ${approval.expiresAt}.\n` +
       `The next run pushes it if the sources still give exactly this plan on the same baseline; any run with another plan voids this approval.\n` +
       `Run it now: mobileid-sync sync --job ${job.name}${configArg(opts)}\n`,
   );

@@ -62,7 +62,9 @@ export async function baselineRestore(
 ): Promise<number> {
   const { config } = load(opts);
   if (!jobName || seq === undefined) {
-    process.stderr.write('baseline restore needs a job and --seq <n> (see `mobileid-sync baseline list`).\n');
+    process.stderr.write(
+      `baseline restore needs a job and --seq <n> (see \`mobileid-sync baseline list${configArg(opts)}\`).\n`,
+    );
     return EXIT.usage;
   }
   const [job] = selectJobs(config, jobName);

@@ -1,13 +1,23 @@
 /** How a read file is described to people: the snapshot description, check lines, refs. */
 import path from 'node:path';
+import { plural } from '../../core/plural.js';
 import type { Delimiter } from './dialect.js';
 import type { CsvReadResult } from './read.js';
 
 const DELIMITER_NAMES: Readonly<Record<Delimiter, string>> = { ',': 'comma', ';': 'semicolon', '\t': 'tab' };
 
+/**
+ * An empty file is named as such, not as "0 rows; UTF-8, comma-separated": nothing was sniffed
+ * from it. The guard stops a run whose source holds no one (`empty-source`), so it never deletes.
+ */
 export function describeRead(read: CsvReadResult): string {
-  const rows = `${read.rows.toLocaleString('en-US')} row${read.rows === 1 ? '' : 's'}`;
-  return `${rows}; ${encodingName(read)}, ${DELIMITER_NAMES[read.delimiter]}-separated, ${read.header ? 'header row' : 'no header row'}`;
+  if (read.rows === 0) return emptyFile(read);
+  return `${plural(read.rows, 'row')}; ${encodingName(read)}, ${DELIMITER_NAMES[read.delimiter]}-separated, ${read.header ? 'header row' : 'no header row'}`;
+}
+
+function emptyFile(read: CsvReadResult): string {
+  const what = read.header ? 'a header row and no people' : 'empty: no rows';
+  return `${what}; nothing is uploaded from it (an empty source stops the run, it never deletes anyone)`;
 }
 
 export function encodingName(read: CsvReadResult): string {
@@ -23,7 +33,9 @@ export function describeForCheck(read: CsvReadResult): string[] {
     `header row: ${read.header ? 'yes' : 'no'}`,
   ];
   if (read.mapping) out.push(...read.mapping.labels.map((l) => `column: ${l}`));
-  out.push(`rows: ${read.rows.toLocaleString('en-US')}`);
+  out.push(
+    read.rows === 0 ? `rows: none — ${emptyFile(read)}` : `rows: ${read.rows.toLocaleString('en-US')}`,
+  );
   for (const n of read.notices) out.push(`note: ${n.place ? `${n.place.ref}: ` : ''}${n.message}`);
   return out;
 }

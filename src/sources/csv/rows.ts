@@ -85,6 +85,19 @@ class RowRecord implements SourceRecord {
   }
 }
 
+/** A row with fewer fields than the mapped columns need: one rejection that says so, not "ID is empty". */
+class ShortRowRecord extends RowRecord {
+  readonly unreadable: { readonly reason: string; readonly fix: string };
+
+  constructor(record: ConstructorParameters<typeof RowRecord>, fields: number, expected: string) {
+    super(...record);
+    this.unreadable = {
+      reason: `the row has ${fields} field${fields === 1 ? '' : 's'} where ${expected} are expected`,
+      fix: 'complete the row, or quote a field that holds the delimiter',
+    };
+  }
+}
+
 /** What the rows of one file are read for. */
 export interface RowOptions<S extends RecordSink = RecordSink> {
   readonly sourceName: string;
@@ -129,6 +142,8 @@ export class RowSink<S extends RecordSink = RecordSink> {
   private iSync = -1;
   /** Set only when the source has `map.*` expressions: the plain path never looks further. */
   private mapped: MappedColumns | undefined;
+  private needed = 0;
+  private expected = '';
 
   /** `skippedLines`: lines before the first row (a `sep=` line). */
   constructor(options: RowOptions<S>, skippedLines: number) {
@@ -230,6 +245,12 @@ export class RowSink<S extends RecordSink = RecordSink> {
     this.iSync = m.syncId;
     if (expressions && inputs?.ok) this.mapped = { expressions, columns: inputs.columns };
     this.sink.setFieldOrigins?.(originsOf(m, header, expressions ?? {}, settings.syncId));
+    // Fields a row needs: every mapped column and every column an expression reads; "4 or 5" when
+    // a headerless file may add a Sync ID.
+    const read = this.mapped ? [...this.mapped.columns.values()] : [];
+    this.needed = Math.max(m.firstName, m.lastName, m.email, m.id, m.syncId, ...read) + 1;
+    const optional = !this.header && m.derivedSyncId && settings.syncId !== 'derive';
+    this.expected = optional ? `${this.needed} or ${this.needed + 1}` : String(this.needed);
     if (m.derivedSyncId) {
       this.notices.push({
         place: { source: sourceName, kind: 'csv-folder', ref: fileName },
@@ -294,7 +315,18 @@ export class RowSink<S extends RecordSink = RecordSink> {
       }
     }
     this.count++;
-    this.sink.add(new RowRecord(this.file, line, firstName, lastName, email, id, syncId));
+    const record: ConstructorParameters<typeof RowRecord> = [
+      this.file,
+      line,
+      firstName,
+      lastName,
+      email,
+      id,
+      syncId,
+    ];
+    this.sink.add(
+      f.length < this.needed ? new ShortRowRecord(record, f.length, this.expected) : new RowRecord(...record),
+    );
   }
 }
 

@@ -275,9 +275,11 @@ describe('unusable files', () => {
     await copyFile(fixture('header-only.csv'), at('staff.csv'));
     const snap = await source.fetch(never);
     expect(snap.records).toEqual([]);
-    expect(snap.description).toMatch(/^staff\.csv \(0 rows/);
+    expect(snap.description).toMatch(/^staff\.csv \(a header row and no people; nothing is uploaded from it/);
     await writeAged(at('staff.csv'), '', 0);
-    expect((await source.fetch(never)).records).toEqual([]);
+    const empty = await source.fetch(never);
+    expect(empty.records).toEqual([]);
+    expect(empty.description).toMatch(/^staff\.csv \(empty: no rows; nothing is uploaded from it/);
     expect(await list(folder)).toEqual(['staff.csv']);
   });
 
