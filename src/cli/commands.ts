@@ -46,16 +46,33 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'plan',
     summary: 'Dry run: who would be added, updated, deleted, and every rejected row. Sends nothing.',
-    usage: 'mobileid-sync plan [-c <file>] [-j <job>] [--json] [--all]',
-    options: { ...COMMON_OPTIONS, all: { type: 'boolean' } },
-    optionHelp: [...COMMON_OPTION_HELP, ALL],
-    examples: ['mobileid-sync plan -c config.json5', 'mobileid-sync plan -j staff --all'],
-    exitCodes: `0 nothing pending, 2 changes pending, 3 blocked by the guard; ${EXIT_TEXT}`,
-    run: async (a) =>
-      (await import('./commands/run-job.js')).runJobsCommand('plan', {
+    usage: 'mobileid-sync plan [-c <file>] [-j <job>] [--json] [--all] [--explain <e-mail or Sync ID>]',
+    options: { ...COMMON_OPTIONS, all: { type: 'boolean' }, explain: { type: 'string' } },
+    optionHelp: [
+      ...COMMON_OPTION_HELP,
+      ALL,
+      {
+        flag: '--explain <key>',
+        text: 'One person (e-mail, any case, or Sync ID): where each field came from (file:line, DN or Graph id, column or attribute, mapping steps) and why they are added, updated, kept, carried forward, deleted, rejected, dropped as a duplicate or left out by a source. Still a dry run.',
+      },
+    ],
+    examples: [
+      'mobileid-sync plan -c config.json5',
+      'mobileid-sync plan -j staff --all',
+      'mobileid-sync plan -c config.json5 --explain anna.schmidt@example.com',
+    ],
+    exitCodes: `0 nothing pending, 2 changes pending, 3 blocked by the guard (also with --explain); ${EXIT_TEXT}`,
+    run: async (a) => {
+      const key = str(a, 'explain');
+      if (key !== undefined) {
+        if (!key.trim()) throw new UsageError('--explain needs an e-mail address or a Sync ID');
+        return (await import('./commands/explain.js')).explainCommand(key.trim(), common(a));
+      }
+      return (await import('./commands/run-job.js')).runJobsCommand('plan', {
         ...common(a),
         all: bool(a, 'all'),
-      }),
+      });
+    },
   },
   {
     name: 'sync',
