@@ -325,22 +325,20 @@ function outcome(
 function guardSentence(g: PersonExplanation['guard']): string {
   if (g.ok) return '';
   return g.kind === 'hard-stop'
-    ? ` The plan is stopped (${g.reasons.join('; ')}): nothing is sent.`
-    : ` The plan is blocked until it is approved (${g.reasons.join('; ')}): nothing is sent until then.`;
+    ? ' The plan is stopped by the guard, so nothing is sent (see Guard).'
+    : ' The plan is blocked until it is approved, so nothing is sent yet (see Guard).';
 }
 
 export function explainPerson(input: ExplainInput): PersonExplanation {
   const { build } = input;
   const keys = new Keys(input.key);
   // One round of widening: the Sync ID of the e-mail asked for (and back) finds the person in the
-  // last upload under an old e-mail, or in the upload under a new one.
+  // last upload under an old e-mail, or in the upload under a new one. Only from the upload and the
+  // last one: a rejected duplicate's e-mail would pull in the person it collided with.
   const previous = input.baseline.known ? input.baseline.records : [];
   const widen: { email?: string | undefined; syncId?: string | undefined }[] = [];
   for (const d of build.desired) if (keys.matches(d)) widen.push(d);
   for (const p of previous) if (keys.matches(p)) widen.push(p);
-  for (const l of input.lookups)
-    for (const f of l.findings)
-      if (f.verdict === 'included' && keys.matches(findingKeys(f))) widen.push(findingKeys(f));
   for (const w of widen) keys.add(w);
 
   const desired = build.desired.find((d) => keys.matches(d));
