@@ -3,11 +3,14 @@
  * can end up in or out of an upload, and proof that asking changes nothing on disk or in MIM.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { startSlapdDirectory } from '../helpers/ldap-source.js';
+import { fixture, type Slapd, SUFFIX } from '../helpers/slapd.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const HEADER = 'Vorname,Nachname,E-Mail,Ausweis,Personalnummer\n';
@@ -130,5 +133,62 @@ describe('plan --explain', () => {
     const r = await cli('--explain', ' ');
     expect(r.code).toBe(64);
     expect(r.stderr).toContain('--explain needs an e-mail address or a Sync ID');
+  });
+});
+
+describe('plan --explain with an ldap source', () => {
+  let slapd: Slapd;
+  let dir: string;
+  let config: string;
+
+  beforeAll(async () => {
+    const started = await startSlapdDirectory({ offline: [fixture('base.ldif'), fixture('people.ldif')] }, [
+      `ou=people,${SUFFIX}`,
+    ]);
+    slapd = started.slapd;
+    dir = await mkdtemp(path.join(os.tmpdir(), 'mobileid-explain-'));
+    config = path.join(dir, 'config.json5');
+    const job = {
+      name: 'dir',
+      mim: { baseUrl: emu.url, project: 'demo', token: 'test-token' },
+      sources: [
+        {
+          name: 'people',
+          kind: 'ldap',
+          ...started.base,
+          filter: '(&(objectClass=inetOrgPerson)(!(uid=chris)))',
+          groups: [`cn=staff,ou=groups,${SUFFIX}`],
+          disabledFilter: '(employeeType=disabled)',
+        },
+      ],
+    };
+    await writeFile(
+      config,
+      JSON.stringify({ stateDir: path.join(dir, 'state'), admin: { listen: '' }, jobs: [job] }),
+    );
+  });
+  afterAll(async () => {
+    await slapd?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const explain = (key: string) => runCli(['plan', '-c', config, '--explain', key]);
+
+  it('names the rule that leaves each person out', async () => {
+    const uploads = (await emu.uploads()).length;
+    const lena = await explain('lena@example.test');
+    expect(lena.stdout, lena.stderr).toContain(
+      'lena@example.test is not in the upload: people: uid=lena,ou=people,dc=example,dc=test: disabled ((employeeType=disabled); userAccountControl 546)',
+    );
+    const gina = await explain('gina@example.test');
+    expect(gina.stdout).toContain(
+      `uid=gina,ou=people,${SUFFIX}: left out by the source: not a member of cn=staff,ou=groups,${SUFFIX} (direct or nested)`,
+    );
+    const chris = await explain('chris@example.test');
+    expect(chris.stdout).toContain('filter (&(objectClass=inetOrgPerson)(!(uid=chris))) does not match');
+    const carol = await explain('carol@example.test');
+    expect(carol.stdout).toContain('carol@example.test is new: the upload adds them');
+    expect(carol.stdout).toMatch(/E-mail address\s+"carol@example\.test"\s+from mail \(attributes\.email\)/);
+    expect(await emu.uploads()).toHaveLength(uploads);
   });
 });
