@@ -9,7 +9,7 @@
  */
 import type convict from 'convict';
 import type { Logger } from 'pino';
-import type { CollectedRecords, Notice, SourceKind, SourceRecord } from './types.js';
+import type { CollectedRecords, Field, Notice, SourceKind, SourceRecord } from './types.js';
 
 /** What a run did with a snapshot; a source advances cursors or archives files only on success. */
 export type SettleOutcome =
@@ -54,6 +54,12 @@ export interface SourceSnapshot {
   readonly collected?: CollectedRecords | undefined;
   /** The exact input read, where the source has one (csv-folder); recorded with the baseline. */
   readonly input?: InputIdentity | undefined;
+  /**
+   * Where each field is read from and which config key chooses it, so a rejection's fix can say
+   * what to change (`mail` → `attributes.email`). The pipeline adds it to the fix; it never
+   * needs to know the source kind.
+   */
+  readonly fieldOrigins?: FieldOrigins | undefined;
   /**
    * Called once per run after the outcome is settled. Sources that consume input (a drop file)
    * or keep a cursor (a delta link) act here, never earlier.
@@ -102,6 +108,9 @@ export interface FieldOrigin {
   /** Mapping steps (mapping/types.ts MappingStep), empty for a plain read. */
   readonly steps: readonly { readonly step: string; readonly value: string | undefined }[];
 }
+
+/** Where one field comes from, for every record of a source: `attribute mail`, key `attributes.email`. */
+export type FieldOrigins = Readonly<Partial<Record<Field, Pick<FieldOrigin, 'from' | 'key'>>>>;
 
 /** What a source knows about one person. */
 export interface PersonFinding {

@@ -6,14 +6,16 @@
  * its rows here as it reads, so a hostile file of a million invalid rows costs a few bytes per
  * row, not a million objects. Pure: no I/O.
  */
-import type {
-  CollectedRecords,
-  IdentityRecord,
-  Notice,
-  RejectedKey,
-  Rejection,
-  SourceKind,
-  SourceRecord,
+import type { FieldOrigins } from '../core/source.js';
+import {
+  type CollectedRecords,
+  FIELD_LABELS,
+  type IdentityRecord,
+  type Notice,
+  type RejectedKey,
+  type Rejection,
+  type SourceKind,
+  type SourceRecord,
 } from '../core/types.js';
 import { normalizeToIdentity } from './normalize.js';
 import { NO_PROBLEMS, validateFields } from './validate.js';
@@ -82,6 +84,14 @@ function clean(key: string | undefined): string {
   return key === undefined || key.includes(SEP) ? '' : key;
 }
 
+/** "… ; E-mail is read from attribute mail (to read another, set attributes.email)". */
+function withOrigin(p: Rejection, origins: FieldOrigins | undefined): Rejection {
+  const origin = p.field === undefined ? undefined : origins?.[p.field];
+  if (!origin || p.field === undefined) return p;
+  const label = FIELD_LABELS[p.field];
+  return { ...p, fix: `${p.fix}; ${label} is read from ${origin.from} (to read another, set ${origin.key})` };
+}
+
 export class RecordCollector {
   private readonly valid: IdentityRecord[] = [];
   private readonly listed: Rejection[] = [];
@@ -92,12 +102,18 @@ export class RecordCollector {
   private readonly maxListed: number;
   private total = 0;
   private rejections = 0;
+  private origins: FieldOrigins | undefined;
 
   constructor(source: string, kind: SourceKind, maxListed = DEFAULT_MAX_LISTED_REJECTIONS) {
     this.source = source;
     this.kind = kind;
     this.maxListed = maxListed;
     this.keys = new RejectedKeyLog(source, kind);
+  }
+
+  /** Where the source reads each field; named in the fix of a rejection about that field. */
+  setFieldOrigins(origins: FieldOrigins | undefined): void {
+    this.origins = origins;
   }
 
   /** Normalises and validates one record: kept when valid, else its problems are counted. */
@@ -112,7 +128,8 @@ export class RecordCollector {
       return;
     }
     this.rejections += problems.length;
-    for (const p of problems) if (this.listed.length < this.maxListed) this.listed.push(p);
+    for (const p of problems)
+      if (this.listed.length < this.maxListed) this.listed.push(withOrigin(p, this.origins));
     this.keys.add(person.syncId || undefined, person.email || undefined, record.place.ref);
   }
 
@@ -152,8 +169,10 @@ export function collectAll(
   records: readonly SourceRecord[],
   unreadable: readonly { readonly ref: string; readonly reason: string; readonly fix: string }[] = [],
   maxListed = DEFAULT_MAX_LISTED_REJECTIONS,
+  origins?: FieldOrigins,
 ): CollectedRecords {
   const c = new RecordCollector(source, kind, maxListed);
+  c.setFieldOrigins(origins);
   for (const r of records) c.add(r);
   for (const u of unreadable) c.addUnreadable(u.ref, u.reason, u.fix);
   return c.result();

@@ -54,7 +54,14 @@ export interface BuildResult {
 function collected(snapshot: SourceSnapshot, cap: number): CollectedRecords {
   return (
     snapshot.collected ??
-    collectAll(snapshot.source, snapshot.kind, snapshot.records, snapshot.unreadable, cap)
+    collectAll(
+      snapshot.source,
+      snapshot.kind,
+      snapshot.records,
+      snapshot.unreadable,
+      cap,
+      snapshot.fieldOrigins,
+    )
   );
 }
 

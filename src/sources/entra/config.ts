@@ -4,6 +4,7 @@
  */
 import { type ConfigOf, count, durationMs, key, type SchemaTree, secret } from '../../config/define.js';
 import { ConfigError } from '../../core/errors.js';
+import { compileField, expressionFormat, type MappedField } from '../field-map.js';
 import { compileTemplate, EMAIL_FALLBACKS, type EmailFallback, type EntraMapping } from './map.js';
 
 /** The validated keys, as the loader hands them to `create` (with the source's name). */
@@ -32,6 +33,18 @@ const clientSecret = secret(
 const certificatePassphrase = secret(
   'Passphrase of the private key in `certificateFile`, if it is encrypted.',
 );
+
+/** map.id: the older `{property:8}` template, or a mapping expression. */
+function idFormat(value: unknown): void {
+  if (typeof value === 'string' && value.includes('{')) {
+    const t = compileTemplate(value);
+    if (typeof t === 'string') throw new Error(`is not a valid template: ${t}`);
+    return;
+  }
+  expressionFormat(value);
+}
+
+const PROPERTY_NAME = /^[A-Za-z_][\w]*(\/[A-Za-z_]\w*)?$/;
 
 export const entraSchema = {
   tenantId: key('Directory (tenant) ID, or a verified domain such as contoso.onmicrosoft.com.', String, ''),
@@ -97,16 +110,20 @@ export const entraSchema = {
   },
   map: {
     firstName: key(
-      'User property for the first name; when empty, the first word of displayName (reported).',
-      String,
+      'User property for the first name, or a mapping expression over properties (see "Mapping expressions" in the README), e.g. \'first(givenName, onPremisesExtensionAttributes/extensionAttribute3) | trim\'; when it gives nothing, the first word of displayName (reported).',
+      expressionFormat,
       'givenName',
     ),
     lastName: key(
-      'User property for the last name; when empty, the rest of displayName (reported).',
-      String,
+      "User property for the last name, or a mapping expression, e.g. 'surname | trim'; when it gives nothing, the rest of displayName (reported).",
+      expressionFormat,
       'surname',
     ),
-    email: key('User property for the e-mail address.', String, 'mail'),
+    email: key(
+      "User property for the e-mail address, or a mapping expression, e.g. 'first(mail, otherMails) | lower'; when it gives nothing, emailFallbacks are tried.",
+      expressionFormat,
+      'mail',
+    ),
     emailFallbacks: key(
       'Tried in order when the e-mail property is empty (reported): proxyAddresses (primary SMTP), otherMails, userPrincipalName.',
       stringList,
@@ -118,8 +135,8 @@ export const entraSchema = {
       false,
     ),
     id: key(
-      'The credential ID: a property name (employeeId, onPremisesExtensionAttributes/extensionAttribute1, extension_<appId>_badge) or a template such as "{employeeId:8}" (zero-padded to 8).',
-      String,
+      'The credential ID: a property name (employeeId, onPremisesExtensionAttributes/extensionAttribute1, extension_<appId>_badge), a mapping expression (see "Mapping expressions" in the README) such as \'onPremisesExtensionAttributes/extensionAttribute1 | hex2dec | pad(10)\' or \'"E-" + employeeId\', or the older template form "{employeeId:8}" (zero-padded to 8).',
+      idFormat,
       '{employeeId}',
     ),
   },
@@ -178,20 +195,21 @@ export function resolveEntraConfig(
     }
     fallbacks.push(f as EmailFallback);
   }
-  const template = compileTemplate(config.map.id);
+  // A bare property name is read as before; anything else is a mapping expression.
+  const expressions: Partial<Record<MappedField, ReturnType<typeof compileField>>> = {};
+  for (const k of ['firstName', 'lastName', 'email'] as const) {
+    const v = config.map[k].trim();
+    if (!PROPERTY_NAME.test(v)) expressions[k] = compileField(v, at(`map.${k}`));
+  }
+  const idText = config.map.id.trim();
+  const idIsTemplate = idText.includes('{') || PROPERTY_NAME.test(idText);
+  if (!idIsTemplate) expressions.id = compileField(idText, at('map.id'));
+  const template = compileTemplate(idIsTemplate ? config.map.id : '{employeeId}');
   if (typeof template === 'string') {
     throw new ConfigError(`map.id is not a valid template: ${template}`, {
       place: at('map.id'),
       fix: 'Use a property name (employeeId) or a template such as "{employeeId:8}" or "B-{employeeId}".',
     });
-  }
-  for (const k of ['firstName', 'lastName', 'email'] as const) {
-    if (!/^[A-Za-z_][\w]*(\/[A-Za-z_]\w*)?$/.test(config.map[k])) {
-      throw new ConfigError(`map.${k} is not a user property name: "${config.map[k]}"`, {
-        place: at(`map.${k}`),
-        fix: 'Name one Graph user property, e.g. givenName, or onPremisesExtensionAttributes/extensionAttribute2.',
-      });
-    }
   }
   return {
     config,
@@ -203,6 +221,7 @@ export function resolveEntraConfig(
       emailFallbacks: fallbacks,
       allowTenantUpn: config.map.allowTenantUpn,
       id: template,
+      expressions,
     },
     authorityHost: trimSlash(config.authorityHost),
     graphBaseUrl: trimSlash(config.graphBaseUrl),

@@ -2,7 +2,10 @@
  * Graph user objects → SourceRecords. Pure: no I/O, no clock. Fallbacks taken are written to the
  * record's notes so the report says where a value came from; the pipeline does the checking.
  */
+import type { FieldOrigins } from '../../core/source.js';
 import type { Place, SourceRecord } from '../../core/types.js';
+import type { Lookup } from '../../mapping/index.js';
+import { emptyBecause, expressionInputs, type FieldExpressions } from '../field-map.js';
 
 export const EMAIL_FALLBACKS = ['proxyAddresses', 'otherMails', 'userPrincipalName'] as const;
 export type EmailFallback = (typeof EMAIL_FALLBACKS)[number];
@@ -29,6 +32,34 @@ export interface EntraMapping {
   readonly emailFallbacks: readonly EmailFallback[];
   readonly allowTenantUpn: boolean;
   readonly id: IdTemplate;
+  /**
+   * Fields written as mapping expressions (`map.id: 'employeeId | pad(8)'`); each replaces its
+   * property (or template). A bare property name stays a plain read.
+   */
+  readonly expressions?: FieldExpressions | undefined;
+}
+
+/** Where each field comes from and the key that chooses it, for rejection hints. */
+export function fieldOrigins(mapping: EntraMapping): FieldOrigins {
+  const x = mapping.expressions ?? {};
+  const origin = (field: 'firstName' | 'lastName' | 'email', property: string) =>
+    x[field]
+      ? { from: `the expression ${x[field].text}`, key: `map.${field}` }
+      : { from: `property ${property}`, key: `map.${field}` };
+  return {
+    firstName: origin('firstName', mapping.firstName),
+    lastName: origin('lastName', mapping.lastName),
+    email: origin('email', mapping.email),
+    id: x.id
+      ? { from: `the expression ${x.id.text}`, key: 'map.id' }
+      : {
+          from:
+            mapping.id.properties.length === 1 && mapping.id.parts.length === 1
+              ? `property ${mapping.id.properties[0]}`
+              : `the template ${mapping.id.source}`,
+          key: 'map.id',
+        },
+  };
 }
 
 const PROPERTY = /^[A-Za-z_]\w*(\/[A-Za-z_]\w*)?$/;
@@ -77,16 +108,21 @@ export function selectProperties(mapping: EntraMapping): string[] {
     mapping.lastName,
     mapping.email,
     ...mapping.emailFallbacks,
-    ...mapping.id.properties,
+    ...(mapping.expressions?.id ? [] : mapping.id.properties),
+    ...expressionInputs(mapping.expressions ?? {}),
   ];
   return [...new Set(wanted.map(topLevel))];
 }
 
+/** A property path's value; only the object's own properties (a name like `constructor` reads nothing). */
 function read(user: GraphUser, path: string): unknown {
-  if (!path.includes('/')) return user[path];
+  if (!path.includes('/')) return Object.hasOwn(user, path) ? user[path] : undefined;
   let cur: unknown = user;
   for (const part of path.split('/')) {
-    cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[part] : undefined;
+    cur =
+      typeof cur === 'object' && cur !== null && Object.hasOwn(cur, part)
+        ? (cur as Record<string, unknown>)[part]
+        : undefined;
   }
   return cur;
 }
@@ -132,8 +168,9 @@ export function splitDisplayName(displayName: string): { first?: string; last?: 
   return { ...(first ? { first } : {}), ...(last ? { last } : {}) };
 }
 
-function emailOf(user: GraphUser, mapping: EntraMapping, notes: string[]): string | undefined {
-  const direct = text(read(user, mapping.email));
+function emailOf(user: GraphUser, mapping: EntraMapping, notes: string[], get: Lookup): string | undefined {
+  const expression = mapping.expressions?.email;
+  const direct = expression ? expression.evaluate(get) : text(read(user, mapping.email));
   if (direct) return direct;
   let tenantOnly: string | undefined;
   for (const fallback of mapping.emailFallbacks) {
@@ -186,8 +223,10 @@ function idOf(user: GraphUser, template: IdTemplate, notes: string[]): string | 
 /** One user → one record; the Sync ID is the immutable object id. */
 export function mapUser(user: GraphUser, mapping: EntraMapping, source: string): SourceRecord {
   const notes: string[] = [];
-  let firstName = text(read(user, mapping.firstName));
-  let lastName = text(read(user, mapping.lastName));
+  const x = mapping.expressions ?? {};
+  const get: Lookup = (path) => text(read(user, path));
+  let firstName = x.firstName ? x.firstName.evaluate(get) : get(mapping.firstName);
+  let lastName = x.lastName ? x.lastName.evaluate(get) : get(mapping.lastName);
   const displayName = text(user.displayName);
   if ((!firstName || !lastName) && displayName) {
     const split = splitDisplayName(displayName);
@@ -200,8 +239,12 @@ export function mapUser(user: GraphUser, mapping: EntraMapping, source: string):
       notes.push(`last name taken from displayName because ${mapping.lastName} is empty`);
     }
   }
-  const email = emailOf(user, mapping, notes);
-  const id = idOf(user, mapping.id, notes);
+  const email = emailOf(user, mapping, notes, get);
+  let id: string | undefined;
+  if (x.id) {
+    id = x.id.evaluate(get);
+    if (id === undefined) notes.push(`no ID: ${emptyBecause(x.id, get)}`);
+  } else id = idOf(user, mapping.id, notes);
   return {
     place: placeOf(source, user),
     firstName,

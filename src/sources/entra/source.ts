@@ -27,7 +27,7 @@ import type { ExplainContext } from './explain.js';
 import { explainEntra } from './explain-person.js';
 import { GraphReader } from './graph.js';
 import { createDispatcher } from './http.js';
-import { mapUsers, selectProperties } from './map.js';
+import { fieldOrigins, mapUsers, selectProperties } from './map.js';
 import { GroupScope, type ResolvedGroup } from './scope.js';
 import { TokenProvider } from './token.js';
 import { filterParams, plural, type ReadResult, readAllUsers } from './users.js';
@@ -146,6 +146,7 @@ export class EntraSource implements Source {
       records: mapped.records,
       notices,
       description,
+      fieldOrigins: fieldOrigins(this.r.mapping),
       settle: async (outcome: SettleOutcome): Promise<void> => {
         // Only a run that reached a stable end moves the cursor; otherwise the next run re-reads
         // from the previous link and sees the same changes again.

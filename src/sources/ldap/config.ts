@@ -12,6 +12,7 @@ import {
   type SchemaTree,
   secret,
 } from '../../config/define.js';
+import { mapSchema } from '../field-map.js';
 import { describeFilterProblem, parseFilter } from './filter-parse.js';
 import { templateProblem } from './map.js';
 
@@ -202,7 +203,7 @@ export const ldapSchema = {
       'Attribute used when the e-mail attribute is empty (ad: userPrincipalName; openldap: none).',
     ),
     id: attr(
-      'Attribute for the ID (ad: employeeID; openldap: employeeNumber). Ignored when idTemplate is set.',
+      'Attribute for the ID (ad: employeeID; openldap: employeeNumber). Ignored when map.id or idTemplate is set.',
     ),
     syncId: attr('Immutable attribute for the Sync ID (ad: objectGUID; openldap: entryUUID).'),
     displayName: attr(
@@ -210,8 +211,14 @@ export const ldapSchema = {
     ),
     commonName: attr('Second full-name fallback (cn).'),
   },
+  map: mapSchema('attribute', {
+    id: 'attributes.id (and idTemplate)',
+    firstName: 'attributes.firstName',
+    lastName: 'attributes.lastName',
+    email: 'attributes.email',
+  }),
   idTemplate: key(
-    'Build the ID from attributes instead: "{employeeNumber:8}" pads employeeNumber with zeros to 8 characters; text around placeholders is kept, e.g. "E-{employeeID}".',
+    'The older form of map.id, still read: "{employeeNumber:8}" pads employeeNumber with zeros to 8 characters; text around placeholders is kept, e.g. "E-{employeeID}". Same as map.id \'"E-" + (employeeNumber | pad(8))\'; set one of the two.',
     (value: unknown) => {
       if (typeof value !== 'string') throw new Error('idTemplate must be a string');
       const problem = templateProblem(value);

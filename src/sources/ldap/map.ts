@@ -3,7 +3,16 @@
  * documented fallbacks (each reported as a note); trimming, NFC and validation are the
  * pipeline's job.
  */
+import type { FieldOrigins } from '../../core/source.js';
 import type { SourceRecord } from '../../core/types.js';
+import type { Lookup, Mapping } from '../../mapping/index.js';
+import {
+  compileField,
+  emptyBecause,
+  expressionInputs,
+  type FieldExpressions,
+  templateToExpression,
+} from '../field-map.js';
 
 /** An attribute as ldapts parses it: text values (Buffer when not valid UTF-8) and the raw bytes. */
 export interface RawAttribute {
@@ -62,22 +71,58 @@ export interface AttributeMapping {
   readonly syncIdFormat: 'guid' | 'text';
   readonly displayName: string | undefined;
   readonly commonName: string | undefined;
+  /** `map.*` expressions; each replaces its field's attribute (and the ID template). */
+  readonly expressions?: FieldExpressions | undefined;
+}
+
+/** The ID's expression: `map.id`, else the ID template translated into the language. */
+function idExpression(m: AttributeMapping): Mapping | undefined {
+  if (m.expressions?.id) return m.expressions.id;
+  const text = m.idTemplate ? templateToExpression(m.idTemplate) : undefined;
+  return text ? compileField(text, 'idTemplate') : undefined;
+}
+
+/** Where each field comes from and the key that chooses it, for rejection hints. */
+export function fieldOrigins(m: AttributeMapping): FieldOrigins {
+  const x = m.expressions ?? {};
+  const pick = (field: 'firstName' | 'lastName' | 'email' | 'id', attribute: string | undefined) => {
+    const e = x[field];
+    if (e) return { from: `the expression ${e.text}`, key: `map.${field}` };
+    return attribute
+      ? { from: `attribute ${attribute}`, key: `attributes.${field} (or map.${field})` }
+      : undefined;
+  };
+  const id =
+    !x.id && m.idTemplate
+      ? { from: `the ID template ${m.idTemplate}`, key: 'idTemplate (or map.id)' }
+      : pick('id', m.id);
+  return {
+    ...optional('firstName', pick('firstName', m.firstName)),
+    ...optional('lastName', pick('lastName', m.lastName)),
+    ...optional('email', pick('email', m.email)),
+    ...optional('id', id),
+    syncId: { from: `attribute ${m.syncId}`, key: 'attributes.syncId' },
+  };
+}
+
+function optional<K extends string, V>(k: K, v: V | undefined): { [P in K]?: V } {
+  return (v === undefined ? {} : { [k]: v }) as { [P in K]?: V };
 }
 
 /** The attributes a search must request for this mapping (and nothing more, for speed). */
 export function mappedAttributes(m: AttributeMapping): string[] {
+  const x = m.expressions ?? {};
+  const id = idExpression(m);
   const names = [
-    m.firstName,
-    m.lastName,
-    m.email,
+    x.firstName ? undefined : m.firstName,
+    x.lastName ? undefined : m.lastName,
+    x.email ? undefined : m.email,
     m.emailFallback,
-    m.id,
+    id ? undefined : m.id,
     m.syncId,
     m.displayName,
     m.commonName,
-    ...(m.idTemplate ? parseTemplate(m.idTemplate) : []).map((p) =>
-      typeof p === 'string' ? undefined : p.attribute,
-    ),
+    ...expressionInputs({ ...x, id }),
   ];
   const seen = new Set<string>();
   const out: string[] = [];
@@ -171,11 +216,15 @@ export function createMapper(m: AttributeMapping, source: string): (entry: RawEn
     id: slot(m.id),
     syncId: slot(m.syncId),
   };
-  const template = m.idTemplate
-    ? parseTemplate(m.idTemplate).map((seg) =>
-        typeof seg === 'string' ? seg : { ...seg, slot: slot(seg.attribute) },
-      )
-    : undefined;
+  const x = m.expressions ?? {};
+  const idExpr = idExpression(m);
+  const idLabel = x.id ? `map.id ${x.id.text}` : `ID template ${m.idTemplate}`;
+  const label = (field: 'firstName' | 'lastName' | 'email', attribute: string | undefined, none: string) =>
+    x[field]?.text ?? attribute ?? none;
+  const firstLabel = label('firstName', m.firstName, 'no first-name attribute');
+  const lastLabel = label('lastName', m.lastName, 'no last-name attribute');
+  const emailLabel = label('email', m.email, 'no e-mail attribute');
+  const anyExpression = idExpr !== undefined || x.firstName || x.lastName || x.email;
   const nameFallbacks = [
     { slot: slot(m.displayName), name: m.displayName ?? '' },
     { slot: slot(m.commonName), name: m.commonName ?? '' },
@@ -195,8 +244,10 @@ export function createMapper(m: AttributeMapping, source: string): (entry: RawEn
       notes.push(text);
     };
 
-    let firstName = textAt(found, at.firstName);
-    let lastName = textAt(found, at.lastName);
+    // Reads by the slot table (a Map), never by a property named in the config.
+    const get: Lookup | undefined = anyExpression ? (name) => textAt(found, slot(name)) : undefined;
+    let firstName = x.firstName && get ? x.firstName.evaluate(get) : textAt(found, at.firstName);
+    let lastName = x.lastName && get ? x.lastName.evaluate(get) : textAt(found, at.lastName);
     for (const f of nameFallbacks) {
       if (firstName && lastName) break;
       const full = textAt(found, f.slot);
@@ -204,35 +255,24 @@ export function createMapper(m: AttributeMapping, source: string): (entry: RawEn
       const split = splitFullName(full, { first: firstName, last: lastName });
       if (!firstName && split.first) {
         firstName = split.first;
-        note(`first name taken from ${f.name} (${m.firstName ?? 'no first-name attribute'} is empty)`);
+        note(`first name taken from ${f.name} (${firstLabel} is empty)`);
       }
       if (!lastName && split.last) {
         lastName = split.last;
-        note(`last name taken from ${f.name} (${m.lastName ?? 'no last-name attribute'} is empty)`);
+        note(`last name taken from ${f.name} (${lastLabel} is empty)`);
       }
     }
 
-    let email = textAt(found, at.email);
+    let email = x.email && get ? x.email.evaluate(get) : textAt(found, at.email);
     if (!email && at.emailFallback >= 0) {
       email = textAt(found, at.emailFallback);
-      if (email) note(`e-mail taken from ${m.emailFallback} (${m.email ?? 'no e-mail attribute'} is empty)`);
+      if (email) note(`e-mail taken from ${m.emailFallback} (${emailLabel} is empty)`);
     }
 
     let id: string | undefined;
-    if (template) {
-      const missing: string[] = [];
-      let out = '';
-      for (const seg of template) {
-        if (typeof seg === 'string') {
-          out += seg;
-          continue;
-        }
-        const value = textAt(found, seg.slot);
-        if (value === undefined) missing.push(seg.attribute);
-        else out += seg.width ? value.padStart(seg.width, '0') : value;
-      }
-      if (missing.length) note(`ID template ${m.idTemplate}: ${missing.join(', ')} is empty`);
-      else id = out;
+    if (idExpr && get) {
+      id = idExpr.evaluate(get);
+      if (id === undefined) note(`${idLabel}: ${emptyBecause(idExpr, get)}`);
     } else id = textAt(found, at.id);
 
     let syncId: string | undefined;

@@ -6,6 +6,7 @@
 import type { Filter } from 'ldapts';
 import { readPemFile } from '../../config/files.js';
 import { ConfigError } from '../../core/errors.js';
+import { compileFields } from '../field-map.js';
 import { type GroupMethod, type LdapConfig, PRESETS, URL_RE } from './config.js';
 import { describeFilterProblem, parseFilter } from './filter-parse.js';
 import { toLdapFilter } from './filters.js';
@@ -117,6 +118,13 @@ export function resolveSettings(cfg: LdapConfig): LdapSettings {
       fix: 'Write e.g. "{employeeNumber:8}" or "E-{employeeID}".',
     });
   }
+  const expressions = compileFields(cfg.map, (k) => place(cfg, k));
+  if (expressions.id && cfg.idTemplate) {
+    throw new ConfigError('Both map.id and idTemplate are set', {
+      place: place(cfg, 'idTemplate'),
+      fix: `Remove idTemplate: map.id replaces it (idTemplate "{employeeNumber:8}" is map.id 'employeeNumber | pad(8)').`,
+    });
+  }
   const a = cfg.attributes;
   const p = preset.attributes;
   const syncId = pick(a.syncId, p.syncId);
@@ -137,8 +145,9 @@ export function resolveSettings(cfg: LdapConfig): LdapSettings {
     lastName: pick(a.lastName, p.lastName),
     email: pick(a.email, p.email),
     emailFallback: pick(a.emailFallback, p.emailFallback),
-    id: cfg.idTemplate ? undefined : pick(a.id, p.id),
+    id: cfg.idTemplate || expressions.id ? undefined : pick(a.id, p.id),
     idTemplate: cfg.idTemplate || undefined,
+    expressions,
     syncId,
     syncIdFormat,
     displayName: pick(a.displayName, p.displayName),

@@ -11,7 +11,7 @@ import { connect, type LdapConnection } from './connection.js';
 import { explainLdap } from './explain.js';
 import { and, checkedComposition, expiredFilter, not, or } from './filters.js';
 import { type GroupScope, isMember, resolveGroupScope } from './groups.js';
-import { createMapper, mappedAttributes } from './map.js';
+import { createMapper, fieldOrigins, mappedAttributes } from './map.js';
 import { normalizeDn, searchPages } from './search.js';
 import { type LdapSettings, resolveSettings } from './settings.js';
 
@@ -189,7 +189,14 @@ export class LdapSource implements Source {
         },
         'ldap read complete',
       );
-      return { source: s.name, kind: 'ldap', records: r.records, notices, description };
+      return {
+        source: s.name,
+        kind: 'ldap',
+        records: r.records,
+        notices,
+        description,
+        fieldOrigins: fieldOrigins(s.mapping),
+      };
     });
   }
 
