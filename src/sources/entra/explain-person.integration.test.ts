@@ -79,6 +79,20 @@ describe('entra explain', () => {
     expect(f.findings[0]?.reason).toBe("filter startsWith(givenName,'Zed') does not match");
   });
 
+  it('traces a map expression for the field it sets', async () => {
+    const r = await explain(String(ada.mail), { map: { id: 'employeeId | pad(8)' } });
+    expect(r.findings[0]?.fields.find((f) => f.field === 'id')).toEqual({
+      field: 'id',
+      value: '00001000',
+      from: 'the expression employeeId | pad(8)',
+      key: 'map.id',
+      steps: [
+        { step: 'employeeId', value: '1000' },
+        { step: 'pad(8)', value: '00001000' },
+      ],
+    });
+  });
+
   it('says where it looked when nobody matches', async () => {
     const r = await explain('nobody@contoso.com');
     expect(r.findings).toEqual([]);

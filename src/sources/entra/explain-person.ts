@@ -5,9 +5,10 @@
  * (explain.ts, by its older name, turns Graph failures into plain words.)
  */
 import type { FieldOrigin, PersonFinding, PersonLookup } from '../../core/source.js';
+import type { MappedField } from '../field-map.js';
 import type { ResolvedEntraConfig } from './config.js';
 import type { GraphReader } from './graph.js';
-import { type GraphUser, isDisabled, isGuest, mapUser } from './map.js';
+import { type GraphUser, isDisabled, isGuest, mapUser, userLookup } from './map.js';
 import type { GroupScope } from './scope.js';
 import { collect, filterParams, hasId } from './users.js';
 
@@ -76,17 +77,32 @@ async function exclusions(
 function origins(r: ResolvedEntraConfig, user: GraphUser): FieldOrigin[] {
   const record = mapUser(user, r.mapping, '');
   const m = r.mapping;
+  const x = m.expressions ?? {};
+  const get = userLookup(user);
   const fallback = (what: string): string | undefined =>
     record.notes
       ?.find((n) => n.startsWith(`${what} taken from `))
       ?.slice(`${what} taken from `.length)
       .split(' ')[0];
+  const read = (field: MappedField, property: string): FieldOrigin => {
+    const expr = x[field];
+    return expr
+      ? {
+          field,
+          value: record[field],
+          from: `the expression ${expr.text}`,
+          key: `map.${field}`,
+          steps: expr.trace(get).steps,
+        }
+      : { field, value: record[field], from: property, key: `map.${field}`, steps: [] };
+  };
   const named = (field: 'firstName' | 'lastName', what: string, property: string): FieldOrigin => {
     const from = fallback(what);
+    if (!from) return read(field, property);
     return {
       field,
       value: record[field],
-      from: from ? `${from} (split; ${property} is empty)` : property,
+      from: `${from} (split; ${property} is empty)`,
       key: `map.${field}`,
       steps: [],
     };
@@ -95,14 +111,10 @@ function origins(r: ResolvedEntraConfig, user: GraphUser): FieldOrigin[] {
   return [
     named('firstName', 'first name', m.firstName),
     named('lastName', 'last name', m.lastName),
-    {
-      field: 'email',
-      value: record.email,
-      from: emailFrom ?? m.email,
-      key: emailFrom ? 'map.emailFallbacks' : 'map.email',
-      steps: [],
-    },
-    { field: 'id', value: record.id, from: m.id.source, key: 'map.id', steps: [] },
+    emailFrom
+      ? { field: 'email', value: record.email, from: emailFrom, key: 'map.emailFallbacks', steps: [] }
+      : read('email', m.email),
+    read('id', m.id.source),
     { field: 'syncId', value: record.syncId, from: 'id (object id)', key: '', steps: [] },
   ];
 }

@@ -92,14 +92,25 @@ describe('ldap explain', () => {
 
   it('shows the ID template step by step', async () => {
     const r = await explain({ ...base, idTemplate: 'E-{employeeNumber:6}' }, 'alice@example.test');
+    const id = r.findings[0]?.fields.find((f) => f.field === 'id');
+    expect(id).toMatchObject({ value: 'E-001001', from: 'template E-{employeeNumber:6}', key: 'idTemplate' });
+    expect(id?.steps.slice(0, 2)).toEqual([
+      { step: 'employeeNumber', value: '1001' },
+      { step: 'pad(6)', value: '001001' },
+    ]);
+    expect(id?.steps.at(-1)?.value).toBe('E-001001');
+  });
+
+  it('traces a map expression for the field it sets', async () => {
+    const r = await explain({ ...base, map: { id: 'employeeNumber | pad(8)' } }, 'alice@example.test');
     expect(r.findings[0]?.fields.find((f) => f.field === 'id')).toEqual({
       field: 'id',
-      value: 'E-001001',
-      from: 'template E-{employeeNumber:6}',
-      key: 'idTemplate',
+      value: '00001001',
+      from: 'the expression employeeNumber | pad(8)',
+      key: 'map.id',
       steps: [
         { step: 'employeeNumber', value: '1001' },
-        { step: 'pad(6)', value: '001001' },
+        { step: 'pad(8)', value: '00001001' },
       ],
     });
   });

@@ -7,10 +7,12 @@
 import { EqualityFilter, type Filter, type SearchEntry } from 'ldapts';
 import type { FieldOrigin, PersonFinding, PersonLookup } from '../../core/source.js';
 import type { SourceRecord } from '../../core/types.js';
+import type { Lookup, Mapping } from '../../mapping/index.js';
+import { compileField, type MappedField, templateToExpression } from '../field-map.js';
 import type { LdapConnection } from './connection.js';
 import { equals, expiredFilter, or } from './filters.js';
 import { type GroupScope, isMember, resolveGroupScope } from './groups.js';
-import { createMapper, guidToBytes, mappedAttributes, parseTemplate } from './map.js';
+import { createMapper, guidToBytes, mappedAttributes } from './map.js';
 import { normalizeDn, readEntry, searchPages } from './search.js';
 import type { LdapSettings } from './settings.js';
 
@@ -85,15 +87,30 @@ function noted(r: SourceRecord, what: string, configured: string | undefined): s
   return note ? note.slice(`${what} taken from `.length).split(' ')[0] : configured;
 }
 
+function traced(mapping: Mapping, get: Lookup): FieldOrigin['steps'] {
+  return mapping.trace(get).steps;
+}
+
 function origins(s: LdapSettings, e: SearchEntry, r: SourceRecord): FieldOrigin[] {
   const m = s.mapping;
-  const plain = (field: 'firstName' | 'lastName', what: string, attr: string | undefined): FieldOrigin => {
+  const x = m.expressions ?? {};
+  const get: Lookup = (name) => firstValue(e, name) || undefined;
+  const expression = (field: MappedField, mapping: Mapping): FieldOrigin => ({
+    field,
+    value: r[field],
+    from: `the expression ${mapping.text}`,
+    key: `map.${field}`,
+    steps: traced(mapping, get),
+  });
+  const named = (field: 'firstName' | 'lastName', what: string, attr: string | undefined): FieldOrigin => {
     const from = noted(r, what, attr);
+    const expr = x[field];
+    if (from === attr && expr) return expression(field, expr);
     const fallback = from !== attr;
     return {
       field,
       value: r[field],
-      from: fallback ? `${from} (split; ${attr ?? 'none'} is empty)` : (attr ?? 'none'),
+      from: fallback ? `${from} (split; ${expr?.text ?? attr ?? 'none'} is empty)` : (attr ?? 'none'),
       key: fallback
         ? `attributes.${from === m.displayName ? 'displayName' : 'commonName'}`
         : `attributes.${field}`,
@@ -101,25 +118,28 @@ function origins(s: LdapSettings, e: SearchEntry, r: SourceRecord): FieldOrigin[
     };
   };
   const emailFrom = noted(r, 'e-mail', m.email);
-  const email: FieldOrigin = {
-    field: 'email',
-    value: r.email,
-    from: emailFrom ?? 'none',
-    key: emailFrom !== m.email ? 'attributes.emailFallback' : 'attributes.email',
-    steps: [],
-  };
-  let id: FieldOrigin;
-  if (m.idTemplate) {
-    const steps: { step: string; value: string | undefined }[] = [];
-    for (const part of parseTemplate(m.idTemplate)) {
-      if (typeof part === 'string') continue;
-      const raw = firstValue(e, part.attribute);
-      steps.push({ step: part.attribute, value: raw });
-      if (part.width && raw !== undefined)
-        steps.push({ step: `pad(${part.width})`, value: raw.padStart(part.width, '0') });
-    }
-    id = { field: 'id', value: r.id, from: `template ${m.idTemplate}`, key: 'idTemplate', steps };
-  } else id = { field: 'id', value: r.id, from: m.id ?? 'none', key: 'attributes.id', steps: [] };
+  const email: FieldOrigin =
+    x.email && emailFrom === m.email
+      ? expression('email', x.email)
+      : {
+          field: 'email',
+          value: r.email,
+          from: emailFrom ?? 'none',
+          key: emailFrom !== m.email ? 'attributes.emailFallback' : 'attributes.email',
+          steps: [],
+        };
+  const template = m.idTemplate ? templateToExpression(m.idTemplate) : undefined;
+  const id: FieldOrigin = x.id
+    ? expression('id', x.id)
+    : template
+      ? {
+          field: 'id',
+          value: r.id,
+          from: `template ${m.idTemplate}`,
+          key: 'idTemplate',
+          steps: traced(compileField(template, 'idTemplate'), get),
+        }
+      : { field: 'id', value: r.id, from: m.id ?? 'none', key: 'attributes.id', steps: [] };
   const syncId: FieldOrigin = {
     field: 'syncId',
     value: r.syncId,
@@ -128,8 +148,8 @@ function origins(s: LdapSettings, e: SearchEntry, r: SourceRecord): FieldOrigin[
     steps: [],
   };
   return [
-    plain('firstName', 'first name', m.firstName),
-    plain('lastName', 'last name', m.lastName),
+    named('firstName', 'first name', m.firstName),
+    named('lastName', 'last name', m.lastName),
     email,
     id,
     syncId,
