@@ -161,7 +161,8 @@ function describeConvictError(
   const unknown = badKey !== undefined && /not declared in the schema/.test(first);
   const suggestion = unknown ? nearestKey(badKey, leafPaths(tree)) : undefined;
   return {
-    message: lines.join('; '),
+    // Indented lines continue the one before (a mapping expression and its caret): keep them as lines.
+    message: lines.join('; ').replace(/; (?= {2})/g, '\n'),
     ...(badKey ? { key: badKey } : {}),
     ...(suggestion ? { suggestion } : {}),
   };

@@ -84,12 +84,12 @@ function clean(key: string | undefined): string {
   return key === undefined || key.includes(SEP) ? '' : key;
 }
 
-/** "… ; E-mail is read from attribute mail (to read another, set attributes.email)". */
+/** "…; E-mail address is read from attribute mail — to read another, set attributes.email or map.email". */
 function withOrigin(p: Rejection, origins: FieldOrigins | undefined): Rejection {
   const origin = p.field === undefined ? undefined : origins?.[p.field];
   if (!origin || p.field === undefined) return p;
   const label = FIELD_LABELS[p.field];
-  return { ...p, fix: `${p.fix}; ${label} is read from ${origin.from} (to read another, set ${origin.key})` };
+  return { ...p, fix: `${p.fix}; ${label} is read from ${origin.from} — to read another, set ${origin.key}` };
 }
 
 export class RecordCollector {

@@ -40,6 +40,7 @@ export function folderConfig(folder: string, overrides: Partial<CsvFolderConfig>
     delimiter: 'auto',
     encoding: 'auto',
     columns: AUTO_SETTINGS.columns,
+    map: { id: '', firstName: '', lastName: '', email: '' },
     syncId: 'column',
     stableMs: 0,
     stableTimeoutMs: 5_000,

@@ -49,7 +49,7 @@ function rows(tree: SchemaTree, prefix: string, envPrefix: string, out: string[]
           ? node.format
           : ((node.format as { name?: string } | undefined)?.name ?? '');
     out.push(
-      `| \`${path}\` | ${node.doc ?? ''}${secret} | ${format} | \`${formatDefault(node.default)}\` | \`${env}\` |`,
+      `| \`${path}\` | ${(node.doc ?? '').replaceAll('|', '\\|')}${secret} | ${format} | \`${formatDefault(node.default)}\` | \`${env}\` |`,
     );
   }
 }

@@ -141,6 +141,8 @@ export interface MappingInput {
   readonly sample: readonly (readonly string[])[];
   readonly columns: ColumnsConfig;
   readonly syncId: SyncIdMode;
+  /** Fields built by a `map.*` expression: they need no column of their own. */
+  readonly mapped?: ReadonlySet<Field> | undefined;
 }
 
 export type MappingResult =
@@ -156,10 +158,11 @@ export function mapColumns(input: MappingInput): MappingResult {
   const taken = new Set<number>();
   const normalized = input.header?.map(normalizeHeader);
   const deriving = input.syncId === 'derive';
+  const mapped = input.mapped ?? new Set<Field>();
 
   // Explicit settings first, so auto-detection never takes a column the admin named.
   for (const field of FIELDS) {
-    if (field === 'syncId' && deriving) continue;
+    if ((field === 'syncId' && deriving) || mapped.has(field)) continue;
     const setting = input.columns[field].trim();
     if (!setting) continue;
     const index = explicitColumn(field, setting, normalized, width, problems);
@@ -169,7 +172,12 @@ export function mapColumns(input: MappingInput): MappingResult {
     }
   }
   for (const field of FIELDS) {
-    if (chosen[field] !== undefined || input.columns[field].trim() || (field === 'syncId' && deriving))
+    if (
+      chosen[field] !== undefined ||
+      input.columns[field].trim() ||
+      (field === 'syncId' && deriving) ||
+      mapped.has(field)
+    )
       continue;
     // The Sync ID may share a column with the ID (a personnel number that is also the badge number).
     const index = normalized
@@ -180,7 +188,8 @@ export function mapColumns(input: MappingInput): MappingResult {
       taken.add(index);
     } else if (field !== 'syncId') problems.push(missing(field, input.header, width));
   }
-  if (problems.length === 0) problems.push(...emailColumnProblems(chosen.email, input.sample));
+  if (problems.length === 0 && !mapped.has('email'))
+    problems.push(...emailColumnProblems(chosen.email, input.sample));
   if (problems.length > 0) return { ok: false, problems };
 
   const derivedSyncId = chosen.syncId === undefined;
@@ -193,6 +202,7 @@ export function mapColumns(input: MappingInput): MappingResult {
   };
   const labels = FIELDS.map((field) => {
     const i = indices[field];
+    if (mapped.has(field)) return `${FIELD_LABELS[field]} ← map.${field}`;
     if (i < 0) return `${FIELD_LABELS[field]} ← derived from the e-mail (lower-cased)`;
     const name = input.header?.[i];
     return `${FIELD_LABELS[field]} ← column ${i + 1}${name !== undefined ? ` "${name}"` : ''}`;
@@ -284,4 +294,38 @@ function emailColumnProblems(
     }
   }
   return [];
+}
+
+/**
+ * The column each input of the `map.*` expressions names: the header name as written, else as
+ * `normalizeHeader` compares names, else a 1-based position ("3"). One problem per unknown name.
+ */
+export function inputColumns(
+  inputs: readonly { readonly name: string; readonly key: string }[],
+  header: readonly string[] | undefined,
+  width: number,
+):
+  | { readonly ok: true; readonly columns: ReadonlyMap<string, number> }
+  | { readonly ok: false; readonly problems: readonly MappingProblem[] } {
+  const columns = new Map<string, number>();
+  const problems: MappingProblem[] = [];
+  const normalized = header?.map(normalizeHeader);
+  for (const { name, key } of inputs) {
+    if (columns.has(name)) continue;
+    let index = header?.indexOf(name) ?? -1;
+    if (index < 0 && normalized) index = normalized.indexOf(normalizeHeader(name));
+    if (index < 0 && POSITION_RE.test(name) && Number(name) >= 1 && Number(name) <= width)
+      index = Number(name) - 1;
+    if (index >= 0) columns.set(name, index);
+    else
+      problems.push({
+        reason: header
+          ? `${key} reads the column "${name}", but the header has no such column (it has ${header.map((h) => `"${h}"`).join(', ')})`
+          : `${key} reads the column "${name}", but the file has no header row${POSITION_RE.test(name) ? ` and only ${width} column(s)` : ''}`,
+        fix: header
+          ? `Write the header name in ${key} exactly, as column("…") when it has spaces, or rename the column in the export.`
+          : `Name columns by position in ${key}, e.g. column("3"), or export the file with its header row.`,
+      });
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, columns };
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { type ConfigOf, count, durationMs, envName, key, type SchemaTree } from '../../config/define.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Field } from '../../core/types.js';
+import { compileFields, type FieldExpressions, mapSchema } from '../field-map.js';
 
 /** The validated keys, as the loader hands them to `create` (with the source's name). */
 export type CsvFolderConfig = ConfigOf<typeof csvFolderSchema> & { readonly name: string };
@@ -25,6 +26,8 @@ export interface CsvReadSettings
     'header' | 'encoding' | 'columns' | 'syncId' | 'allowMissingFinalNewline' | 'maxListedRejections'
   > {
   readonly delimiter: DelimiterSetting;
+  /** `map.*` compiled; a field set here is built from the columns it names, not read from its own column. */
+  readonly expressions?: FieldExpressions | undefined;
 }
 
 /** The source's settings: folders made absolute, file patterns compiled. */
@@ -80,6 +83,12 @@ export const csvFolderSchema = {
     id: column('credential ID (badge / card number)', 4),
     syncId: column('Sync ID (a key that never changes, e.g. the personnel number)', 5),
   },
+  map: mapSchema('column', {
+    id: 'columns.id',
+    firstName: 'columns.firstName',
+    lastName: 'columns.lastName',
+    email: 'columns.email',
+  }),
   syncId: key(
     "Where the Sync ID comes from: 'column' (the Sync ID column; derived from the e-mail when the file has none) or 'derive' (always the lower-cased e-mail; an e-mail change then deletes and re-invites the person).",
     ['column', 'derive'],
@@ -148,6 +157,7 @@ export function resolveCsvFolderConfig(config: CsvFolderConfig, job: string): Cs
       });
     }
   }
+  const expressions = compileFields(config.map, place);
   const folder = path.resolve(config.folder);
   return {
     name: config.name,
@@ -158,6 +168,7 @@ export function resolveCsvFolderConfig(config: CsvFolderConfig, job: string): Cs
     delimiter: config.delimiter === 'tab' ? '\t' : config.delimiter,
     encoding: config.encoding,
     columns: config.columns,
+    ...(Object.keys(expressions).length > 0 ? { expressions } : {}),
     syncId: config.syncId,
     allowMissingFinalNewline: config.allowMissingFinalNewline,
     maxListedRejections: config.maxListedRejections,

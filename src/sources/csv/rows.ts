@@ -7,8 +7,11 @@
  * the fields of a record that spans several lines.
  */
 import type { CsvError } from 'csv-parse';
-import type { Notice, Place, SourceRecord } from '../../core/types.js';
-import { type ColumnMapping, type MappingProblem, mapColumns } from './columns.js';
+import type { FieldOrigins } from '../../core/source.js';
+import { FIELDS, type Field, type Notice, type Place, type SourceRecord } from '../../core/types.js';
+import type { Lookup } from '../../mapping/index.js';
+import { type FieldExpressions, MAPPED_FIELDS } from '../field-map.js';
+import { type ColumnMapping, inputColumns, type MappingProblem, mapColumns } from './columns.js';
 import type { CsvReadSettings } from './config.js';
 import { isHeaderRow } from './dialect.js';
 import { CsvFileError } from './file-error.js';
@@ -19,6 +22,14 @@ const SNIFF_ROWS = 5;
 /** Takes each record as it is read. */
 export interface RecordSink {
   add(record: SourceRecord): void;
+  /** Told once the columns are known: where each field is read, for rejection hints. */
+  setFieldOrigins?(origins: FieldOrigins): void;
+}
+
+/** The `map.*` expressions of a file, with the column each of their inputs names. */
+interface MappedColumns {
+  readonly expressions: FieldExpressions;
+  readonly columns: ReadonlyMap<string, number>;
 }
 
 /** What the records of one file share: their place but for the line. */
@@ -104,6 +115,8 @@ export class RowSink<S extends RecordSink = RecordSink> {
   private iEmail = 0;
   private iId = 0;
   private iSync = -1;
+  /** Set only when the source has `map.*` expressions: the plain path never looks further. */
+  private mapped: MappedColumns | undefined;
 
   /** `skippedLines`: lines before the first row (a `sep=` line). */
   constructor(options: RowOptions<S>, skippedLines: number) {
@@ -153,12 +166,21 @@ export class RowSink<S extends RecordSink = RecordSink> {
     const rows = this.pending.map((p) => p.fields);
     this.header = isHeaderRow(settings.header, rows, settings.columns);
     const data = this.header ? this.pending.slice(1) : this.pending;
+    const header = this.header ? rows[0] : undefined;
+    const expressions = settings.expressions;
     const result = mapColumns({
-      header: this.header ? rows[0] : undefined,
+      header,
       sample: data.map((p) => p.fields),
       columns: settings.columns,
       syncId: settings.syncId,
+      mapped: expressions && new Set(MAPPED_FIELDS.filter((f) => expressions[f])),
     });
+    const inputs = expressions && this.mapInputs(expressions, header, rows);
+    if (inputs && !inputs.ok) {
+      const line = this.pending[0]?.line;
+      this.failure = new CsvFileError(inputs.problems.map((p: MappingProblem) => ({ line, ...p })));
+      return this.failure;
+    }
     if (!result.ok) {
       const line = this.pending[0]?.line;
       this.failure = new CsvFileError(result.problems.map((p: MappingProblem) => ({ line, ...p })));
@@ -171,6 +193,8 @@ export class RowSink<S extends RecordSink = RecordSink> {
     this.iEmail = m.email;
     this.iId = m.id;
     this.iSync = m.syncId;
+    if (expressions && inputs?.ok) this.mapped = { expressions, columns: inputs.columns };
+    this.sink.setFieldOrigins?.(originsOf(m, header, expressions ?? {}, settings.syncId));
     if (m.derivedSyncId) {
       this.notices.push({
         place: { source: sourceName, kind: 'csv-folder', ref: fileName },
@@ -185,11 +209,42 @@ export class RowSink<S extends RecordSink = RecordSink> {
     return undefined;
   }
 
+  /** The columns the expressions read, or why one is missing. */
+  private mapInputs(
+    expressions: FieldExpressions,
+    header: readonly string[] | undefined,
+    rows: readonly string[][],
+  ) {
+    const named = MAPPED_FIELDS.flatMap((f) =>
+      (expressions[f]?.inputs ?? []).map((name) => ({ name, key: `map.${f}` })),
+    );
+    const width = Math.max(0, ...rows.map((r) => r.length));
+    return inputColumns(named, header, width);
+  }
+
   private emit(f: string[], line: number): void {
-    const firstName = this.names.share(f[this.iFirst]);
-    const lastName = this.names.share(f[this.iLast]);
-    const email = f[this.iEmail];
-    const id = f[this.iId];
+    let firstName: string | undefined;
+    let lastName: string | undefined;
+    let email: string | undefined;
+    let id: string | undefined;
+    const x = this.mapped;
+    if (x === undefined) {
+      firstName = this.names.share(f[this.iFirst]);
+      lastName = this.names.share(f[this.iLast]);
+      email = f[this.iEmail];
+      id = f[this.iId];
+    } else {
+      const { expressions: e, columns } = x;
+      // Columns by the map built at decide(), never a property named by the expression.
+      const get: Lookup = (name) => {
+        const i = columns.get(name);
+        return i === undefined ? undefined : f[i];
+      };
+      firstName = this.names.share(e.firstName ? e.firstName.evaluate(get) : f[this.iFirst]);
+      lastName = this.names.share(e.lastName ? e.lastName.evaluate(get) : f[this.iLast]);
+      email = e.email ? e.email.evaluate(get) : f[this.iEmail];
+      id = e.id ? e.id.evaluate(get) : f[this.iId];
+    }
     const syncId = this.iSync >= 0 ? f[this.iSync] : deriveSyncId(email);
     // Excel leaves rows like ";;;;" after the data: not a person.
     if (isBlank(firstName) && isBlank(lastName) && isBlank(email) && isBlank(id) && isBlank(syncId)) return;
@@ -198,6 +253,34 @@ export class RowSink<S extends RecordSink = RecordSink> {
     this.count++;
     this.sink.add(new RowRecord(this.file, line, firstName, lastName, email, id, syncId));
   }
+}
+
+/** Where each field of this file is read: the expression, the column, or the derived Sync ID. */
+function originsOf(
+  m: ColumnMapping,
+  header: readonly string[] | undefined,
+  expressions: FieldExpressions,
+  syncIdMode: string,
+): FieldOrigins {
+  const out: { -readonly [K in Field]?: { from: string; key: string } } = {};
+  for (const field of FIELDS) {
+    const e = field === 'syncId' ? undefined : expressions[field];
+    const i = m[field];
+    if (e) out[field] = { from: `the expression ${e.text}`, key: `map.${field}` };
+    else if (i >= 0) {
+      const name = header?.[i];
+      out[field] = {
+        from: `column ${i + 1}${name !== undefined ? ` "${name}"` : ''}`,
+        key: field === 'syncId' ? 'columns.syncId' : `columns.${field} or map.${field}`,
+      };
+    } else if (field === 'syncId') {
+      out.syncId = {
+        from: 'the e-mail (no Sync ID column)',
+        key: syncIdMode === 'derive' ? 'syncId' : 'columns.syncId',
+      };
+    }
+  }
+  return out;
 }
 
 /** Distinct names kept for sharing; past this, new names are kept as read (bounded memory). */

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compileFields } from '../field-map.js';
 import {
   compileTemplate,
   type EntraMapping,
+  fieldOrigins,
   type GraphUser,
   type IdTemplate,
   mapUser,
@@ -219,5 +221,28 @@ describe('mapUsers', () => {
       's',
     );
     expect(r.records).toHaveLength(4);
+  });
+});
+
+describe('map.* expressions', () => {
+  it('reads Graph property paths, and names of object internals read nothing', () => {
+    const expressions = compileFields(
+      {
+        id: 'onPremisesExtensionAttributes/extensionAttribute1 | hex2dec | pad(8)',
+        firstName: 'constructor',
+      },
+      (k) => k,
+    );
+    const m = mapping({ expressions });
+    expect(selectProperties(m)).toContain('onPremisesExtensionAttributes');
+    const r = mapUser({ ...ada, onPremisesExtensionAttributes: { extensionAttribute1: 'FF' } }, m, 'entra');
+    expect(r.id).toBe('00000255');
+    // `constructor` is an input like any other: Ada has no such property, so displayName is used.
+    expect(r.firstName).toBe('Ada');
+    expect(r.notes).toContain('first name taken from displayName because givenName is empty');
+    expect(fieldOrigins(m).id).toEqual({
+      from: 'the expression onPremisesExtensionAttributes/extensionAttribute1 | hex2dec | pad(8)',
+      key: 'map.id',
+    });
   });
 });

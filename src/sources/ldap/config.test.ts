@@ -142,6 +142,22 @@ describe('ldap source config', () => {
     expect(cfg.baseDns).toEqual(['OU=A,DC=corp,DC=example', 'OU=B,DC=corp,DC=example']);
   });
 
+  it('checks map.* expressions when the config loads: the key, a caret line and the fix', () => {
+    const e = thrown(() => load({ ...minimal, map: { id: 'pager | hex2de | pad(8)' } }));
+    expect(e.place).toMatch(/sources\[corp\]\.map\.id$/);
+    expect(e.message).toContain(
+      'unknown filter "hex2de" (character 9)\n  pager | hex2de | pad(8)\n          ^',
+    );
+    expect(e.message).toMatch(/did you mean hex2dec/);
+    expect(
+      resolveSettings(load({ ...minimal, map: { id: 'employeeNumber | pad(8)' } })).mapping.expressions?.id
+        ?.inputs,
+    ).toEqual(['employeeNumber']);
+    expect(
+      thrown(() => resolveSettings(load({ ...minimal, idTemplate: '{a}', map: { id: 'b' } }))).message,
+    ).toMatch(/Both map.id and idTemplate/);
+  });
+
   it('checks the ID template and refuses to go without a Sync ID', () => {
     expect(thrown(() => load({ ...minimal, idTemplate: 'employeeNumber' })).message).toMatch(/idTemplate/);
     expect(resolveSettings(load({ ...minimal, idTemplate: '{employeeNumber:8}' })).mapping).toMatchObject({

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { compileFields } from '../field-map.js';
 import {
   type AttributeMapping,
   createMapper,
+  fieldOrigins,
   guidToBytes,
   guidToString,
   mappedAttributes,
@@ -195,6 +197,38 @@ describe('createMapper', () => {
     const missing = map(entry('cn=x'));
     expect(missing.id).toBeUndefined();
     expect(missing.notes).toEqual(['ID template E{employeeNumber:8}: employeeNumber is empty']);
+  });
+
+  it('builds fields from map.* expressions and requests exactly what they read', () => {
+    const expressions = compileFields(
+      { id: 'pager | hex2dec | pad(10)', email: 'first(mail, userPrincipalName) | lower' },
+      (k) => k,
+    );
+    const m = { ...AD, expressions };
+    expect(mappedAttributes(m)).toEqual([
+      'givenName',
+      'sn',
+      'userPrincipalName',
+      'objectGUID',
+      'displayName',
+      'cn',
+      'pager',
+      'mail',
+    ]);
+    const map = createMapper(m, 'corp');
+    const r = map(
+      entry('cn=x', { pager: '1A2B3C4D', userPrincipalName: 'Ada@Corp.Example', employeeID: '9' }),
+    );
+    expect([r.id, r.email]).toEqual(['0439041101', 'ada@corp.example']);
+    const bad = map(entry('cn=y', { pager: '12G4', mail: 'a@b.c' }));
+    expect(bad.id).toBeUndefined();
+    expect(bad.notes).toEqual([
+      'map.id pager | hex2dec | pad(10): hex2dec ("12G4" is not a hexadecimal number) gave nothing',
+    ]);
+    expect(fieldOrigins(m)).toMatchObject({
+      id: { from: 'the expression pager | hex2dec | pad(10)', key: 'map.id' },
+      firstName: { from: 'attribute givenName', key: 'attributes.firstName or map.firstName' },
+    });
   });
 
   it('leaves a malformed objectGUID out with a note instead of inventing a Sync ID', () => {

@@ -89,12 +89,12 @@ export function fieldOrigins(m: AttributeMapping): FieldOrigins {
     const e = x[field];
     if (e) return { from: `the expression ${e.text}`, key: `map.${field}` };
     return attribute
-      ? { from: `attribute ${attribute}`, key: `attributes.${field} (or map.${field})` }
+      ? { from: `attribute ${attribute}`, key: `attributes.${field} or map.${field}` }
       : undefined;
   };
   const id =
     !x.id && m.idTemplate
-      ? { from: `the ID template ${m.idTemplate}`, key: 'idTemplate (or map.id)' }
+      ? { from: `the ID template ${m.idTemplate}`, key: 'idTemplate or map.id' }
       : pick('id', m.id);
   return {
     ...optional('firstName', pick('firstName', m.firstName)),
