@@ -78,7 +78,7 @@ describe('plan --explain', () => {
     expect(eve.stdout).toContain('eve@example.com is new: the upload adds them');
     expect(eve.stdout).toContain('b.csv:5: read');
     expect(eve.stdout).toMatch(
-      /E-mail address\s+"eve@example.com"\s+from column 3 "E-Mail" \(columns\.email\)/,
+      /E-mail address\s+"eve@example.com"\s+from column 3 "E-Mail" \(columns\.email or map\.email\)/,
     );
     expect(eve.stdout).toContain('Last upload: not in it');
 
