@@ -6,7 +6,13 @@
 const TEST = '\\.test\\.ts$';
 
 // The pure modules: plain data in, plain data out (no I/O, no clock, no logger).
-const PURE = ['^src/core/', '^src/pipeline/', '^src/mapping/', '^src/state/baseline\\.ts$', '^src/sinks/mim/outcome\\.ts$'];
+const PURE = [
+  '^src/core/',
+  '^src/pipeline/',
+  '^src/mapping/',
+  '^src/state/baseline\\.ts$',
+  '^src/sinks/mim/outcome\\.ts$',
+];
 
 // What does I/O: Node's file, network, process and OS modules and the packages that wrap them.
 const IO_BUILTINS = [

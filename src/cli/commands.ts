@@ -11,6 +11,7 @@ import {
   nat,
   type ParsedCommand,
   str,
+  UsageError,
 } from './command.js';
 import type { CommonOptions } from './context.js';
 
@@ -77,20 +78,28 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'plan',
     summary: 'Dry run: who would be added, updated, deleted, and every rejected row. Sends nothing.',
-    usage: 'mobileid-sync plan [-c <file>] [-j <job>] [--json] [--all]',
+    usage: 'mobileid-sync plan [-c <file>] [-j <job>] [--json] [--all] [--explain <e-mail or Sync ID>]',
     description:
-      'Reads the sources and compares them with the last upload MIM accepted. Nothing is sent, no drop file is archived and no state changes. The exit code tells scripts whether a sync would change anything.',
-    options: { ...COMMON_OPTIONS, all: { type: 'boolean' } },
-    optionHelp: [...COMMON_OPTION_HELP, ALL],
+      'Reads the sources and compares them with the last upload MIM accepted. Nothing is sent, no drop file is archived and no state changes. The exit code tells scripts whether a sync would change anything. With --explain, shows one person: where each field came from and why they are in, out, rejected, carried forward or left out.',
+    options: { ...COMMON_OPTIONS, all: { type: 'boolean' }, explain: { type: 'string' } },
+    optionHelp: [
+      ...COMMON_OPTION_HELP,
+      ALL,
+      {
+        flag: '--explain <key>',
+        text: 'One person (e-mail, any case, or Sync ID): where each field came from (file:line, DN or Graph id, column or attribute, mapping steps) and why they are added, updated, kept, carried forward, deleted, rejected, dropped as a duplicate or left out by a source. Still a dry run.',
+      },
+    ],
     examples: [
       'mobileid-sync plan -c /etc/mobileid-sync/config.json5',
       'mobileid-sync plan -c config.json5 -j staff --all',
       'mobileid-sync plan -c config.json5 --json | jq .plan.counts',
+      'mobileid-sync plan -c config.json5 --explain anna.schmidt@example.com',
     ],
     exitCodes: exitCodes(
       '0 nothing pending',
       '2 changes pending',
-      '3 a sync would be blocked by the guard',
+      '3 a sync would be blocked by the guard (also with --explain)',
       X.usage,
       X.badFile,
       X.unavailable,
@@ -98,11 +107,17 @@ export const COMMANDS: readonly CommandSpec[] = [
       X.config,
       X.interrupted,
     ),
-    run: async (a) =>
-      (await import('./commands/run-job.js')).runJobsCommand('plan', {
+    run: async (a) => {
+      const key = str(a, 'explain');
+      if (key !== undefined) {
+        if (!key.trim()) throw new UsageError('--explain needs an e-mail address or a Sync ID');
+        return (await import('./commands/explain.js')).explainCommand(key.trim(), common(a));
+      }
+      return (await import('./commands/run-job.js')).runJobsCommand('plan', {
         ...common(a),
         all: bool(a, 'all'),
-      }),
+      });
+    },
   },
   {
     name: 'sync',

@@ -93,9 +93,11 @@ export interface Source {
   /**
    * `plan --explain`: every entry this source holds for one person (by e-mail or Sync ID), also
    * the ones it leaves out (filter, group, scope, disabled, expired) and why. Reads only; never
-   * changes state. Optional: without it, explain uses the fetched snapshot.
+   * changes state. Optional: without it, explain uses the fetched snapshot. Called after `fetch`
+   * (a csv-folder looks in the file that fetch read). Undefined: this source cannot look (a lazy
+   * wrapper whose kind has no explain), so the snapshot is used.
    */
-  explain?(key: string, signal: AbortSignal): Promise<readonly PersonFinding[]>;
+  explain?(key: string, signal: AbortSignal): Promise<PersonLookup | undefined>;
   close(): Promise<void>;
 }
 
@@ -124,6 +126,13 @@ export interface PersonFinding {
   /** For 'left-out': why, naming the rule: `disabled (userAccountControl 514)`, `scope: column "Mobile ID" is "nein"`. */
   readonly reason?: string | undefined;
   readonly fields: readonly FieldOrigin[];
+}
+
+/** What a source's `explain` found, and where it looked (said when it found nothing). */
+export interface PersonLookup {
+  /** `staff.csv (e-mail or Sync ID column)`, `ldap://dc1 ou=people: (|(mail=…)(entryUUID=…))`. */
+  readonly searched: string;
+  readonly findings: readonly PersonFinding[];
 }
 
 /** Given to a source's factory. */

@@ -1,8 +1,8 @@
 /** What one run carries from step to step: the job, its options and effects, and once planned, the plan. */
 import type { JobConfig } from '../config/schema.js';
 import type { Sink } from '../core/sink.js';
-import type { SourceSnapshot } from '../core/source.js';
-import type { Approval, BuildResult } from '../pipeline/index.js';
+import type { Source, SourceSnapshot } from '../core/source.js';
+import type { Approval, BuildResult, GuardVerdict } from '../pipeline/index.js';
 import type { Baseline, Target } from '../state/baseline.js';
 import type { RunLock } from '../state/lock.js';
 import type { JobState, PendingState } from '../state/store.js';
@@ -27,6 +27,11 @@ export interface RunOptions {
   readonly observer?: RunObserver | undefined;
   /** Lets the caller (the daemon) log and show the run before it starts; default a new UUID. */
   readonly runId?: string | undefined;
+  /**
+   * `plan --explain`: called in a dry run once the plan and the guard's verdict are known, while
+   * the sources are still open (so they can be asked about one person). Never in a sync.
+   */
+  readonly inspect?: ((planned: Inspected) => Promise<void>) | undefined;
 }
 
 /** The run itself: who, how, and the effects it may use. */
@@ -57,4 +62,10 @@ export interface Planned {
   readonly basis: Basis;
   readonly snapshots: readonly SourceSnapshot[];
   readonly build: BuildResult;
+}
+
+/** What `RunOptions.inspect` sees: the plan, the guard's verdict and the open sources. */
+export interface Inspected extends Planned {
+  readonly guard: GuardVerdict;
+  readonly sources: readonly Source[];
 }

@@ -34,7 +34,7 @@ import {
 } from './report.js';
 import { fetchAll, settleAll } from './sources.js';
 
-export type { RunMode, RunObserver, RunOptions } from './context.js';
+export type { Inspected, RunMode, RunObserver, RunOptions } from './context.js';
 export type { BaselineSummary, RunReport, SourceSummary } from './report.js';
 
 type Finish = (body: ReportBody) => RunReport;
@@ -166,6 +166,7 @@ async function runStages(
   };
   Object.assign(known, common);
   for (const w of common.warnings) log.warn(w);
+  if (opts.mode === 'plan') await opts.inspect?.({ ...planned, guard, sources });
 
   if (!guard.ok) {
     log.warn(

@@ -45,6 +45,10 @@ export function loadOnFirstUse(name: string, kind: string, build: () => Promise<
     kind,
     check: async (signal) => (await real()).check(signal),
     fetch: async (signal) => (await real()).fetch(signal),
+    explain: async (key, signal) => {
+      const source = await real();
+      return source.explain?.(key, signal);
+    },
     // Nothing to close when it was never built (or could not be).
     close: async () => {
       const built = await source?.catch(() => undefined);

@@ -55,7 +55,10 @@ describe('every command has its own help', () => {
       expect(own.filter((u) => u.includes('/node_modules/'))).toEqual([]);
       expect(
         own.filter(
-          (u) => !/\/dist\/(cli\/(main|command|commands|exit-codes|hint|quote)|core\/(errors|secrets))\.js$/.test(u),
+          (u) =>
+            !/\/dist\/(cli\/(main|command|commands|exit-codes|hint|quote)|core\/(errors|secrets))\.js$/.test(
+              u,
+            ),
         ),
       ).toEqual([]);
 

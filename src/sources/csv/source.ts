@@ -26,12 +26,20 @@ import {
   SourceInvalidError,
   SourceUnavailableError,
 } from '../../core/errors.js';
-import type { CheckResult, SettleOutcome, Source, SourceContext, SourceSnapshot } from '../../core/source.js';
+import type {
+  CheckResult,
+  PersonLookup,
+  SettleOutcome,
+  Source,
+  SourceContext,
+  SourceSnapshot,
+} from '../../core/source.js';
 import type { Notice } from '../../core/types.js';
 import { type CollectedRecords, RecordCollector } from '../../pipeline/collect.js';
 import { checkCsvFolder } from './check.js';
 import type { CsvFolderSettings } from './config.js';
 import { describeRead, formatRef, shortPath } from './describe.js';
+import { explainCsv, type ReadInput } from './explain.js';
 import { CsvFileError, type FileProblem, isAbort, tooLarge } from './file-error.js';
 import {
   archiveName,
@@ -64,6 +72,8 @@ export class CsvFolderSource implements Source {
   readonly name: string;
   private readonly settings: CsvFolderSettings;
   private readonly ctx: SourceContext;
+  /** The file the last fetch read, for `explain`. */
+  private lastRead: ReadInput | undefined;
 
   constructor(settings: CsvFolderSettings, ctx: SourceContext) {
     this.name = settings.name;
@@ -81,6 +91,10 @@ export class CsvFolderSource implements Source {
   }
 
   async close(): Promise<void> {}
+
+  explain(key: string, signal: AbortSignal): Promise<PersonLookup> {
+    return explainCsv(this.name, this.settings, this.lastRead, key, signal);
+  }
 
   private async fetchOnce(signal: AbortSignal): Promise<SourceSnapshot> {
     const { folder, matches, stableMs, stableTimeoutMs, archiveDir } = this.settings;
@@ -242,6 +256,7 @@ export class CsvFolderSource implements Source {
       if (file.size > this.settings.maxFileBytes)
         throw new CsvFileError([tooLarge(file.size, this.settings.maxFileBytes)]);
       const read = await this.readFile(file, signal);
+      this.lastRead = { file, sha256: read.sha256 };
       return { ...read, collected: read.sink.result() };
     } catch (e) {
       if (e instanceof CsvFileError) {

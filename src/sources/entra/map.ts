@@ -220,11 +220,16 @@ function idOf(user: GraphUser, template: IdTemplate, notes: string[]): string | 
   return out;
 }
 
+/** A user's property paths as the mapping language reads them (also for `plan --explain`'s trace). */
+export function userLookup(user: GraphUser): Lookup {
+  return (path) => text(read(user, path));
+}
+
 /** One user → one record; the Sync ID is the immutable object id. */
 export function mapUser(user: GraphUser, mapping: EntraMapping, source: string): SourceRecord {
   const notes: string[] = [];
   const x = mapping.expressions ?? {};
-  const get: Lookup = (path) => text(read(user, path));
+  const get = userLookup(user);
   let firstName = x.firstName ? x.firstName.evaluate(get) : get(mapping.firstName);
   let lastName = x.lastName ? x.lastName.evaluate(get) : get(mapping.lastName);
   const displayName = text(user.displayName);

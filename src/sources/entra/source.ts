@@ -11,12 +11,20 @@
 import path from 'node:path';
 import type { Agent } from 'undici';
 import { AbortedError, errorText } from '../../core/errors.js';
-import type { CheckResult, SettleOutcome, Source, SourceContext, SourceSnapshot } from '../../core/source.js';
+import type {
+  CheckResult,
+  PersonLookup,
+  SettleOutcome,
+  Source,
+  SourceContext,
+  SourceSnapshot,
+} from '../../core/source.js';
 import type { Notice } from '../../core/types.js';
 import type { ResolvedEntraConfig } from './config.js';
 import { DeltaStore, readWithDelta } from './delta.js';
 import { deltaFingerprint } from './delta-state.js';
 import type { ExplainContext } from './explain.js';
+import { explainEntra } from './explain-person.js';
 import { GraphReader } from './graph.js';
 import { createDispatcher } from './http.js';
 import { fieldOrigins, mapUsers, selectProperties } from './map.js';
@@ -240,6 +248,10 @@ export class EntraSource implements Source {
       }
     }
     return { ok: true, lines };
+  }
+
+  explain(key: string, signal: AbortSignal): Promise<PersonLookup> {
+    return explainEntra(this.connect().reader, this.r, this.scope, this.select, key, signal);
   }
 
   async close(): Promise<void> {

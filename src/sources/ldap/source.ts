@@ -4,11 +4,12 @@
  */
 import type { Filter, SearchEntry } from 'ldapts';
 import { errorText } from '../../core/errors.js';
-import type { CheckResult, Source, SourceContext, SourceSnapshot } from '../../core/source.js';
+import type { CheckResult, PersonLookup, Source, SourceContext, SourceSnapshot } from '../../core/source.js';
 import type { Notice, SourceRecord } from '../../core/types.js';
 import type { LdapConfig } from './config.js';
 import { connect, type LdapConnection } from './connection.js';
 import { emptyGroupDetail, type ProbeContext, whyNobody } from './diagnose.js';
+import { explainLdap } from './explain.js';
 import { and, checkedComposition, expiredFilter, not, or } from './filters.js';
 import { type GroupScope, isMember, type Membership, resolveGroupScope } from './groups.js';
 import { createMapper, fieldOrigins, mappedAttributes } from './map.js';
@@ -297,6 +298,12 @@ export class LdapSource implements Source {
       lines.push(`FAILED: ${errorText(e)}`);
       return { ok: false, lines };
     }
+  }
+
+  explain(key: string, signal: AbortSignal): Promise<PersonLookup> {
+    return this.withConnection(signal, (conn) =>
+      explainLdap(conn, this.settings, key, this.ctx.now(), signal),
+    );
   }
 
   async close(): Promise<void> {
