@@ -51,6 +51,11 @@ it('plans a delete for a person scoped out, says why, and lets the guard judge i
   expect(plan.stdout).toContain('0 to add, 0 to update, 1 to delete');
   expect(plan.stdout).toMatch(/- Bob Test <bob@example\.com>/);
   expect(plan.stdout).not.toMatch(/reject/i);
+  // --explain names the row and the rule that left Bob out.
+  const why = await cli('plan', '--explain', 'BOB@example.com');
+  expect(why.stdout, why.stderr).toContain('staff.csv:3');
+  expect(why.stdout).toContain('scope: Mobile ID is not "ja"');
+  expect(why.stdout, why.stdout).not.toContain('scope: scope:');
   // One of two people deleted: over the default delete limits, so the sync waits for an approval.
   const sync = await cli('sync');
   expect(sync.code, sync.stdout).toBe(3);

@@ -2,6 +2,8 @@
  * `plan --explain` for csv-folder: the rows of the file the run read whose e-mail (any case) or
  * Sync ID is the one asked for, each field with its column. Reads the file again, moves nothing.
  */
+
+import { plural } from '../../core/plural.js';
 import type { FieldOrigin, FieldOrigins, PersonFinding, PersonLookup } from '../../core/source.js';
 import { FIELDS, type SourceRecord } from '../../core/types.js';
 import type { CsvReadSettings } from './config.js';
@@ -39,8 +41,8 @@ class MatchSink implements RecordSink {
   }
 
   /**
-   * A row the CSV `scope` rules leave out (`scope: column "Mobile ID" is "nein"`). The row reader
-   * calls it, where present, for each row it skips (wired when row scoping is merged).
+   * A row the CSV `scope` rules leave out (`scope: Mobile ID is not "ja"`); the row reader calls
+   * it for each row it skips.
    */
   leftOut(record: SourceRecord, reason: string): void {
     if (this.matches(record)) this.scopedOut.push({ record: copy(record), reason });
@@ -101,7 +103,7 @@ export async function explainCsv(
     })),
   ];
   return {
-    searched: `${file.path} (${read.rows.toLocaleString('en-US')} rows, by e-mail and Sync ID${changed})`,
+    searched: `${file.path} (${plural(read.rows, 'row')}, by e-mail and Sync ID${changed})`,
     findings,
   };
 }

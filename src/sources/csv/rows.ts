@@ -32,6 +32,8 @@ export interface RecordSink {
   add(record: SourceRecord): void;
   /** Told once the columns are known: where each field is read, for rejection hints. */
   setFieldOrigins?(origins: FieldOrigins): void;
+  /** A row a `scope` rule leaves out, with the rule's reason (`plan --explain` names it). */
+  leftOut?(record: SourceRecord, reason: string): void;
 }
 
 /** The `map.*` expressions of a file, with the column each of their inputs names. */
@@ -311,6 +313,9 @@ export class RowSink<S extends RecordSink = RecordSink> {
       const rule = leftOutBy(this.scope, f);
       if (rule >= 0) {
         this.scopeCounts[rule] = (this.scopeCounts[rule] ?? 0) + 1;
+        const reason = this.scope.rules[rule]?.reason;
+        if (this.sink.leftOut && reason !== undefined)
+          this.sink.leftOut(new RowRecord(this.file, line, firstName, lastName, email, id, syncId), reason);
         return;
       }
     }
