@@ -163,6 +163,10 @@ describe('trace (plan --explain)', () => {
       { step: '"E-" + first(a, b)', value: 'E-7' },
     ]);
   });
+  it('shows a parenthesised part as written, parentheses included', () => {
+    const t = compile('"E-" + (employeeNumber | pad(6))').trace(() => '42');
+    expect(t.steps.at(-1)).toEqual({ step: '"E-" + (employeeNumber | pad(6))', value: 'E-000042' });
+  });
   it('gives the same value as evaluate', () => {
     const m = compile('first(a | extract("(\\d+)"), b | upper) + "-" + c | pad(12)');
     const get = (n: string): string | undefined => ({ a: 'x', b: 'y', c: '1' })[n];

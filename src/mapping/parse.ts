@@ -220,8 +220,9 @@ class Parser {
     if (t.kind === 'text') return { kind: 'text', value: t.value, start: t.start, end: t.end };
     if (t.kind === 'punct' && t.value === '(') {
       const inner = this.expression(depth + 1);
-      this.expect(')', t.start, 'add the ")" that closes this "("');
-      return inner;
+      const close = this.expect(')', t.start, 'add the ")" that closes this "("');
+      // The group spans its parentheses, so a step's text (`plan --explain`) is what was written.
+      return { ...inner, start: t.start, end: close.end };
     }
     if (t.kind === 'name') {
       if (!this.isPunct('(')) return this.input(t.value, t.start, t.end);
