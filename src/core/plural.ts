@@ -7,3 +7,9 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export function isAre(n: number): string {
   return n === 1 ? 'is' : 'are';
 }
+
+/** `a, b, c and 397 more`: a list that stays one readable line however long it gets. */
+export function someOf(names: readonly string[], max = 10): string {
+  if (names.length <= max) return names.join(', ');
+  return `${names.slice(0, max).join(', ')} and ${(names.length - max).toLocaleString('en-US')} more`;
+}

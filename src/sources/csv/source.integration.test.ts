@@ -82,7 +82,7 @@ describe('choosing the input', () => {
     expect(firstNames(snap)).toEqual(['Hans']);
     expect(snap.records[0]?.place).toEqual({ source: 'hr', kind: 'csv-folder', ref: 'staff.csv:2' });
     expect(snap.description).toBe(
-      'staff.csv (1 row; UTF-8, semicolon-separated, header row); supersedes 1 older file(s)',
+      'staff.csv (1 row; UTF-8, semicolon-separated, header row); supersedes 1 older file',
     );
     expect(snap.notices).toEqual([
       {

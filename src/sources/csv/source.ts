@@ -26,6 +26,7 @@ import {
   SourceInvalidError,
   SourceUnavailableError,
 } from '../../core/errors.js';
+import { plural, someOf } from '../../core/plural.js';
 import type {
   CheckResult,
   PersonLookup,
@@ -110,12 +111,13 @@ export class CsvFolderSource implements Source {
     const notices: Notice[] = [...unmatched.notices, ...read.notices];
     let description = `${input.name} (${describeRead(read)})`;
     if (superseded.length > 0) {
-      const names = superseded.map((f) => f.name).join(', ');
+      // A busy drop folder can hold hundreds: name the newest few, count the rest.
+      const names = someOf(superseded.map((f) => f.name));
       notices.push({
         place: { source: this.name, kind: this.kind, ref: input.name },
-        message: `older file(s) superseded by ${input.name} and archived unread after a successful run: ${names}`,
+        message: `${plural(superseded.length, 'older file')} superseded by ${input.name} and archived unread after a successful run: ${names}`,
       });
-      description += `; supersedes ${superseded.length} older file(s)`;
+      description += `; supersedes ${plural(superseded.length, 'older file')}`;
     }
     let settled = false;
     return {
