@@ -5,6 +5,8 @@
  * arguments are checked and prepared (regexes compiled) once, when the config loads.
  */
 
+import { NESTED_QUANTIFIER_FIX, nestedQuantifierAt } from '../core/regex-safety.js';
+
 /** A literal argument as written: `8`, `-4`, `"^0+"`. `at` is its 0-based position in the expression. */
 export type Arg =
   | { readonly kind: 'number'; readonly value: number; readonly at: number }
@@ -106,6 +108,14 @@ function compilePattern(
       message: `the flags ${JSON.stringify(flagText)} are not supported`,
       fix: 'write "i" (ignore case) or leave the flags out',
       at: flags?.at,
+    };
+  }
+  const nested = nestedQuantifierAt(source);
+  if (nested !== undefined) {
+    return {
+      message: `the pattern repeats a group that itself repeats, at character ${nested + 1} of the pattern`,
+      fix: NESTED_QUANTIFIER_FIX,
+      at: pattern.at,
     };
   }
   try {

@@ -223,6 +223,11 @@ describe('errors name the position and the fix', () => {
     expect(errorOf(`a${' '.repeat(1000)}`).message).toMatch(/at most 1000/);
     expect(errorOf(`${'('.repeat(40)}a${')'.repeat(40)}`).message).toMatch(/nested more than 16/);
   });
+  it('refuses a pattern that can backtrack for minutes on one crafted value, at load', () => {
+    const e = errorOf('a | replace("^(\\w+,)*x", "")');
+    expect(e.message).toMatch(/repeats a group that itself repeats/);
+    expect(e.position).toBe(12);
+  });
   it('describes an error with the key, a caret line and the fix', () => {
     const text = 'pager | hex2de | pad(8)';
     expect(describeMappingError(text, errorOf(text), 'jobs.main.sources[0].map.id')).toBe(

@@ -40,6 +40,9 @@ describe('resolveScope', () => {
     expect(thrown(() => scope({ include: [{ column: 'Status', matches: '/x/g' }] })).place).toBe(
       `${PLACE}.include[0].matches`,
     );
+    const slow = thrown(() => scope({ exclude: [{ column: 'Status', matches: '/^(a+)+$/' }] }));
+    expect(slow.place).toBe(`${PLACE}.exclude[0].matches`);
+    expect(slow.message).toMatch(/repeats a group that itself repeats/);
     expect(thrown(() => scope({ include: [{ column: '0', equals: 'x' }] })).place).toBe(
       `${PLACE}.include[0].column`,
     );

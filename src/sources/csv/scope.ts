@@ -10,7 +10,9 @@
  * a ConfigError naming the column and the header found), `leftOutBy` judges one row. Pure; plan
  * --explain re-reads a file with the same functions to say why a person is out of scope.
  */
+
 import { ConfigError } from '../../core/errors.js';
+import { NESTED_QUANTIFIER_FIX, nestedQuantifierAt } from '../../core/regex-safety.js';
 
 /** One rule as written in the config. */
 export interface ScopeRuleConfig {
@@ -82,6 +84,13 @@ function compilePattern(text: string, place: string): RegExp {
       place,
       fix: 'Write the pattern as /…/i for case-insensitive matching, or without slashes.',
     });
+  }
+  const nested = nestedQuantifierAt(source);
+  if (nested !== undefined) {
+    throw new ConfigError(
+      `matches repeats a group that itself repeats, at character ${nested + 1} of the pattern`,
+      { place, fix: `Rewrite it: ${NESTED_QUANTIFIER_FIX}.` },
+    );
   }
   try {
     return new RegExp(source, flags);
