@@ -20,6 +20,10 @@ const csvDefaults = {
   stableTimeoutMs: 30_000,
   archiveDir: '',
   failedDir: '',
+  map: { id: '', firstName: '', lastName: '', email: '' },
+  scope: { include: [], exclude: [] },
+  keepFiles: 100,
+  keepDays: 90,
 };
 
 const job = (folder: string, settings: object = {}): JobConfig =>
