@@ -43,9 +43,18 @@ export function readConfigFile(file: string): Plain {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(`Cannot read the config file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'there is no such file'
+        : code === 'EACCES'
+          ? 'permission denied (run as the service user, or check the mode)'
+          : code === 'EISDIR'
+            ? 'it is a folder, not a file'
+            : (code ?? String(e));
+    throw new ConfigError(`Cannot read the config file: ${why}`, {
       place: file,
-      fix: 'Pass --config <file>, or set MOBILEID_SYNC_CONFIG; see config/example.json5.',
+      fix: 'Pass --config <file>, or set MOBILEID_SYNC_CONFIG; write one with `mobileid-sync init` or start from config/example.json5.',
       cause: e,
     });
   }
