@@ -111,13 +111,11 @@ function wrap(text: string, indent: number, width = 100): string[] {
 export function formatCommandHelp(spec: CommandSpec): string {
   const out = [`mobileid-sync ${spec.name} — ${spec.summary}`, '', `Usage: ${spec.usage}`];
   if (spec.description) out.push('', ...wrap(spec.description, 0));
-  if (spec.optionHelp.length) {
-    out.push('', 'Options:');
-    for (const o of [...spec.optionHelp, { flag: '-h, --help', text: 'This help.' }]) {
-      const [first = '', ...rest] = wrap(o.text, 28);
-      out.push(`  ${o.flag.padEnd(24)}${o.flag.length >= 24 ? `\n${' '.repeat(26)}` : ''}${first}`);
-      for (const r of rest) out.push(`${' '.repeat(26)}${r}`);
-    }
+  out.push('', 'Options:');
+  for (const o of [...spec.optionHelp, { flag: '-h, --help', text: 'This help.' }]) {
+    const [first = '', ...rest] = wrap(o.text, 28);
+    out.push(`  ${o.flag.padEnd(24)}${o.flag.length >= 24 ? `\n${' '.repeat(26)}` : ''}${first}`);
+    for (const r of rest) out.push(`${' '.repeat(26)}${r}`);
   }
   if (spec.examples.length) out.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
   out.push('', 'Exit codes:');
