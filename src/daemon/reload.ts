@@ -41,14 +41,10 @@ function valueAt(config: AppConfig, key: string): unknown {
 const LIVE_KEYS = ['admin.token', 'daemon.shutdownGraceMs', 'log.level'] as const;
 
 function changedKeys(a: JobConfig, b: JobConfig): string[] {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].filter(
-    (k) =>
-      !isDeepStrictEqual(
-        (a as unknown as Record<string, unknown>)[k],
-        (b as unknown as Record<string, unknown>)[k],
-      ),
-  );
+  const before: ReadonlyMap<string, unknown> = new Map(Object.entries(a));
+  const after: ReadonlyMap<string, unknown> = new Map(Object.entries(b));
+  const keys = new Set([...before.keys(), ...after.keys()]);
+  return [...keys].filter((k) => !isDeepStrictEqual(before.get(k), after.get(k)));
 }
 
 export function diffConfig(running: AppConfig, next: AppConfig): ConfigDiff {
