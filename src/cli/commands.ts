@@ -15,10 +15,6 @@ import {
 } from './command.js';
 import type { CommonOptions } from './context.js';
 
-/** The general list, for the main help and for entries whose codes are all the usual ones. */
-export const EXIT_TEXT =
-  '0 ok, 64 usage, 65 bad input data or MIM rejected the file, 69 source or MIM unavailable, 74 state I/O, 77 MIM refused the token, 78 config error, 130 interrupted.';
-
 /** What each exit code means, worded once; a command lists the ones it can return. */
 export const EXIT_MEANINGS = {
   usage: '64 usage error (unknown option, missing argument)',

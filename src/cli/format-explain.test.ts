@@ -1,34 +1,10 @@
 /** `plan --explain` as the admin reads it: the person, each field's origin and steps, the plan, the guard. */
 import { describe, expect, it } from 'vitest';
-import { pushed, rec, snap } from '../../test/helpers/records.js';
-import type { PushedRecord, SourceRecord } from '../core/types.js';
-import { buildPlan, type GuardVerdict } from '../pipeline/index.js';
-import { explainPerson, lookupFromSnapshot, type SourceLookup } from '../run/explain.js';
+import { explainFor as explain } from '../../test/helpers/explain.js';
+import { pushed, rec } from '../../test/helpers/records.js';
+import type { GuardVerdict } from '../pipeline/index.js';
+import type { SourceLookup } from '../run/explain.js';
 import { explanationJson, formatExplanation } from './format-explain.js';
-
-const now = new Date('2026-11-25T10:00:00Z');
-
-function explain(
-  key: string,
-  records: SourceRecord[],
-  previous: PushedRecord[] | null,
-  guard: GuardVerdict = { ok: true, overridden: [] },
-  lookups?: SourceLookup[],
-) {
-  const snapshots = [snap(records)];
-  const build = buildPlan({ snapshots, previous, now });
-  return explainPerson({
-    key,
-    job: 'main',
-    snapshots,
-    build,
-    baseline: previous
-      ? { known: true, records: previous, pushedAt: '2026-11-24T10:00:00Z' }
-      : { known: false, detail: 'there is no snapshot' },
-    guard,
-    lookups: lookups ?? snapshots.map((s) => lookupFromSnapshot(s, key)),
-  });
-}
 
 describe('formatExplanation', () => {
   it('shows an update field by field with the last upload and the guard', () => {
@@ -67,7 +43,7 @@ describe('formatExplanation', () => {
         ],
       },
     ];
-    const text = formatExplanation(explain('user1@example.com', [rec(1)], null, undefined, lookups));
+    const text = formatExplanation(explain('user1@example.com', [rec(1)], null, { lookups }));
     expect(text).toContain('uid=u1,ou=people: read');
     expect(text).toContain('pager = "1A2B" → hex2dec = "6699" → pad(8) = "00006699"');
     expect(text).toContain('(map.id)');
@@ -81,7 +57,7 @@ describe('formatExplanation', () => {
       reasons: [{ code: 'too-many-deletes', message: '3 deletes is over guard.maxDeletes = 2' }],
     };
     const text = formatExplanation(
-      explain('user2@example.com', [rec(1), rec(2, { id: '' })], [pushed(1)], blocked),
+      explain('user2@example.com', [rec(1), rec(2, { id: '' })], [pushed(1)], { guard: blocked }),
     );
     expect(text).toContain('Rejected:');
     expect(text).toMatch(/staff\.csv:3: .*ID/);

@@ -1,32 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { explainFor as explain } from '../../test/helpers/explain.js';
 import { pushed, rec, snap } from '../../test/helpers/records.js';
-import type { PushedRecord, SourceRecord } from '../core/types.js';
-import { buildPlan, evaluateGuard, type GuardVerdict } from '../pipeline/index.js';
-import { explainPerson, lookupFromSnapshot, type SourceLookup } from './explain.js';
+import { buildPlan, evaluateGuard } from '../pipeline/index.js';
+import type { SourceLookup } from './explain.js';
 
 const now = new Date('2026-11-25T10:00:00Z');
-const OK: GuardVerdict = { ok: true, overridden: [] };
-
-function explain(
-  key: string,
-  records: SourceRecord[],
-  previous: PushedRecord[] | null,
-  options: { guard?: GuardVerdict; lookups?: SourceLookup[]; carryForwardDays?: number } = {},
-) {
-  const snapshots = [snap(records)];
-  const build = buildPlan({ snapshots, previous, now, carryForwardDays: options.carryForwardDays });
-  return explainPerson({
-    key,
-    job: 'main',
-    snapshots,
-    build,
-    baseline: previous
-      ? { known: true, records: previous, pushedAt: '2026-11-24T10:00:00Z' }
-      : { known: false, detail: 'there is no snapshot' },
-    guard: options.guard ?? OK,
-    lookups: options.lookups ?? snapshots.map((s) => lookupFromSnapshot(s, key)),
-  });
-}
 
 describe('explainPerson', () => {
   it('finds a new person by e-mail in any case and says they are added', () => {
