@@ -4,8 +4,9 @@
  */
 import type { FieldOrigins } from '../../core/source.js';
 import type { Place, SourceRecord } from '../../core/types.js';
-import type { Lookup } from '../../mapping/index.js';
-import { emptyBecause, expressionInputs, type FieldExpressions } from '../field-map.js';
+import type { Lookup, Mapping } from '../../mapping/index.js';
+import { compileMapping } from '../../mapping/index.js';
+import { emptyBecause, expressionInputs, type FieldExpressions, templateToExpression } from '../field-map.js';
 
 export const EMAIL_FALLBACKS = ['proxyAddresses', 'otherMails', 'userPrincipalName'] as const;
 export type EmailFallback = (typeof EMAIL_FALLBACKS)[number];
@@ -23,6 +24,15 @@ export interface IdTemplate {
   readonly source: string;
   readonly parts: readonly TemplatePart[];
   readonly properties: readonly string[];
+  /** The template in the mapping language (`"B-" + (employeeId | pad(8))`): how it is evaluated. */
+  readonly mapping: Mapping;
+}
+
+/** The checked template as a mapping expression, evaluated like any `map.*` expression. */
+function asMapping(template: string): Mapping | string {
+  const text = templateToExpression(template) ?? template;
+  const r = compileMapping(text);
+  return r.ok ? r.mapping : r.error.message;
 }
 
 export interface EntraMapping {
@@ -71,9 +81,11 @@ const PROPERTY = /^[A-Za-z_]\w*(\/[A-Za-z_]\w*)?$/;
 export function compileTemplate(source: string): IdTemplate | string {
   const s = source.trim();
   if (!s.includes('{') && !s.includes('}')) {
-    return PROPERTY.test(s)
-      ? { source, parts: [{ property: s }], properties: [s] }
-      : `"${s}" is not a property name`;
+    if (!PROPERTY.test(s)) return `"${s}" is not a property name`;
+    const mapping = asMapping(s);
+    return typeof mapping === 'string'
+      ? mapping
+      : { source, parts: [{ property: s }], properties: [s], mapping };
   }
   const parts: TemplatePart[] = [];
   const re = /\{([^{}]*)\}/g;
@@ -91,7 +103,8 @@ export function compileTemplate(source: string): IdTemplate | string {
   if (parts.some((p) => 'text' in p && /[{}]/.test(p.text))) return 'unbalanced braces';
   const properties = parts.flatMap((p) => ('property' in p ? [p.property] : []));
   if (properties.length === 0) return 'the template reads no property';
-  return { source, parts, properties };
+  const mapping = asMapping(s);
+  return typeof mapping === 'string' ? mapping : { source, parts, properties, mapping };
 }
 
 const topLevel = (path: string): string => path.split('/')[0]!;
@@ -201,25 +214,6 @@ function emailOf(user: GraphUser, mapping: EntraMapping, notes: string[], get: L
   return undefined;
 }
 
-function idOf(user: GraphUser, template: IdTemplate, notes: string[]): string | undefined {
-  let out = '';
-  const missing: string[] = [];
-  for (const part of template.parts) {
-    if ('text' in part) {
-      out += part.text;
-      continue;
-    }
-    const v = text(read(user, part.property));
-    if (v === undefined) missing.push(part.property);
-    else out += part.width ? v.padStart(part.width, '0') : v;
-  }
-  if (missing.length > 0) {
-    notes.push(`no ID: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} empty`);
-    return undefined;
-  }
-  return out;
-}
-
 /** A user's property paths as the mapping language reads them (also for `plan --explain`'s trace). */
 export function userLookup(user: GraphUser): Lookup {
   return (path) => text(read(user, path));
@@ -245,11 +239,9 @@ export function mapUser(user: GraphUser, mapping: EntraMapping, source: string):
     }
   }
   const email = emailOf(user, mapping, notes, get);
-  let id: string | undefined;
-  if (x.id) {
-    id = x.id.evaluate(get);
-    if (id === undefined) notes.push(`no ID: ${emptyBecause(x.id, get)}`);
-  } else id = idOf(user, mapping.id, notes);
+  const idMapping = x.id ?? mapping.id.mapping;
+  const id = idMapping.evaluate(get);
+  if (id === undefined) notes.push(`no ID: ${emptyBecause(idMapping, get)}`);
   return {
     place: placeOf(source, user),
     firstName,
