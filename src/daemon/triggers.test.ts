@@ -2,36 +2,30 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { folderConfig } from '../../test/helpers/csv-files.js';
 import { pause, scaled } from '../../test/helpers/timing.js';
 import type { JobConfig } from '../config/schema.js';
-import { DEFAULT_PATTERN } from '../sources/csv/config.js';
+import { type CsvFolderConfig, DEFAULT_PATTERN } from '../sources/csv/config.js';
 import { SOURCE_DEFINITIONS } from '../sources/index.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { dropFolders, isIgnored, watchDropFolders } from './triggers.js';
 
-/** The csv-folder settings the loader would hand over (only what the watcher reads matters). */
-const csvDefaults = {
-  pattern: DEFAULT_PATTERN,
-  header: 'auto',
-  delimiter: 'auto',
-  encoding: 'auto',
-  columns: { firstName: '', lastName: '', email: '', id: '', syncId: '' },
-  syncId: 'column',
-  stableTimeoutMs: 30_000,
-  archiveDir: '',
-  failedDir: '',
-  map: { id: '', firstName: '', lastName: '', email: '' },
-  scope: { include: [], exclude: [] },
-  keepFiles: 100,
-  keepDays: 90,
-};
-
-const job = (folder: string, settings: object = {}): JobConfig =>
+const job = (folder: string, settings: Partial<CsvFolderConfig> = {}): JobConfig =>
   ({
     name: 'main',
     schedule: { cron: '', jitterSeconds: 0, onStart: false, watch: true, debounceMs: 100 },
     sources: [
-      { name: 'hr', kind: 'csv-folder', settings: { ...csvDefaults, folder, stableMs: 50, ...settings } },
+      {
+        name: 'hr',
+        kind: 'csv-folder',
+        // The settings the loader would hand over (only what the watcher reads matters).
+        settings: folderConfig(folder, {
+          pattern: DEFAULT_PATTERN,
+          stableTimeoutMs: 30_000,
+          stableMs: 50,
+          ...settings,
+        }),
+      },
     ],
   }) as unknown as JobConfig;
 
