@@ -10,6 +10,9 @@ import type { RunOutcome } from '../state/store.js';
 const OUTCOMES: readonly RunOutcome[] = ['applied', 'unchanged', 'blocked', 'failed'];
 const CHANGES = ['add', 'update', 'delete'] as const;
 
+export type NotificationOutcome = 'sent' | 'failed' | 'retried' | 'suppressed';
+const NOTIFICATION_OUTCOMES: readonly NotificationOutcome[] = ['sent', 'failed', 'retried', 'suppressed'];
+
 /** What the metrics count of a finished run (the caller projects its report to this). */
 export interface RunCounts {
   readonly job: string;
@@ -34,12 +37,15 @@ export interface Metrics {
   restore(job: string, seed: { users?: number | undefined; lastSuccessAt?: string | undefined }): void;
   /** Active/standby: 1 while this daemon is the active one. */
   role(active: boolean): void;
+  /** A notification on a channel was delivered, failed for good, retried, or left out as a duplicate. */
+  notification(channel: string, outcome: NotificationOutcome): void;
   /** The Prometheus text exposition of every metric. */
   render(): Promise<string>;
   readonly contentType: string;
 }
 
-export function createMetrics(jobs: readonly string[]): Metrics {
+/** `channels`: the configured notification channels (their zero series exist from the start). */
+export function createMetrics(jobs: readonly string[], channels: readonly string[] = []): Metrics {
   const registry = new Registry();
   // The event-loop delay sampler wakes the process at this interval; 10 ms (prom-client's default)
   // costs measurable idle CPU, a second is plenty for an idle-most-of-the-time daemon.
@@ -106,6 +112,14 @@ export function createMetrics(jobs: readonly string[]): Metrics {
     labelNames: ['role'],
     registers: [registry],
   });
+  const notifications = new Counter({
+    name: 'mobileid_sync_notifications_total',
+    help: 'Notifications by channel and outcome (sent, failed after its retries, retried, suppressed as a duplicate).',
+    labelNames: ['channel', 'outcome'],
+    registers: [registry],
+  });
+  for (const channel of channels)
+    for (const outcome of NOTIFICATION_OUTCOMES) notifications.inc({ channel, outcome }, 0);
   active.set(0);
   for (const role of ['active', 'standby']) takeovers.inc({ role }, 0);
 
@@ -139,6 +153,9 @@ export function createMetrics(jobs: readonly string[]): Metrics {
     role(isActive) {
       active.set(isActive ? 1 : 0);
       takeovers.inc({ role: isActive ? 'active' : 'standby' });
+    },
+    notification(channel, outcome) {
+      notifications.inc({ channel, outcome });
     },
     mimAttempt(job, outcome) {
       mim.inc({ job, code: String(outcome) });
