@@ -4,7 +4,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export function verifyMobileIdSync(rawBody, header, key, nowSec = Math.floor(Date.now() / 1000)) {
-  const fields = new Map(String(header).split(',').map((p) => p.trim().split('=', 2)));
+  const fields = new Map(
+    String(header)
+      .split(',')
+      .map((p) => p.trim().split('=', 2)),
+  );
   const t = Number(fields.get('t'));
   // Reject replays: a signature older (or newer) than 5 minutes is not accepted.
   if (!Number.isSafeInteger(t) || Math.abs(nowSec - t) > 300) return false;

@@ -16,13 +16,14 @@
  * comes round again. So any jump, back or forward, costs at most one extra message, never silence
  * and never one message per run.
  */
-import type {
-  DedupEntry,
-  DedupState,
-  NotifyEvent,
-  NotifyEventKind,
-  NotifyPolicy,
-  Reminder,
+import {
+  type DedupEntry,
+  type DedupState,
+  EVENT_KINDS,
+  type NotifyEvent,
+  type NotifyEventKind,
+  type NotifyPolicy,
+  type Reminder,
 } from './types.js';
 
 export const EMPTY_DEDUP: DedupState = { version: 1, entries: [] };
@@ -161,15 +162,7 @@ export function prune(state: DedupState, nowMs: number): DedupState {
   return { version: 1, entries: newest.slice(0, MAX_ENTRIES) };
 }
 
-const KINDS: ReadonlySet<string> = new Set<NotifyEventKind>([
-  'blocked',
-  'approval-expiring',
-  'failing',
-  'recovered',
-  'unknown-outcome',
-  'digest',
-  'test',
-]);
+const KINDS: ReadonlySet<string> = new Set(EVENT_KINDS);
 
 /** A time as this code writes it (`toISOString`): anything else (2026-02-30, a local time) is not trusted. */
 function isTime(v: unknown): v is string {

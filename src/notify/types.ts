@@ -146,6 +146,17 @@ export type NotifyEvent =
 
 export type NotifyEventKind = NotifyEvent['kind'];
 
+/** Every kind, in the order the docs list them (config validation and the de-dup file check use it). */
+export const EVENT_KINDS: readonly NotifyEventKind[] = [
+  'blocked',
+  'approval-expiring',
+  'failing',
+  'recovered',
+  'unknown-outcome',
+  'digest',
+  'test',
+];
+
 /** At most this many deletes are listed in a blocked notification. */
 export const TOP_DELETES = 10;
 

@@ -1,15 +1,16 @@
 /** Sample notification events for the format and channel tests, with hostile directory data. */
-import type {
-  ApprovalExpiringEvent,
-  BlockedEvent,
-  DigestEvent,
-  FailingEvent,
-  NotifyEvent,
-  NotifyPolicy,
-  PersonLine,
-  RecoveredEvent,
-  TestEvent,
-  UnknownOutcomeEvent,
+import {
+  type ApprovalExpiringEvent,
+  type BlockedEvent,
+  type DigestEvent,
+  EVENT_KINDS,
+  type FailingEvent,
+  type NotifyEvent,
+  type NotifyPolicy,
+  type PersonLine,
+  type RecoveredEvent,
+  type TestEvent,
+  type UnknownOutcomeEvent,
 } from '../../src/notify/types.js';
 
 /** Names a directory may hold that must arrive as text in every channel. */
@@ -158,13 +159,5 @@ export const POLICY: NotifyPolicy = {
   failingAfterRuns: 3,
   failingAfterMs: 3_600_000,
   approvalWarningMs: 2 * 3_600_000,
-  events: new Set([
-    'blocked',
-    'approval-expiring',
-    'failing',
-    'recovered',
-    'unknown-outcome',
-    'digest',
-    'test',
-  ]),
+  events: new Set(EVENT_KINDS),
 };
