@@ -9,7 +9,16 @@ import {
   recoveredEvent,
   testEvent,
 } from '../../test/helpers/notify-events.js';
-import { decide, EMPTY_DEDUP, eventKey, MAX_ENTRIES, PRUNE_MS, parseDedupState, settle } from './policy.js';
+import {
+  decide,
+  EMPTY_DEDUP,
+  eventKey,
+  MAX_ENTRIES,
+  NEW_PLAN_MS,
+  PRUNE_MS,
+  parseDedupState,
+  settle,
+} from './policy.js';
 import type { DedupState, NotifyEvent } from './types.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
@@ -55,11 +64,23 @@ describe('decide', () => {
     expect(sent[1]!.event).toMatchObject({ kind: 'failing', error: { message: 'error 2' } });
   });
 
-  it('treats a blocked plan with another plan id as a new condition, sent at once', () => {
-    const { sent } = feed([T0, T0 + MIN, T0 + 2 * MIN], (i) =>
-      blockedEvent({ planId: i < 2 ? 'p-a' : 'p-b' }),
+  it('sends a blocked plan with another plan id as a new condition, but not sooner than an hour after the last', () => {
+    const { sent } = feed([T0, T0 + MIN, T0 + 2 * MIN, T0 + NEW_PLAN_MS + MIN], (i) =>
+      blockedEvent({ planId: i < 2 ? 'p-a' : i === 2 ? 'p-b' : 'p-c' }),
     );
-    expect(sent.map((s) => (s.event.kind === 'blocked' ? s.event.planId : ''))).toEqual(['p-a', 'p-b']);
+    expect(sent.map((s) => (s.event.kind === 'blocked' ? s.event.planId : ''))).toEqual(['p-a', 'p-c']);
+  });
+
+  it('a flapping source (a new plan every 15-minute run for two days) sends at most one blocked message an hour', () => {
+    const times = Array.from({ length: 2 * 24 * 4 }, (_, i) => T0 + i * 15 * MIN);
+    const { sent } = feed(times, (i) => blockedEvent({ planId: `p${i}` }));
+    expect(sent.length).toBeLessThanOrEqual(1 + Math.floor((times.at(-1)! - T0) / NEW_PLAN_MS));
+    expect(sent.length).toBeGreaterThan(1);
+  });
+
+  it("one job's recent blocked plan does not hold back another job's", () => {
+    const { sent } = feed([T0, T0 + MIN], (i) => blockedEvent({ job: i === 0 ? 'a' : 'b', planId: 'p' }));
+    expect(sent).toHaveLength(2);
   });
 
   it('never de-duplicates digest and test', () => {
@@ -135,12 +156,12 @@ describe('decide', () => {
   it('keeps at most MAX_ENTRIES entries, the most recently sent', () => {
     let s = EMPTY_DEDUP;
     for (let i = 0; i <= MAX_ENTRIES + 5; i++)
-      s = decide(s, blockedEvent({ planId: `p${i}` }), new Date(T0 + i * 1000), POLICY).state;
+      s = decide(s, blockedEvent({ job: `j${i}` }), new Date(T0 + i * 1000), POLICY).state;
     expect(s.entries).toHaveLength(MAX_ENTRIES);
-    expect(s.entries.some((e) => e.key === eventKey(blockedEvent({ planId: `p${MAX_ENTRIES + 5}` })))).toBe(
+    expect(s.entries.some((e) => e.key === eventKey(blockedEvent({ job: `j${MAX_ENTRIES + 5}` })))).toBe(
       true,
     );
-    expect(s.entries.some((e) => e.key === eventKey(blockedEvent({ planId: 'p0' })))).toBe(false);
+    expect(s.entries.some((e) => e.key === eventKey(blockedEvent({ job: 'j0' })))).toBe(false);
   });
 });
 

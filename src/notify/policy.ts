@@ -5,7 +5,10 @@
  * Rules. The same condition (same key) is sent once, then as a reminder every `reminderMs` while it
  * lasts. A blocked plan is keyed by job and plan id (another plan is a new condition); failing and
  * unknown-outcome by job (a changing error text is the same condition; the reminder says the new
- * one); approval-expiring by plan and expiry, sent once. digest and test are never de-duplicated.
+ * one); approval-expiring by plan and expiry, sent once. A directory that changes on every run
+ * blocks with a new plan id every time: a new plan of a job whose blocked plan was sent less than
+ * NEW_PLAN_MS (or `reminderMs`, if shorter) ago waits, so a flapping source cannot turn the channel
+ * into noise that people learn to ignore; the plan sent later is the current one. digest and test are never de-duplicated.
  * A kind missing from `policy.events` is never sent. A recovered event (sent or not) clears the
  * job's conditions, so the next occurrence is sent at once.
  *
@@ -30,6 +33,8 @@ export const EMPTY_DEDUP: DedupState = { version: 1, entries: [] };
 
 /** Entries not sent for this long (or dated this far ahead) are forgotten. */
 export const PRUNE_MS = 30 * 24 * 3_600_000;
+/** A job's next blocked plan is sent no sooner than this after its previous one (see the rules above). */
+export const NEW_PLAN_MS = 3_600_000;
 /** The file is untrusted: at most this many entries are kept (the most recently sent). */
 export const MAX_ENTRIES = 1000;
 
@@ -98,6 +103,7 @@ export function decide(stored: DedupState, event: NotifyEvent, now: Date, policy
   if (!enabled) return { send: false, reminder: false, state, event };
   if (key === null) return { send: true, reminder: false, state, event };
   const entry = state.entries.find((e) => e.key === key);
+  if (!entry && event.kind === 'blocked') return newPlan(state, event, now, policy);
   if (!entry) {
     const fresh: DedupEntry = {
       key,
@@ -128,6 +134,38 @@ export function decide(stored: DedupState, event: NotifyEvent, now: Date, policy
     reminder: true,
     state: withEntry(state, { ...entry, lastSentAt: at, sent: entry.sent + 1 }, nowMs),
     event: reminded,
+  };
+}
+
+/** A blocked plan not notified yet: sent unless the job's previous plan was sent too recently. */
+function newPlan(
+  state: DedupState,
+  event: NotifyEvent & { kind: 'blocked' },
+  now: Date,
+  policy: NotifyPolicy,
+): Decision {
+  const nowMs = now.getTime();
+  const earlier = state.entries.filter((e) => e.kind === 'blocked' && e.job === event.job);
+  const gap = Math.min(NEW_PLAN_MS, policy.reminderMs);
+  // A lastSentAt in the future (the clock moved back) counts as just sent, like a reminder's.
+  if (earlier.some((e) => nowMs - Date.parse(e.lastSentAt) < gap)) {
+    return { send: false, reminder: false, state, event };
+  }
+  const at = now.toISOString();
+  const others = state.entries.filter((e) => !(e.kind === 'blocked' && e.job === event.job));
+  const fresh: DedupEntry = {
+    key: eventKey(event) ?? '',
+    job: event.job,
+    kind: 'blocked',
+    firstAt: at,
+    lastSentAt: at,
+    sent: 1,
+  };
+  return {
+    send: true,
+    reminder: false,
+    state: withEntry({ version: 1, entries: others }, fresh, nowMs),
+    event,
   };
 }
 
