@@ -151,6 +151,8 @@ describe('examples/prometheus and examples/grafana', () => {
     expect(d.templating.list.find((v) => v.name === 'job')?.definition).toBe(
       'label_values(mobileid_sync_runs_total, job)',
     );
-    for (const p of d.panels) expect(p.datasource.uid).toBe('${DS}');
+    // Grafana's variable syntax, not a template string.
+    const ds = ['$', '{DS}'].join('');
+    for (const p of d.panels) expect(p.datasource.uid).toBe(ds);
   });
 });
