@@ -5,7 +5,7 @@
  * exports — so renaming a metric breaks this test, not an admin's alert.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/server.js';
@@ -137,6 +137,28 @@ describe('examples/prometheus and examples/grafana', () => {
     expect(used.size).toBeGreaterThan(10);
     const missing = [...used].filter((n) => !exported.has(n) && !FROM_PROMETHEUS.has(n));
     expect(missing).toEqual([]);
+  });
+
+  it("every alert's runbook_url names a section of the README (or its draft)", () => {
+    const docs = ['README.md', 'docs/_drafts/alerting.md']
+      .map((f) => path.resolve(f))
+      .filter(existsSync)
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
+    // GitHub's anchor of a heading: lower case, punctuation dropped, spaces as dashes.
+    const anchors = new Set(
+      [...docs.matchAll(/^#+ (.+)$/gm)].map((m) =>
+        m[1]!
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, '')
+          .replace(/ /g, '-'),
+      ),
+    );
+    const urls = [...readFileSync(RULES, 'utf8').matchAll(/runbook_url: "README\.md#([^"]+)"/g)].map(
+      (m) => m[1]!,
+    );
+    expect(urls).toHaveLength(ruleExprs().length);
+    expect(urls.filter((a) => !anchors.has(a))).toEqual([]);
   });
 
   it('the dashboard is importable: a datasource input, a job variable and a current schema', () => {
