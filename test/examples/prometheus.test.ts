@@ -14,6 +14,7 @@ import {
   emulator,
   isRunFinished,
   parsePrometheus,
+  sample,
   seedBaseline,
   startDaemon,
   workspace,
@@ -121,11 +122,14 @@ describe('examples/prometheus and examples/grafana', () => {
     const lint = promtool(['check', 'metrics'], exposition);
     const problems = lint.out.split('\n').filter((l) => l.trim() && !PROM_CLIENT_LINT.has(l.trim()));
     expect(problems).toEqual([]);
-    const up = parsePrometheus(exposition).filter((s) => s.name === 'mobileid_sync_source_up');
+    const samples = parsePrometheus(exposition);
+    const up = samples.filter((s) => s.name === 'mobileid_sync_source_up');
     expect(up.map((s) => [s.labels.source, s.value]).sort()).toEqual([
       ['branch', 0],
       ['hr', 1],
     ]);
+    expect(sample(samples, 'mobileid_sync_consecutive_failures', { job: 'main' })).toBe(1);
+    expect(sample(samples, 'mobileid_sync_blocked', { job: 'main' })).toBe(0);
   });
 
   it('every metric the rules and the dashboard use is exported by the daemon', () => {
