@@ -179,6 +179,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           }),
         onStart: (run) => log.info({ job: job.name, runId: run.runId, trigger: run.trigger }, 'Run started'),
         onFinish: (end) => {
+          metrics.consecutiveFailures(job.name, unit.runner.consecutiveFailures);
           if (end.report) {
             metrics.runFinished(runCounts(end.report));
             if (isSuccess(end.report.outcome)) unit.lastSuccessAt = end.report.endedAt;

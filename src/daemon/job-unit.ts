@@ -33,16 +33,30 @@ function trailingFailures(history: readonly HistoryEntry[]): number {
   return n;
 }
 
+/** Per source, the end of the last recorded run that read it (history lists sources of planned runs). */
+function sourceSuccesses(history: readonly HistoryEntry[]): Record<string, string> {
+  const at: Record<string, string> = {};
+  for (const h of history) for (const s of h.sources ?? []) at[s.source] = h.endedAt;
+  return at;
+}
+
 /** Seeds gauges and the failure streak from what the previous process (or the CLI) recorded. */
 export async function restoreUnit(unit: JobUnit, metrics: Metrics, log: Logger): Promise<void> {
   try {
     const history = await unit.state.readHistory(50);
-    unit.runner.restoreFailures(trailingFailures(history));
+    const failures = trailingFailures(history);
+    unit.runner.restoreFailures(failures);
     unit.lastSuccessAt = history.findLast((h) => isSuccess(h.outcome))?.endedAt;
     const baseline = await unit.state.readBaseline(targetOf(unit.job));
+    const waiting = await unit.state.readBlocked().catch(() => null);
+    const planned = history.findLast((h) => h.plan);
     metrics.restore(unit.job.name, {
       users: baseline.known ? baseline.snapshot.records.length : undefined,
       lastSuccessAt: unit.lastSuccessAt,
+      blocked: waiting !== null || history.at(-1)?.outcome === 'blocked',
+      consecutiveFailures: failures,
+      lastPlan: planned?.plan ? { plan: planned.plan, rejected: planned.rejected } : undefined,
+      sourceSuccessAt: sourceSuccesses(history),
     });
   } catch (e) {
     log.warn(

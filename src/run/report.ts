@@ -8,7 +8,7 @@ import type { PlanCounts } from '../core/types.js';
 import type { BuildResult, GuardVerdict } from '../pipeline/index.js';
 import type { Target } from '../state/baseline.js';
 import type { HistoryEntry, RunOutcome } from '../state/store.js';
-import type { RunCounts } from '../telemetry/metrics.js';
+import type { RunCounts, SourceRead } from '../telemetry/metrics.js';
 import type { Basis, RunMode } from './context.js';
 
 export interface SourceSummary {
@@ -31,6 +31,11 @@ export interface RunReport {
   readonly endedAt: string;
   readonly durationMs: number;
   readonly sources: readonly SourceSummary[];
+  /**
+   * How each source's read went (every source of the job), also when one failed and the run
+   * stopped; absent when the run ended before reading or was cancelled while reading.
+   */
+  readonly sourceReads?: readonly SourceRead[] | undefined;
   readonly build?: BuildResult | undefined;
   readonly guard?: GuardVerdict | undefined;
   /** True when a push would happen (plan mode) or happened (sync mode). */
@@ -92,6 +97,7 @@ export function summarizeSources(snapshots: readonly SourceSnapshot[], build: Bu
 export type KnownSoFar = {
   -readonly [K in
     | 'sources'
+    | 'sourceReads'
     | 'build'
     | 'guard'
     | 'baseline'
@@ -155,6 +161,7 @@ export function runCounts(r: RunReport): RunCounts {
     endedAt: r.endedAt,
     ...planCounts(r),
     users: r.build?.desired.length,
+    sources: r.sourceReads,
   };
 }
 

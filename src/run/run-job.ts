@@ -130,7 +130,7 @@ async function runStages(
   known: KnownSoFar,
 ): Promise<RunReport> {
   const { job, opts, log } = ctx;
-  const snapshots = await fetchAll(sources, opts.signal);
+  const snapshots = await fetchAll(sources, opts.signal, known);
   const { baseline, pending } = basis;
   const stored = baseline.known ? baseline.snapshot : null;
   const earlier = pending.kind === 'pending' ? pending.pending : null;
@@ -160,6 +160,7 @@ async function runStages(
   const by = guard.ok && guard.approvedBy ? approver : undefined;
   const common = {
     sources: summarizeSources(snapshots, build),
+    sourceReads: known.sourceReads,
     build,
     guard,
     firstPush: !baseline.known,

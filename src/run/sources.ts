@@ -3,10 +3,20 @@ import type { SettleOutcome, Source, SourceSnapshot } from '../core/source.js';
 import { rejectionsReport } from '../pipeline/index.js';
 import type { Planned, RunContext } from './context.js';
 import { errorFields } from './log.js';
+import type { KnownSoFar } from './report.js';
 
-/** Fetches every source; if any fails, the others are settled as failed and the error rethrown. */
-export async function fetchAll(sources: readonly Source[], signal: AbortSignal): Promise<SourceSnapshot[]> {
+/**
+ * Fetches every source; if any fails, the others are settled as failed and the error rethrown.
+ * `known.sourceReads` says which read failed (for /metrics), unless the run was cancelled.
+ */
+export async function fetchAll(
+  sources: readonly Source[],
+  signal: AbortSignal,
+  known: KnownSoFar,
+): Promise<SourceSnapshot[]> {
   const results = await Promise.allSettled(sources.map((s) => s.fetch(signal)));
+  if (!signal.aborted)
+    known.sourceReads = results.map((r, i) => ({ source: sources[i]!.name, ok: r.status === 'fulfilled' }));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (!failed) return results.map((r) => (r as PromiseFulfilledResult<SourceSnapshot>).value);
   for (const r of results)

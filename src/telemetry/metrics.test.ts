@@ -67,4 +67,78 @@ describe('metrics', () => {
       'last_success_timestamp_seconds{job="main"}': 1767225600,
     });
   });
+
+  it('says which source failed, keeps its last success, and forgets a source no longer read', async () => {
+    const m = createMetrics(['main']);
+    const run = (endedAt: string, sources: RunCounts['sources']): void =>
+      m.runFinished({ job: 'main', outcome: 'failed', durationMs: 5, endedAt, sources });
+    run('2026-01-01T00:00:00.000Z', [
+      { source: 'hr', ok: true },
+      { source: 'ad', ok: true },
+    ]);
+    run('2026-01-01T01:00:00.000Z', [
+      { source: 'hr', ok: true },
+      { source: 'ad', ok: false },
+    ]);
+    let text = await m.render();
+    expectValues(text, {
+      'source_up{job="main",source="hr"}': 1,
+      'source_up{job="main",source="ad"}': 0,
+      'source_last_success_timestamp_seconds{job="main",source="hr"}': 1767229200,
+      'source_last_success_timestamp_seconds{job="main",source="ad"}': 1767225600,
+    });
+    run('2026-01-01T02:00:00.000Z', [{ source: 'hr', ok: true }]);
+    text = await m.render();
+    expect(text).not.toContain('source="ad"');
+  });
+
+  it('shows the last plan, a waiting plan and the failure streak, seeded from the state at start', async () => {
+    const m = createMetrics(['main']);
+    let text = await m.render();
+    expectValues(text, {
+      'blocked{job="main"}': 0,
+      'consecutive_failures{job="main"}': 0,
+      'last_run_changes{job="main",change="reject"}': 0,
+    });
+    m.restore('main', {
+      blocked: true,
+      consecutiveFailures: 2,
+      lastPlan: {
+        plan: { id: 'p0', adds: 1, updates: 0, deletes: 9, unchanged: 3, carried: 0 },
+        rejected: 2,
+      },
+    });
+    text = await m.render();
+    expectValues(text, {
+      'blocked{job="main"}': 1,
+      'consecutive_failures{job="main"}': 2,
+      'last_run_changes{job="main",change="delete"}': 9,
+      'last_run_changes{job="main",change="reject"}': 2,
+    });
+    // A failed run leaves the plan waiting; an applied one replaced it.
+    m.runFinished({ job: 'main', outcome: 'failed', durationMs: 5, endedAt: '2026-01-01T00:00:00.000Z' });
+    m.consecutiveFailures('main', 3);
+    expectValues(await m.render(), { 'blocked{job="main"}': 1, 'consecutive_failures{job="main"}': 3 });
+    m.runFinished({
+      job: 'main',
+      outcome: 'applied',
+      durationMs: 5,
+      endedAt: '2026-01-01T00:00:00.000Z',
+      plan: { id: 'p1', adds: 0, updates: 4, deletes: 0, unchanged: 3, carried: 0 },
+      rejected: 0,
+    });
+    m.consecutiveFailures('main', 0);
+    expectValues(await m.render(), {
+      'blocked{job="main"}': 0,
+      'consecutive_failures{job="main"}': 0,
+      'last_run_changes{job="main",change="update"}': 4,
+      'last_run_changes{job="main",change="delete"}': 0,
+    });
+  });
+
+  it('has run-duration buckets from 50 ms to 30 min', async () => {
+    const text = await createMetrics(['main']).render();
+    expect(text).toContain('mobileid_sync_run_duration_seconds_bucket{le="0.05",job="main"}');
+    expect(text).toContain('mobileid_sync_run_duration_seconds_bucket{le="1800",job="main"}');
+  });
 });
