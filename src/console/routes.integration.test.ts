@@ -21,6 +21,7 @@ import { mappedRows, type PersonRow, plansDir, writePlanLog } from '../state/pla
 import { JobState } from '../state/store.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { SECURITY_HEADERS } from './routes.js';
+import { THROTTLE_LIMIT } from './session.js';
 
 const TOKEN = 'integration-admin-token-0123456789';
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -307,6 +308,28 @@ describe('the console on the admin listener', () => {
     });
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain('set admin.token to approve from the browser');
+  });
+
+  it('slows token guessing: after 10 wrong tokens from an address, its logins and wrong Bearer tokens get 429', async () => {
+    const own = await serve(() => token); // its own listener: its own count, the other tests unaffected
+    const tryLogin = (typed: string) =>
+      fetch(`${own}/console/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: own },
+        body: `token=${encodeURIComponent(typed)}`,
+      });
+    for (let i = 0; i < THROTTLE_LIMIT - 1; i++) expect((await tryLogin(`guess-${i}`)).status).toBe(401);
+    // A wrong Bearer token on the JSON endpoints counts against the same address.
+    expect((await get(`${own}/status`, { authorization: 'Bearer guess-x' })).status).toBe(401);
+    const refused = await tryLogin(TOKEN);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.headers.get('set-cookie')).toBeNull();
+    expect((await get(`${own}/status`, { authorization: 'Bearer guess-y' })).status).toBe(429);
+    expect((await get(`${own}/console/`, { authorization: 'Bearer guess-z' })).status).toBe(429);
+    // The right Bearer token still works: a guesser cannot lock the admin's scripts out.
+    expect((await get(`${own}/console/`, { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
   });
 
   it('pages a 100k-row plan (server time measured, not asserted)', async () => {

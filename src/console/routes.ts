@@ -30,7 +30,14 @@ import {
   planPage,
   type Viewer,
 } from './pages.js';
-import { clearedCookie, SessionStore, sameSecret, sessionCookie, sessionIdFrom } from './session.js';
+import {
+  clearedCookie,
+  LoginThrottle,
+  SessionStore,
+  sameSecret,
+  sessionCookie,
+  sessionIdFrom,
+} from './session.js';
 import type { ConsoleData, RunNowResult } from './types.js';
 
 export const PAGE_SIZE = 100;
@@ -144,7 +151,12 @@ const RUN_REFUSALS: Partial<Record<RunNowResult, string>> = {
   standby: 'This daemon is on standby: the active daemon on this state directory runs the jobs.',
 };
 
-export function createConsole(data: ConsoleData, log: Logger): Console {
+/** `throttle`: wrong tokens per address, shared with the listener's Bearer check (daemon/http.ts). */
+export function createConsole(
+  data: ConsoleData,
+  log: Logger,
+  throttle: LoginThrottle = new LoginThrottle(),
+): Console {
   const sessions = new SessionStore();
   // Without a token there is no session: the forms carry this listener's own CSRF token.
   const anonCsrf = randomBytes(32).toString('base64url');
@@ -193,12 +205,28 @@ export function createConsole(data: ConsoleData, log: Logger): Console {
         403,
         errorPage(403, 'Refused', 'The login did not come from this console’s page.', null),
       );
+    const from = req.socket.remoteAddress ?? '';
+    const waitMs = throttle.waitMs(from);
+    if (waitMs > 0) {
+      const minutes = Math.ceil(waitMs / 60_000);
+      log.warn({ from }, 'Console login refused: too many wrong tokens from this address');
+      return send(
+        res,
+        429,
+        loginPage(
+          `Too many wrong tokens from this address: try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+        ),
+        { 'retry-after': String(Math.ceil(waitMs / 1000)) },
+      );
+    }
     const form = await readForm(req);
     const typed = typeof form === 'string' ? '' : (form.get('token') ?? '');
     if (!typed || !sameSecret(typed, token)) {
-      log.warn({ from: req.socket.remoteAddress }, 'Console login refused: wrong token');
+      throttle.failed(from);
+      log.warn({ from }, 'Console login refused: wrong token');
       return send(res, 401, loginPage('That is not the admin token (admin.token).'));
     }
+    throttle.succeeded(from);
     const { id } = sessions.open(token);
     log.info({ from: req.socket.remoteAddress }, 'Console login');
     redirect(res, '/console/', { 'set-cookie': sessionCookie(id) });
@@ -280,6 +308,14 @@ export function createConsole(data: ConsoleData, log: Logger): Console {
     if (/(^|\/)(\.|%2e){2}(\/|$)/i.test((req.url ?? '').split('?')[0] ?? ''))
       return send(res, 404, errorPage(404, 'Not found', 'There is no such page.', null));
     const auth = authenticate(req, token);
+    // A wrong Bearer token counts as a wrong login: guessing through the header is throttled too.
+    if (auth.kind === 'none' && bearerToken(req.headers.authorization) !== undefined) {
+      const from = req.socket.remoteAddress ?? '';
+      if (throttle.waitMs(from) > 0)
+        return send(res, 429, errorPage(429, 'Too many wrong tokens', 'Try again later.', null));
+      throttle.failed(from);
+      return send(res, 401, errorPage(401, 'Refused', 'That is not the admin token (admin.token).', null));
+    }
     if (path === '/console/logout') {
       if (method !== 'POST')
         return send(res, 405, errorPage(405, 'Not allowed', 'Use POST.', null), { allow: 'POST' });

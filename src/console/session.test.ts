@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ABSOLUTE_MS, IDLE_MS, SessionStore, sameSecret, sessionCookie, sessionIdFrom } from './session.js';
+import {
+  ABSOLUTE_MS,
+  IDLE_MS,
+  LoginThrottle,
+  SessionStore,
+  sameSecret,
+  sessionCookie,
+  sessionIdFrom,
+  THROTTLE_LIMIT,
+  THROTTLE_WINDOW_MS,
+} from './session.js';
 
 describe('console sessions', () => {
   it('ends a session after an hour idle, and after twelve hours however busy', () => {
@@ -49,5 +59,31 @@ describe('console sessions', () => {
     expect(sessionCookie('abc')).toBe('mobileid_sync_session=abc; HttpOnly; SameSite=Strict; Path=/');
     expect(sameSecret('a', 'a')).toBe(true);
     expect(sameSecret('a', 'ab')).toBe(false);
+  });
+});
+
+describe('login throttle', () => {
+  it('refuses an address after THROTTLE_LIMIT wrong tokens until the oldest leaves the window; others unaffected', () => {
+    let now = 1_000_000;
+    const t = new LoginThrottle(() => now);
+    for (let i = 0; i < THROTTLE_LIMIT; i++) {
+      expect(t.waitMs('10.0.0.1')).toBe(0);
+      t.failed('10.0.0.1');
+      now += 1000;
+    }
+    expect(t.waitMs('10.0.0.1')).toBeGreaterThan(0);
+    expect(t.waitMs('10.0.0.2')).toBe(0);
+    now = 1_000_000 + THROTTLE_WINDOW_MS;
+    expect(t.waitMs('10.0.0.1')).toBe(0);
+  });
+
+  it('forgets an address after a right token, and a clock moved back does not clear the count', () => {
+    let now = 5_000_000;
+    const t = new LoginThrottle(() => now);
+    for (let i = 0; i < THROTTLE_LIMIT; i++) t.failed('a');
+    now -= 3_600_000;
+    expect(t.waitMs('a')).toBeGreaterThan(0);
+    t.succeeded('a');
+    expect(t.waitMs('a')).toBe(0);
   });
 });

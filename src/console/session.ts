@@ -108,3 +108,50 @@ export function sessionCookie(id: string): string {
 export function clearedCookie(): string {
   return `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`;
 }
+
+/** Wrong logins an address may make within THROTTLE_WINDOW_MS before its logins are refused for a while. */
+export const THROTTLE_LIMIT = 10;
+export const THROTTLE_WINDOW_MS = 10 * 60_000;
+/** Addresses remembered at most (the oldest forgotten first), so a spray of addresses cannot grow the map. */
+const THROTTLE_ADDRESSES = 1024;
+
+/**
+ * Slows down guessing the admin token through the login form: after THROTTLE_LIMIT wrong tokens
+ * from one address within the window, that address's logins are refused (429) until its oldest
+ * counted failure is out of the window. A right token resets the address. Admins often pick a
+ * token a person can type; this keeps guessing it from the network to a few per minute.
+ */
+export class LoginThrottle {
+  readonly #failures = new Map<string, number[]>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Milliseconds until this address may try again, or 0 when it may try now. */
+  waitMs(address: string): number {
+    const recent = this.#recent(address);
+    if (recent.length < THROTTLE_LIMIT) return 0;
+    return Math.max(1, (recent[0] ?? 0) + THROTTLE_WINDOW_MS - this.now());
+  }
+
+  failed(address: string): void {
+    const recent = this.#recent(address);
+    recent.push(this.now());
+    this.#failures.delete(address);
+    this.#failures.set(address, recent.slice(-THROTTLE_LIMIT));
+    while (this.#failures.size > THROTTLE_ADDRESSES) {
+      const oldest = this.#failures.keys().next().value;
+      if (oldest === undefined) break;
+      this.#failures.delete(oldest);
+    }
+  }
+
+  succeeded(address: string): void {
+    this.#failures.delete(address);
+  }
+
+  /** The address's failures still in the window (a clock that moved back keeps them: never fewer). */
+  #recent(address: string): number[] {
+    const at = this.now();
+    return (this.#failures.get(address) ?? []).filter((t) => at - t < THROTTLE_WINDOW_MS);
+  }
+}

@@ -13,6 +13,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Console } from '../console/routes.js';
+import { LoginThrottle } from '../console/session.js';
 import type { ConsoleData } from '../console/types.js';
 import { ConfigError } from '../core/errors.js';
 import { scrubbedJson, scrubSecrets } from '../core/secrets.js';
@@ -100,6 +101,7 @@ async function route(
   handlers: AdminHandlers,
   token: string,
   openConsole: () => Promise<Console> | null,
+  throttle: LoginThrottle,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://admin');
   const method = req.method ?? 'GET';
@@ -117,7 +119,12 @@ async function route(
     }
     return (await consolePages).serve(req, res, url, token);
   }
+  const from = req.socket.remoteAddress ?? '';
   if (token && !bearerMatches(req.headers.authorization, token)) {
+    // Wrong tokens are counted per address (with the console's logins): guessing stays slow.
+    if (throttle.waitMs(from) > 0)
+      return send(res, 429, { error: 'too many wrong tokens from this address; try again later' });
+    if (req.headers.authorization) throttle.failed(from);
     return send(
       res,
       401,
@@ -178,16 +185,17 @@ export async function startAdminServer(
   handlers: AdminHandlers,
   log: Logger,
 ): Promise<AdminServer> {
+  const throttle = new LoginThrottle();
   // The console's code is loaded on its first request: a daemon nobody browses never holds it.
   let consolePages: Promise<Console> | null = null;
   const consoleData = handlers.console;
   const openConsole = (): Promise<Console> | null => {
     if (!consoleData) return null;
-    consolePages ??= import('../console/routes.js').then((m) => m.createConsole(consoleData, log));
+    consolePages ??= import('../console/routes.js').then((m) => m.createConsole(consoleData, log, throttle));
     return consolePages;
   };
   const server = http.createServer((req, res) => {
-    route(req, res, handlers, token(), openConsole).catch((e: unknown) => {
+    route(req, res, handlers, token(), openConsole, throttle).catch((e: unknown) => {
       log.error({ err: e instanceof Error ? e.message : String(e), path: req.url }, 'Admin request failed');
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
       else res.destroy();
