@@ -108,15 +108,17 @@ export function csv(people) {
 
 export const range = (from, to) => Array.from({ length: to - from }, (_, k) => person(from + k));
 
+const projectToken = (job) => `${job.name}-project-token`;
+
 /**
- * Creates the site: `jobs` is a list of { name, project, token? } (token defaults to the
- * project's; a wrong one makes the job fail). Resolves to the site with its helpers.
+ * Creates the site: `jobs` is a list of { name, project, source?, cron? }, each with its own MIM
+ * project in the emulator and its own drop folder. Resolves to the site with its helpers.
  */
-export async function createSite({ jobs, adminToken, emulatorProjects }) {
+export async function createSite({ jobs, adminToken }) {
   const { startEmulator } = await import(path.join(root, 'dist', 'emulator', 'server.js'));
   const emu = await startEmulator({
     port: 0,
-    projects: emulatorProjects ?? jobs.map((j) => ({ name: j.project, token: `${j.project}-token` })),
+    projects: jobs.map((j) => ({ name: j.project, token: projectToken(j) })),
   });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mobileid-console-'));
   const config = {
@@ -130,7 +132,7 @@ export async function createSite({ jobs, adminToken, emulatorProjects }) {
         mim: {
           baseUrl: emu.url,
           project: j.project,
-          token: j.token ?? `${j.project}-token`,
+          token: projectToken(j),
           retries: { max: 0 },
         },
         schedule: { cron: j.cron ?? '*/15 * * * *', jitterSeconds: 0, onStart: false, debounceMs: 300 },
