@@ -104,6 +104,11 @@ async function sessionCookie(w: WatchedPage): Promise<string | undefined> {
   return (await w.context.cookies(base)).find((c) => c.name === COOKIE)?.value;
 }
 
+/** The state the jobs page shows for the job (idle | running | blocked | failing). */
+function jobState(page: Page): Promise<string | null> {
+  return page.locator('#jobs tr[data-job="main"] [data-state]').first().getAttribute('data-state');
+}
+
 /** Clicks a submit button and waits for the page the POST's redirect lands on. */
 async function submit(page: Page, button: string): Promise<void> {
   await Promise.all([page.waitForNavigation(), page.locator(button).click()]);
@@ -155,7 +160,7 @@ describe('the web console in Chromium', () => {
 
     const row = w.page.locator('#jobs tr[data-job="main"]');
     await row.waitFor();
-    expect(await row.getAttribute('data-state')).toBe('idle');
+    expect(await jobState(w.page)).toBe('idle');
 
     for (const url of [`${base}/console/login`, `${base}/console/`, `${base}/console/jobs/main`]) {
       const res = await w.page.goto(url);
@@ -184,7 +189,7 @@ describe('the web console in Chromium', () => {
 
     const w = await loggedIn();
     await w.page.goto(`${base}/console/`);
-    expect(await w.page.locator('#jobs tr[data-job="main"]').getAttribute('data-state')).toBe('blocked');
+    expect(await jobState(w.page)).toBe('blocked');
 
     await w.page.goto(`${base}/console/jobs/main`);
     const section = w.page.locator('#blocked');
@@ -233,7 +238,7 @@ describe('the web console in Chromium', () => {
     const latest = w.page.locator('#runs tr[data-run]').first();
     expect(await latest.locator('[data-outcome]').getAttribute('data-outcome')).toBe('applied');
     await w.page.goto(`${base}/console/`);
-    expect(await w.page.locator('#jobs tr[data-job="main"]').getAttribute('data-state')).toBe('idle');
+    expect(await jobState(w.page)).toBe('idle');
     expect(cspViolations(w.messages)).toEqual([]);
     await w.context.close();
   });
@@ -316,7 +321,7 @@ describe('the web console in Chromium', () => {
     }
     // The session itself still works, and the plan is still waiting.
     await w.page.goto(`${base}/console/`);
-    expect(await w.page.locator('#jobs tr[data-job="main"]').getAttribute('data-state')).toBe('blocked');
+    expect(await jobState(w.page)).toBe('blocked');
     expect(blockedJson()).toMatchObject({ planId });
     expect(await users(emu)).toHaveLength(71);
     await w.context.close();
