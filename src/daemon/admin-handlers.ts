@@ -6,6 +6,7 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { AppConfig } from '../config/schema.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { consoleData } from './console-data.js';
 import type { AdminHandlers, Readiness } from './http.js';
 import type { TriggerKind, TriggerResult } from './job-runner.js';
 import { type JobUnit, jobFacts } from './job-unit.js';
@@ -76,5 +77,7 @@ export function adminHandlers(s: AdminSources): AdminHandlers {
       return s.trigger(name, 'http');
     },
     reload: () => s.reload(),
+    // Run now from the console is the same trigger as POST /jobs/<job>/run.
+    console: consoleData(units, (name) => s.trigger(name, 'http')),
   };
 }

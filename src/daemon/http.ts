@@ -6,10 +6,14 @@
  * `Authorization: Bearer <token>`. Without a token (loopback only) the Host header must name the
  * loopback too, so a web page cannot read /status through DNS rebinding; and a POST carrying a
  * browser's Origin header is refused, so a web page cannot start runs (CSRF).
+ * `/` and `/console/…` are the web console (console/routes.ts, loaded on first use), which has its
+ * own login and CSRF rules.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Console } from '../console/routes.js';
+import type { ConsoleData } from '../console/types.js';
 import { ConfigError } from '../core/errors.js';
 import { scrubbedJson, scrubSecrets } from '../core/secrets.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -31,6 +35,8 @@ export interface AdminHandlers {
   runNow(job: string): TriggerResult | 'unknown-job';
   /** Re-reads the config file (as SIGHUP does); a refused one leaves the daemon on the old one. */
   reload(): Promise<ReloadRecord>;
+  /** The web console's data and actions (`/` and `/console/…`); without it those paths are 404. */
+  readonly console?: ConsoleData | undefined;
 }
 
 export interface AdminServer {
@@ -83,11 +89,17 @@ const RUN_STATUS: Record<TriggerResult, number> = {
   standby: 503,
 };
 
+/** `/` and `/console/…` (the same test as console/routes.ts's isConsolePath, without loading it). */
+function isConsolePath(pathname: string): boolean {
+  return pathname === '/' || pathname === '/console' || pathname.startsWith('/console/');
+}
+
 async function route(
   req: IncomingMessage,
   res: ServerResponse,
   handlers: AdminHandlers,
   token: string,
+  openConsole: () => Promise<Console> | null,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://admin');
   const method = req.method ?? 'GET';
@@ -95,6 +107,15 @@ async function route(
   if (url.pathname === '/healthz') {
     if (!read) return send(res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
     return send(res, 200, { status: 'ok' });
+  }
+  // The console checks its own credentials (a session cookie or the Bearer token); the DNS-rebinding
+  // Host rule below applies to it too.
+  const consolePages = isConsolePath(url.pathname) ? openConsole() : null;
+  if (consolePages) {
+    if (!token && !hostIsLoopback(req.headers.host)) {
+      return send(res, 421, { error: 'this listener answers requests to a loopback host name only' });
+    }
+    return (await consolePages).serve(req, res, url, token);
   }
   if (token && !bearerMatches(req.headers.authorization, token)) {
     return send(
@@ -157,8 +178,16 @@ export async function startAdminServer(
   handlers: AdminHandlers,
   log: Logger,
 ): Promise<AdminServer> {
+  // The console's code is loaded on its first request: a daemon nobody browses never holds it.
+  let consolePages: Promise<Console> | null = null;
+  const consoleData = handlers.console;
+  const openConsole = (): Promise<Console> | null => {
+    if (!consoleData) return null;
+    consolePages ??= import('../console/routes.js').then((m) => m.createConsole(consoleData, log));
+    return consolePages;
+  };
   const server = http.createServer((req, res) => {
-    route(req, res, handlers, token()).catch((e: unknown) => {
+    route(req, res, handlers, token(), openConsole).catch((e: unknown) => {
       log.error({ err: e instanceof Error ? e.message : String(e), path: req.url }, 'Admin request failed');
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
       else res.destroy();

@@ -1,11 +1,14 @@
 /**
  * The record step: snapshot.json changes only after the sink confirmed the upload (atomically, in
- * JobState), then the intent and any blocked plan go.
+ * JobState), then the intent and any blocked plan go. And each sync run's plan, for the console.
  */
+import { formatPlace, type PersonFields } from '../core/types.js';
 import { toPushed } from '../pipeline/index.js';
 import { recordsDigest } from '../state/baseline.js';
+import { type PersonRow, plansDir, RUN_ID, writePlanLog } from '../state/plan-log.js';
 import type { StoredSnapshot } from '../state/store.js';
 import type { Planned, RunContext } from './context.js';
+import type { RunReport } from './report.js';
 
 export async function recordApplied(ctx: RunContext, planned: Planned, payloadSha256: string): Promise<void> {
   const { state } = ctx;
@@ -41,4 +44,53 @@ export async function refreshCarried(
       (r, i) => r.carriedSince === stored.records[i]?.carriedSince && r.syncId === stored.records[i]?.syncId,
     );
   if (!same) await ctx.state.writeSnapshot({ ...stored, records: next, recordsSha256: recordsDigest(next) });
+}
+
+function* people<T extends PersonFields>(records: readonly T[], extra: (r: T) => Partial<PersonRow>) {
+  for (const r of records) {
+    const { firstName, lastName, email, id, syncId } = r;
+    yield { firstName, lastName, email, id, syncId, ...extra(r) };
+  }
+}
+
+/**
+ * Stores the plan of a sync run that computed one (plans/<runId>.ndjson, the newest 20 kept), so
+ * the console can show who is added, changed, deleted and rejected. A dry run stores nothing.
+ */
+export async function recordPlan(ctx: RunContext, report: RunReport): Promise<void> {
+  const build = report.build;
+  // A run id that is not a UUID (only tests pass one) cannot name a stored plan.
+  if (ctx.opts.mode !== 'sync' || !build || !RUN_ID.test(report.runId)) return;
+  const { plan } = build;
+  await writePlanLog(
+    plansDir(ctx.state.dir),
+    {
+      runId: report.runId,
+      job: report.job,
+      planId: plan.id,
+      baselineId: report.baseline?.id ?? 'unknown',
+      outcome: report.outcome,
+      at: report.endedAt,
+      rejectedTotal: build.rejectedTotal,
+    },
+    {
+      adds: people(plan.adds, (r) => (r.carriedSince ? { carried: true } : {})),
+      updates: plan.updates.map((u) => ({
+        syncId: u.syncId,
+        firstName: u.after.firstName,
+        lastName: u.after.lastName,
+        email: u.after.email,
+        changes: u.changes,
+      })),
+      deletes: [
+        ...people(plan.deletes, () => ({})),
+        ...people(plan.maybeDeletes, () => ({ maybe: true as const })),
+      ],
+      rejections: build.rejections.map((r) => ({
+        place: formatPlace(r.place),
+        message: r.reason,
+        fix: r.fix,
+      })),
+    },
+  );
 }

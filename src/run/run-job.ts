@@ -21,7 +21,7 @@ import { acceptedInputs, readBasis } from './basis.js';
 import type { Basis, Planned, RunContext, RunOptions } from './context.js';
 import { errorFields, logChanges, logFindings } from './log.js';
 import { sha256, upload } from './push.js';
-import { recordApplied, refreshCarried } from './record.js';
+import { recordApplied, recordPlan, refreshCarried } from './record.js';
 import {
   failedBody,
   historyEntry,
@@ -91,6 +91,10 @@ export async function runJob(job: JobConfig, opts: RunOptions): Promise<RunRepor
     await Promise.all([...sources, ctx.sink].map((s) => s.close().catch(() => undefined)));
   }
   if (opts.mode === 'sync') {
+    // For the console only: a plan that cannot be stored never fails the run.
+    await recordPlan(ctx, report).catch((e) =>
+      ctx.log.warn({ err: errorFields(e) }, 'Could not store the plan for the console'),
+    );
     await ctx.state
       .appendHistory(historyEntry(report))
       .catch((e) => ctx.log.error({ err: errorFields(e) }, 'Could not write the run history'));

@@ -6,11 +6,17 @@ import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+  await writeChunksAtomic(file, [data]);
+}
+
+/** The same for content produced piece by piece (a large file is never one string in memory). */
+export async function writeChunksAtomic(file: string, chunks: Iterable<string | Buffer>): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   try {
     const fh = await open(tmp, 'w', 0o600);
     try {
-      await fh.writeFile(data);
+      // writeFile writes the whole chunk from the current position (write() may write part of it).
+      for (const chunk of chunks) await fh.writeFile(chunk);
       await fh.sync();
     } finally {
       await fh.close();

@@ -1,12 +1,13 @@
 /**
  * `approve <job> --plan ID`: approves exactly the blocked plan that was shown — bound to its
  * baseline and target, valid for guard.approvalTtlHours, voided by any run whose plan differs.
+ * The checks are run/approve-plan.ts's (shared with the web console); this words the outcome.
  */
 import { ConfigError } from '../../core/errors.js';
 import { plural } from '../../core/plural.js';
-import { approvalExpiry } from '../../pipeline/approval.js';
+import { approvePlan } from '../../run/approve-plan.js';
 import { osUser } from '../../run/approver.js';
-import { describeTarget, sameTarget, targetOf } from '../../state/baseline.js';
+import { describeTarget } from '../../state/baseline.js';
 import { JobState } from '../../state/store.js';
 import { type CommonOptions, configArg, load, selectJobs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -33,48 +34,38 @@ export async function approveCommand(
     return EXIT.usage;
   }
   const state = new JobState(config.stateDir, job.name);
-  const blocked = await state.readBlocked();
-  if (!blocked) {
-    process.stderr.write(`Job "${job.name}" has no blocked plan waiting for approval.\n`);
-    return EXIT.usage;
+  const result = await approvePlan({ job, state, planId, by: osUser(), now: new Date() });
+  const again = `${job.name}${configArg(opts)}`;
+  switch (result.kind) {
+    case 'none-blocked':
+      process.stderr.write(`Job "${job.name}" has no blocked plan waiting for approval.\n`);
+      return EXIT.usage;
+    case 'other-target':
+      process.stderr.write(
+        `The blocked plan ${result.blocked.planId} was computed for ${describeTarget(result.blocked.target)}, but the config now points at ${describeTarget(result.target)}.\n` +
+          `Run \`mobileid-sync sync --job ${again}\` to get a plan for this target.\n`,
+      );
+      return EXIT.usage;
+    case 'other-plan':
+      process.stderr.write(
+        `Plan ${planId} is not the blocked plan (${result.blocked.planId}, blocked ${result.blocked.blockedAt}).\n` +
+          `The source changed since you looked; run \`mobileid-sync plan --job ${again}\` and review the current plan.\n`,
+      );
+      return EXIT.usage;
+    case 'stale':
+      process.stderr.write(
+        `Plan ${planId} was last computed at ${result.seenAt}, more than guard.approvalTtlHours = ${result.ttlHours} h ago; the directory may have changed since.\n` +
+          `Run \`mobileid-sync sync --job ${again}\` for a current plan, review it and approve that.\n`,
+      );
+      return EXIT.usage;
+    case 'approved': {
+      const { blocked, approval } = result;
+      process.stdout.write(
+        `Approved plan ${blocked.planId} of job "${job.name}" (${plural(blocked.adds, 'add')}, ${plural(blocked.updates, 'update')}, ${plural(blocked.deletes, 'delete')}) until ${approval.expiresAt}.\n` +
+          `The next run pushes it if the sources still give exactly this plan on the same baseline; any run with another plan voids this approval.\n` +
+          `Run it now: mobileid-sync sync --job ${again}\n`,
+      );
+      return EXIT.ok;
+    }
   }
-  const target = targetOf(job);
-  if (!sameTarget(blocked.target, target)) {
-    process.stderr.write(
-      `The blocked plan ${blocked.planId} was computed for ${describeTarget(blocked.target)}, but the config now points at ${describeTarget(target)}.\n` +
-        `Run \`mobileid-sync sync --job ${job.name}${configArg(opts)}\` to get a plan for this target.\n`,
-    );
-    return EXIT.usage;
-  }
-  if (planId !== blocked.planId) {
-    process.stderr.write(
-      `Plan ${planId} is not the blocked plan (${blocked.planId}, blocked ${blocked.blockedAt}).\n` +
-        `The source changed since you looked; run \`mobileid-sync plan --job ${job.name}${configArg(opts)}\` and review the current plan.\n`,
-    );
-    return EXIT.usage;
-  }
-  const now = new Date();
-  const ttl = job.guard.approvalTtlHours;
-  // The plan must have been computed recently: the directory may have changed since.
-  const seen = blocked.seenAt ?? blocked.blockedAt;
-  const seenAt = Date.parse(seen);
-  if (!Number.isFinite(seenAt) || now.getTime() - seenAt > ttl * 3_600_000) {
-    process.stderr.write(
-      `Plan ${planId} was last computed at ${seen}, more than guard.approvalTtlHours = ${ttl} h ago; the directory may have changed since.\n` +
-        `Run \`mobileid-sync sync --job ${job.name}${configArg(opts)}\` for a current plan, review it and approve that.\n`,
-    );
-    return EXIT.usage;
-  }
-  const approval = {
-    by: `${osUser()} at ${now.toISOString()}`,
-    at: now.toISOString(),
-    expiresAt: approvalExpiry(now, ttl),
-  };
-  await state.writeBlocked({ ...blocked, approval });
-  process.stdout.write(
-    `Approved plan ${blocked.planId} of job "${job.name}" (${plural(blocked.adds, 'add')}, ${plural(blocked.updates, 'update')}, ${plural(blocked.deletes, 'delete')}) until ${approval.expiresAt}.\n` +
-      `The next run pushes it if the sources still give exactly this plan on the same baseline; any run with another plan voids this approval.\n` +
-      `Run it now: mobileid-sync sync --job ${job.name}${configArg(opts)}\n`,
-  );
-  return EXIT.ok;
 }
