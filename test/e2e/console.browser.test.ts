@@ -236,7 +236,7 @@ describe('the web console in Chromium', () => {
     await w.page.goto(`${base}/console/jobs/main`);
     expect(await w.page.locator('#blocked').count()).toBe(0);
     const latest = w.page.locator('#runs tr[data-run]').first();
-    expect(await latest.locator('[data-outcome]').getAttribute('data-outcome')).toBe('applied');
+    expect(await latest.locator('[data-outcome]').first().getAttribute('data-outcome')).toBe('applied');
     await w.page.goto(`${base}/console/`);
     expect(await jobState(w.page)).toBe('idle');
     expect(cspViolations(w.messages)).toEqual([]);
