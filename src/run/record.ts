@@ -5,7 +5,7 @@
 import { formatPlace, type PersonFields } from '../core/types.js';
 import { toPushed } from '../pipeline/index.js';
 import { recordsDigest } from '../state/baseline.js';
-import { type PersonRow, plansDir, RUN_ID, writePlanLog } from '../state/plan-log.js';
+import { mappedRows, type PersonRow, plansDir, RUN_ID, writePlanLog } from '../state/plan-log.js';
 import type { StoredSnapshot } from '../state/store.js';
 import type { Planned, RunContext } from './context.js';
 import type { RunReport } from './report.js';
@@ -46,11 +46,9 @@ export async function refreshCarried(
   if (!same) await ctx.state.writeSnapshot({ ...stored, records: next, recordsSha256: recordsDigest(next) });
 }
 
-function* people<T extends PersonFields>(records: readonly T[], extra: (r: T) => Partial<PersonRow>) {
-  for (const r of records) {
-    const { firstName, lastName, email, id, syncId } = r;
-    yield { firstName, lastName, email, id, syncId, ...extra(r) };
-  }
+function person(r: PersonFields & { readonly carriedSince?: string | undefined }): PersonRow {
+  const { firstName, lastName, email, id, syncId } = r;
+  return { firstName, lastName, email, id, syncId, ...(r.carriedSince ? { carried: true } : {}) };
 }
 
 /**
@@ -74,19 +72,23 @@ export async function recordPlan(ctx: RunContext, report: RunReport): Promise<vo
       rejectedTotal: build.rejectedTotal,
     },
     {
-      adds: people(plan.adds, (r) => (r.carriedSince ? { carried: true } : {})),
-      updates: plan.updates.map((u) => ({
+      adds: mappedRows(plan.adds, person),
+      updates: mappedRows(plan.updates, (u) => ({
         syncId: u.syncId,
         firstName: u.after.firstName,
         lastName: u.after.lastName,
         email: u.after.email,
         changes: u.changes,
       })),
-      deletes: [
-        ...people(plan.deletes, () => ({})),
-        ...people(plan.maybeDeletes, () => ({ maybe: true as const })),
-      ],
-      rejections: build.rejections.map((r) => ({
+      // People an upload with an unknown outcome may have put into MIM are deleted too, if it was applied.
+      deletes: {
+        length: plan.deletes.length + plan.maybeDeletes.length,
+        *[Symbol.iterator]() {
+          for (const r of plan.deletes) yield person(r);
+          for (const r of plan.maybeDeletes) yield { ...person(r), maybe: true as const };
+        },
+      },
+      rejections: mappedRows(build.rejections, (r) => ({
         place: formatPlace(r.place),
         message: r.reason,
         fix: r.fix,
