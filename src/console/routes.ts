@@ -279,6 +279,9 @@ export function createConsole(data: ConsoleData, log: Logger): Console {
       return send(res, 200, loginPage(null, isNotice(notice) ? notice : null));
     }
 
+    // The URL parser resolves `..` and `%2e%2e` segments; a path that had one is refused, not resolved.
+    if (/(^|\/)(\.|%2e){2}(\/|$)/i.test((req.url ?? '').split('?')[0] ?? ''))
+      return send(res, 404, errorPage(404, 'Not found', 'There is no such page.', null));
     const auth = authenticate(req, token);
     if (path === '/console/logout') {
       if (method !== 'POST')

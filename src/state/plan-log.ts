@@ -177,7 +177,7 @@ type Handle = Awaited<ReturnType<typeof open>>;
 /** Lines [start, start + n) of the file, as text; fewer when the file ends first. */
 async function readLines(fh: Handle, start: number, n: number): Promise<string[]> {
   const out: string[] = [];
-  const buf = Buffer.allocUnsafe(1 << 16);
+  const buf = Buffer.allocUnsafe(1 << 18);
   let line = 0;
   let pos = 0;
   let partial: Buffer[] = [];
