@@ -4,7 +4,6 @@
  * state files and the clock, these shape what it read.
  */
 import { plural } from '../core/plural.js';
-import { snapshotFacts } from '../daemon/status-view.js';
 import { type Baseline, describeTarget, type Target } from '../state/baseline.js';
 import type { BlockedPlan, HistoryEntry, PendingState } from '../state/store.js';
 
@@ -29,7 +28,9 @@ export function statusJson(f: JobStatusFacts) {
       ? {
           known: true as const,
           id: b.id,
-          ...snapshotFacts(b.snapshot),
+          seq: b.snapshot.seq,
+          users: b.snapshot.records.length,
+          pushedAt: b.snapshot.pushedAt,
           planId: b.snapshot.planId,
           inputs: b.snapshot.inputs,
         }

@@ -74,7 +74,7 @@ async function consoleJob(u: JobUnit): Promise<ConsoleJob> {
   const [history, blocked, baseline, stored] = await Promise.all([
     u.state.readHistory(CONSOLE_RUNS).catch(() => [] as HistoryEntry[]),
     u.state.readBlocked().catch(() => null),
-    u.state.readBaseline(targetOf(u.job)),
+    u.state.viewBaseline(targetOf(u.job)),
     storedPlans(dir),
   ]);
   const runs: ConsoleRun[] = recentRuns(history, u.runner.recent, CONSOLE_RUNS).map((r) => ({
@@ -93,7 +93,7 @@ async function consoleJob(u: JobUnit): Promise<ConsoleJob> {
     queued: u.runner.queued,
     consecutiveFailures: u.runner.consecutiveFailures,
     baseline: baseline.known
-      ? { known: true, ...snapshotFacts(baseline.snapshot) }
+      ? { known: true, ...snapshotFacts(baseline) }
       : { known: false, detail: baseline.detail },
     blocked: blocked ? { ...blocked, planStored: stored.has(blocked.runId) } : null,
     runs,

@@ -80,7 +80,7 @@ export async function jobFacts(u: JobUnit): Promise<JobFacts> {
   const [history, blocked, baseline] = await Promise.all([
     u.state.readHistory(STATUS_RUNS).catch(() => [] as HistoryEntry[]),
     u.state.readBlocked().catch(() => null),
-    u.state.readBaseline(target),
+    u.state.viewBaseline(target),
   ]);
   return {
     job: u.job.name,

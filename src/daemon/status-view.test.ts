@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Baseline, StoredSnapshot, Target } from '../state/baseline.js';
+import { type BaselineFacts, baselineFacts, type StoredSnapshot, type Target } from '../state/baseline.js';
 import type { HistoryEntry } from '../state/store.js';
 import type { LeaderStatus } from './leader.js';
 import type { RunSummary } from './run-summary.js';
@@ -39,7 +39,7 @@ const snapshot = {
   records: [{}, {}, {}],
 } as unknown as StoredSnapshot;
 
-const unknownBaseline: Baseline = {
+const unknownBaseline: BaselineFacts = {
   known: false,
   id: 'unknown',
   reason: 'missing',
@@ -126,7 +126,7 @@ describe('jobStatusView', () => {
         watching: ['/drop'],
         lastSuccessAt: '2026-01-01T00:30:00.000Z',
         history,
-        baseline: { known: true, id: '4:abc', snapshot },
+        baseline: baselineFacts({ known: true, id: '4:abc', snapshot }),
       }),
     );
     expect(view.running).toEqual({ runId: 'r1', trigger: 'watch', startedAt: '2026-01-01T01:00:00.000Z' });

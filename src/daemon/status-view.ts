@@ -2,9 +2,9 @@
  * What the admin listener shows: the body of /status (per job: state, next run, baseline, last
  * runs) and of /readyz (the checks), e-mails masked when `log.maskEmails` is on. Pure: the daemon
  * gathers the facts (state files, runner, schedule, leader) and these functions shape them, so the
- * answers can be tested without a daemon. `snapshotFacts` is shared with the CLI's `status`.
+ * answers can be tested without a daemon.
  */
-import type { Baseline, StoredSnapshot, Target } from '../state/baseline.js';
+import type { BaselineFacts, Target } from '../state/baseline.js';
 import type { BlockedPlan, HistoryEntry } from '../state/store.js';
 import { maskEmail, maskEmailsDeep } from '../telemetry/mask.js';
 import type { Readiness } from './http.js';
@@ -19,12 +19,12 @@ export const MAX_CONSECUTIVE_FAILURES = 3;
 export const STATUS_RUNS = 10;
 
 /** How `status` and /status both show a known baseline; each places its own fields around it. */
-export function snapshotFacts(s: StoredSnapshot): {
+export function snapshotFacts(b: BaselineFacts & { known: true }): {
   readonly seq: number;
   readonly users: number;
   readonly pushedAt: string;
 } {
-  return { seq: s.seq, users: s.records.length, pushedAt: s.pushedAt };
+  return { seq: b.seq, users: b.users, pushedAt: b.pushedAt };
 }
 
 /** What a job's runner knows right now (a JobRunner is one). */
@@ -50,7 +50,7 @@ export interface JobFacts {
   /** The last runs from the history file (oldest first), written by this daemon or the CLI. */
   readonly history: readonly HistoryEntry[];
   readonly blocked: BlockedPlan | null;
-  readonly baseline: Baseline;
+  readonly baseline: BaselineFacts;
 }
 
 /** The history's runs and this process's runs (which may not be written yet), newest first. */
@@ -81,7 +81,7 @@ export function jobStatusView(f: JobFacts) {
     consecutiveFailures: f.runner.consecutiveFailures,
     lastSuccessAt: f.lastSuccessAt ?? null,
     baseline: b.known
-      ? { known: true, target: f.target, ...snapshotFacts(b.snapshot) }
+      ? { known: true, target: f.target, ...snapshotFacts(b) }
       : { known: false, target: f.target, reason: b.reason, detail: b.detail },
     pendingApproval: f.blocked,
     runs: recentRuns(f.history, f.runner.recent, STATUS_RUNS),

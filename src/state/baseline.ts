@@ -49,6 +49,23 @@ export type Baseline =
       readonly place: string;
     };
 
+/** A baseline as the views show it: its facts, without the records (a view never holds 100k people). */
+export type BaselineFacts =
+  | {
+      readonly known: true;
+      readonly id: string;
+      readonly seq: number;
+      readonly users: number;
+      readonly pushedAt: string;
+    }
+  | Extract<Baseline, { known: false }>;
+
+export function baselineFacts(b: Baseline): BaselineFacts {
+  if (!b.known) return b;
+  const { seq, records, pushedAt } = b.snapshot;
+  return { known: true, id: b.id, seq, users: records.length, pushedAt };
+}
+
 export function normalizeBaseUrl(raw: string): string {
   try {
     const u = new URL(raw);

@@ -52,6 +52,26 @@ describe('JobState', () => {
     expect(await readdir(path.join(dir, 'main', 'baselines'))).toEqual(['snapshot-1.json']);
   });
 
+  it('views the baseline without its records, and sees a new or edited snapshot.json at once', async () => {
+    const s = new JobState(dir, 'main');
+    expect(await s.viewBaseline(TARGET)).toMatchObject({ known: false, reason: 'missing' });
+    await s.writeSnapshot(snap(1));
+    const first = await s.viewBaseline(TARGET);
+    expect(first).toEqual({
+      known: true,
+      id: expect.any(String),
+      seq: 1,
+      users: snap(1).records.length,
+      pushedAt: snap(1).pushedAt,
+    });
+    expect(await s.viewBaseline(TARGET)).toBe(first); // unchanged file: remembered
+    await s.writeSnapshot(snap(2));
+    expect(await s.viewBaseline(TARGET)).toMatchObject({ known: true, seq: 2 });
+    await writeFile(path.join(dir, 'main', 'snapshot.json'), '{"version":2,');
+    expect(await s.viewBaseline(TARGET)).toMatchObject({ known: false, reason: 'unreadable' });
+    expect(await s.viewBaseline({ ...TARGET, project: 'other' })).toMatchObject({ known: false });
+  });
+
   it.each([
     ['missing', null, 'missing'],
     ['not JSON', '{"version":2,', 'unreadable'],

@@ -14,6 +14,8 @@ import type { PlanCounts, PushedRecord } from '../core/types.js';
 import { writeFileAtomic } from './atomic.js';
 import {
   type Baseline,
+  type BaselineFacts,
+  baselineFacts,
   checkBaseline,
   isObj,
   recordsProblem,
@@ -204,6 +206,23 @@ export class JobState {
     }
     return checkBaseline(parsed.kind === 'ok' ? parsed.value : undefined, target, file);
   }
+
+  /**
+   * The baseline's facts for the views (/status, the console, `status`): read and checked like
+   * `readBaseline`, but remembered while snapshot.json's inode, size and times stay the same, so a
+   * page view does not parse 100k records. Display only: a run always uses `readBaseline`.
+   */
+  async viewBaseline(target: Target): Promise<BaselineFacts> {
+    const file = this.file('snapshot.json');
+    const st = await stat(file).catch(() => null);
+    const key = st ? `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}:${JSON.stringify(target)}` : null;
+    if (key !== null && this.#viewed?.key === key) return this.#viewed.facts;
+    const facts = baselineFacts(await this.readBaseline(target));
+    this.#viewed = key === null ? null : { key, facts };
+    return facts;
+  }
+
+  #viewed: { readonly key: string; readonly facts: BaselineFacts } | null = null;
 
   /**
    * Records a snapshot MIM accepted: snapshot.json (atomically), then, best effort, a copy in
