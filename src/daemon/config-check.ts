@@ -6,7 +6,7 @@ import type { AppConfig, JobConfig } from '../config/schema.js';
 import type { SourceRegistry, WatchedFolder } from '../core/source.js';
 import { configureLocks } from '../state/lock.js';
 import { adminAddress, type ListenAddress } from './admin-address.js';
-import { validateSchedule } from './scheduler.js';
+import { validateCron, validateSchedule } from './scheduler.js';
 
 /**
  * The daemon's own config checks (admin exposure, cron syntax, drop folders, grace period), run
@@ -38,6 +38,7 @@ export function checkReloadable(
     validateSchedule(job);
     if (job.schedule.watch) dropFolders(job, registry);
   }
+  validateCron(config.notify.digestCron, 'notify.digestCron', 'empty turns the digest off');
   return { admin, graceMs: config.daemon.shutdownGraceMs };
 }
 
