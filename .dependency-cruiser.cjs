@@ -43,6 +43,16 @@ const IO_PACKAGES = [
 ];
 const IO_MODULES = [`^(node:)?(${IO_BUILTINS.join('|')})$`, `(^|/)node_modules/(${IO_PACKAGES.join('|')})/`];
 
+// notify/ is pure but for its channels, dispatcher and store (which send and write). It reads the
+// run's report and history as types, and masks e-mails with telemetry/mask.ts (itself pure).
+const NOTIFY_PURE = '^src/notify/';
+const NOTIFY_EFFECTS = [
+  '^src/notify/channels/',
+  '^src/notify/dispatcher\\.ts$',
+  '^src/notify/store\\.ts$',
+  TEST,
+];
+
 // An error about the code that ships: files under `from` (tests excluded) must not import `to`.
 function shipped(name, from, to, comment) {
   return { name, comment, severity: 'error', from: { path: from, pathNot: TEST }, to };
@@ -76,6 +86,35 @@ module.exports = {
       { path: '^src/config/', dependencyTypesNot: ['type-only'] },
       'The pure modules take configuration as data: from config/ (which loads files) they import types only.',
     ),
+    {
+      name: 'notify-pure-no-io',
+      comment:
+        'notify/ (but channels/, dispatcher.ts, store.ts) decides and formats: it imports nothing that does ' +
+        'I/O. Sending belongs in notify/channels/, files in notify/store.ts.',
+      severity: 'error',
+      from: { path: NOTIFY_PURE, pathNot: NOTIFY_EFFECTS },
+      to: { path: IO_MODULES, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'notify-pure-types-only-from-effects',
+      comment:
+        'The pure part of notify/ takes the run report, history and config as data: from the effect ' +
+        'layers it imports types only (telemetry/mask.ts, pure, is the exception).',
+      severity: 'error',
+      from: { path: NOTIFY_PURE, pathNot: NOTIFY_EFFECTS },
+      to: {
+        path: '^src/(config|state|sources|sinks|run|daemon|cli|telemetry|emulator)/',
+        pathNot: '^src/telemetry/mask\\.ts$',
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
+      name: 'notify-pure-not-to-notify-effects',
+      comment: 'The pure part of notify/ never imports the channels, dispatcher or store (they import it).',
+      severity: 'error',
+      from: { path: NOTIFY_PURE, pathNot: NOTIFY_EFFECTS },
+      to: { path: NOTIFY_EFFECTS.slice(0, 3) },
+    },
     shipped(
       'core-imports-only-core',
       '^src/core/',

@@ -28,8 +28,21 @@ interface EventBase {
   readonly project: string;
 }
 
+/** Set by `policy.decide` when the event repeats a condition already notified. */
+export interface Reminder {
+  /** When the condition was first notified. */
+  readonly firstAt: string;
+  /** How many times it was sent before this one. */
+  readonly sent: number;
+}
+
+/** An ongoing condition: notified once, then reminded every `reminderMs` while it lasts. */
+interface ConditionBase extends EventBase {
+  readonly reminder?: Reminder | undefined;
+}
+
 /** The guard blocked a run: nothing was pushed; someone must approve this exact plan (or fix the source). */
-export interface BlockedEvent extends EventBase {
+export interface BlockedEvent extends ConditionBase {
   readonly kind: 'blocked';
   readonly runId: string;
   /** 'approval' = approvable; 'hard-stop' = no approval can push it (empty source, below minUsers). */
@@ -56,7 +69,7 @@ export interface ApprovalExpiringEvent extends EventBase {
 }
 
 /** A job failed `notify.failingAfterRuns` times in a row, or has been failing longer than `notify.failingAfterMinutes`. */
-export interface FailingEvent extends EventBase {
+export interface FailingEvent extends ConditionBase {
   readonly kind: 'failing';
   readonly consecutiveFailures: number;
   /** End of the last successful run before the streak, or null if none is known. */
@@ -82,7 +95,7 @@ export interface RecoveredEvent extends EventBase {
 }
 
 /** An upload got no definite answer: MIM may or may not hold it; the next run re-sends. */
-export interface UnknownOutcomeEvent extends EventBase {
+export interface UnknownOutcomeEvent extends ConditionBase {
   readonly kind: 'unknown-outcome';
   readonly runId: string;
   readonly detail: string;
