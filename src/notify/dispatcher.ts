@@ -145,6 +145,15 @@ export class Notifier {
     return { channels: this.channels.map((c) => this.stats.get(c)!), inFlight: this.inFlight.size };
   }
 
+  /** Resolves once every decision queued so far and every delivery it started has finished. */
+  async idle(): Promise<void> {
+    while (true) {
+      await this.queue;
+      if (this.inFlight.size === 0) return;
+      await Promise.all([...this.inFlight]);
+    }
+  }
+
   /**
    * Waits for the decisions and deliveries in progress, at most `timeoutMs`; then cancels what is
    * left (its retries included). Resolves with the number of deliveries cancelled.
@@ -153,16 +162,8 @@ export class Notifier {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), timeoutMs);
     timer.unref();
-    const settled = async (): Promise<void> => {
-      // Deliveries started by decisions still queued are awaited too.
-      while (true) {
-        await this.queue;
-        if (this.inFlight.size === 0) return;
-        await Promise.all([...this.inFlight]);
-      }
-    };
     await Promise.race([
-      settled(),
+      this.idle(),
       new Promise<void>((r) => deadline.signal.addEventListener('abort', () => r())),
     ]);
     clearTimeout(timer);
