@@ -15,7 +15,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { NotificationOutcome } from '../telemetry/metrics.js';
 import { asDeliveryError, type NotifyChannel } from './channels/delivery.js';
 import { createChannels } from './channels/index.js';
-import { decide } from './policy.js';
+import { decide, EMPTY_DEDUP } from './policy.js';
 import { type ChannelStatus, readDedup, readNotifyStatus, writeDedup, writeNotifyStatus } from './store.js';
 import type { DedupState, NotifyEvent, NotifyEventKind, NotifyPolicy } from './types.js';
 
@@ -32,8 +32,8 @@ export interface NotifierOptions {
   readonly channels: readonly NotifyChannel[];
   readonly policy: NotifyPolicy;
   readonly retry: RetryPolicy;
-  /** Where notify.json and notify-status.json live. */
-  readonly stateDir: string;
+  /** Where notify.json and notify-status.json live; null = remember nothing (`notify test`). */
+  readonly stateDir: string | null;
   readonly log: Logger;
   /** `metrics.notification` (the daemon's); absent in one-shot commands. */
   readonly onOutcome?: (channel: string, outcome: NotificationOutcome) => void;
@@ -103,13 +103,15 @@ export class Notifier {
         failed: 0,
       });
     // The last deliveries an earlier process recorded, for the same channel and target.
-    this.enqueue(async () => {
-      const earlier = await readNotifyStatus(options.stateDir);
-      for (const c of this.channels) {
-        const seen = earlier?.channels.find((s) => s.name === c.name && s.target === c.target);
-        if (seen) this.stats.set(c, seen);
-      }
-    });
+    const stateDir = options.stateDir;
+    if (stateDir)
+      this.enqueue(async () => {
+        const earlier = await readNotifyStatus(stateDir);
+        for (const c of this.channels) {
+          const seen = earlier?.channels.find((s) => s.name === c.name && s.target === c.target);
+          if (seen) this.stats.set(c, seen);
+        }
+      });
   }
 
   get channelCount(): number {
@@ -193,7 +195,9 @@ export class Notifier {
 
   private async loadState(): Promise<DedupState> {
     if (this.state) return this.state;
-    const { state, problem } = await readDedup(this.options.stateDir);
+    const { state, problem } = this.options.stateDir
+      ? await readDedup(this.options.stateDir)
+      : { state: EMPTY_DEDUP, problem: undefined };
     if (problem)
       this.options.log.warn(
         { file: 'notify.json', problem },
@@ -206,9 +210,11 @@ export class Notifier {
   private async decideAndSend(event: NotifyEvent): Promise<void> {
     const policy = this.options.policy;
     const decision = decide(this.state ?? (await this.loadState()), event, this.now(), policy);
-    if (decision.state !== this.state) {
-      this.state = decision.state;
-      await writeDedup(this.options.stateDir, decision.state).catch((e: unknown) =>
+    const stateDir = this.options.stateDir;
+    const changed = decision.state !== this.state;
+    this.state = decision.state;
+    if (changed && stateDir) {
+      await writeDedup(stateDir, decision.state).catch((e: unknown) =>
         this.options.log.warn(
           { err: (e as NodeJS.ErrnoException).code ?? String(e) },
           'Cannot save notify.json: a condition may be notified again after a restart',
@@ -285,9 +291,11 @@ export class Notifier {
             failed: prev.failed + 1,
           },
     );
+    const stateDir = this.options.stateDir;
+    if (!stateDir) return;
     const snapshot = { version: 1 as const, updatedAt: at, channels: this.view().channels };
     this.statusWrite = this.statusWrite
-      .then(() => writeNotifyStatus(this.options.stateDir, snapshot))
+      .then(() => writeNotifyStatus(stateDir, snapshot))
       .catch((e: unknown) =>
         this.options.log.debug(
           { err: (e as NodeJS.ErrnoException).code ?? String(e) },
