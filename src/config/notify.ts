@@ -265,5 +265,15 @@ export function notifyProblem(notify: NotifyConfig): NotifyProblem | undefined {
 
 /** Whether any channel is configured. */
 export function anyChannel(notify: NotifyConfig): boolean {
-  return Boolean(notify.email.host || notify.teams.url || notify.slack.url || notify.webhook.url);
+  return channelNames(notify).length > 0;
+}
+
+/** The names of the configured channels, in the order they are built (metrics' zero series). */
+export function channelNames(notify: NotifyConfig): ('email' | 'teams' | 'slack' | 'webhook')[] {
+  return [
+    ...(notify.email.host ? (['email'] as const) : []),
+    ...(notify.teams.url ? (['teams'] as const) : []),
+    ...(notify.slack.url ? (['slack'] as const) : []),
+    ...(notify.webhook.url ? (['webhook'] as const) : []),
+  ];
 }

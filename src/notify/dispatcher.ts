@@ -114,6 +114,10 @@ export class Notifier {
       });
   }
 
+  get policy(): NotifyPolicy {
+    return this.options.policy;
+  }
+
   get channelCount(): number {
     return this.channels.length;
   }

@@ -16,13 +16,3 @@ export function createChannels(notify: NotifyConfig): NotifyChannel[] {
     out.push(createWebhookChannel({ url: notify.webhook.url, secret: notify.webhook.secret, timeoutMs }));
   return out;
 }
-
-/** The names of the configured channels, without building them (metrics' zero series). */
-export function channelNames(notify: NotifyConfig): string[] {
-  return [
-    ...(notify.email.host ? ['email'] : []),
-    ...(notify.teams.url ? ['teams'] : []),
-    ...(notify.slack.url ? ['slack'] : []),
-    ...(notify.webhook.url ? ['webhook'] : []),
-  ];
-}
