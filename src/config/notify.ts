@@ -120,10 +120,10 @@ export const notifySchema = {
     60,
     { max: 525_600, unit: 'minutes' },
   ),
-  reminderHours: count(
-    'A condition still true after this long (blocked plan, failing job) is notified again as a reminder, hours.',
+  reminderHours: num(
+    'A condition still true after this long (blocked plan, failing job) is notified again as a reminder, hours; fractions allowed (0.5 = 30 minutes).',
     24,
-    { min: 1, max: 8_760, unit: 'hours' },
+    { min: 0.001, max: 8_760, integer: false, unit: 'hours' },
   ),
   approvalWarningHours: count(
     'An approval that expires within this many hours, its plan not pushed yet, is notified once. 0 = never.',
