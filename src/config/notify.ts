@@ -4,20 +4,9 @@
  * formats cannot express (a half-configured channel, a password in clear text) are in
  * `notifyProblem`, which the loader turns into a ConfigError naming the key.
  */
-import type { NotifyEventKind } from '../notify/types.js';
+import { NOTIFY_EVENT_KINDS, type NotifyEventKind } from '../notify/types.js';
 import { isLoopbackHost, type Problem } from './checks.js';
 import { type ConfigOf, count, durationMs, key, num, type SchemaTree, secret, stringList } from './define.js';
-
-/** Every event kind, in the order the docs list them. */
-export const NOTIFY_EVENT_KINDS = [
-  'blocked',
-  'approval-expiring',
-  'failing',
-  'recovered',
-  'unknown-outcome',
-  'digest',
-  'test',
-] as const satisfies readonly NotifyEventKind[];
 
 /** What is sent unless `notify.events` says otherwise: the digest runs on its own cron, a test on demand. */
 export const DEFAULT_NOTIFY_EVENTS: readonly NotifyEventKind[] = NOTIFY_EVENT_KINDS.filter(

@@ -15,6 +15,7 @@
  * entries more than PRUNE_MS away from now either way are dropped (a condition that still holds
  * is then sent again as new: we would rather tell twice).
  */
+
 import type {
   DedupEntry,
   DedupState,
@@ -23,6 +24,7 @@ import type {
   NotifyPolicy,
   Reminder,
 } from './types.js';
+import { NOTIFY_EVENT_KINDS } from './types.js';
 
 export const EMPTY_DEDUP: DedupState = { version: 1, entries: [] };
 
@@ -159,15 +161,7 @@ export function prune(state: DedupState, nowMs: number): DedupState {
   return { version: 1, entries: newest.slice(0, MAX_ENTRIES) };
 }
 
-const KINDS: ReadonlySet<string> = new Set<NotifyEventKind>([
-  'blocked',
-  'approval-expiring',
-  'failing',
-  'recovered',
-  'unknown-outcome',
-  'digest',
-  'test',
-]);
+const KINDS: ReadonlySet<string> = new Set<NotifyEventKind>(NOTIFY_EVENT_KINDS);
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
 

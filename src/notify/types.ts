@@ -146,6 +146,17 @@ export type NotifyEvent =
 
 export type NotifyEventKind = NotifyEvent['kind'];
 
+/** Every event kind, in the order the docs list them (the `notify.events` values). */
+export const NOTIFY_EVENT_KINDS = [
+  'blocked',
+  'approval-expiring',
+  'failing',
+  'recovered',
+  'unknown-outcome',
+  'digest',
+  'test',
+] as const satisfies readonly NotifyEventKind[];
+
 /** At most this many deletes are listed in a blocked notification. */
 export const TOP_DELETES = 10;
 

@@ -7,6 +7,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { expect } from 'vitest';
+import { DeliveryError } from '../../src/notify/channels/delivery.js';
 import type { BlockedEvent, NotifyEvent } from '../../src/notify/types.js';
 
 export interface ReceivedMail {
@@ -213,4 +215,14 @@ export function blockedEvent(overrides: Partial<BlockedEvent> = {}): BlockedEven
 
 export function testEvent(): NotifyEvent {
   return { kind: 'test', at: '2026-03-02T08:00:00.000Z', host: 'sync01', version: '1.2.3' };
+}
+
+/** The DeliveryError a send rejects with (fails the test when it resolves or rejects otherwise). */
+export async function deliveryFailure(p: Promise<unknown>): Promise<DeliveryError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(DeliveryError);
+  return e as DeliveryError;
 }

@@ -2,11 +2,16 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blockedEvent, HOSTILE_NAME, startSmtp, type TestSmtp } from '../../../test/helpers/notify.js';
+import {
+  blockedEvent,
+  deliveryFailure,
+  HOSTILE_NAME,
+  startSmtp,
+  type TestSmtp,
+} from '../../../test/helpers/notify.js';
 import { scaled } from '../../../test/helpers/timing.js';
 import { makeTestPki, type TestPki } from '../../../test/helpers/tls.js';
 import type { NotifyConfig } from '../../config/notify.js';
-import { DeliveryError } from './delivery.js';
 import { createEmailChannel } from './email.js';
 
 const PASSWORD = 'smtp-pass-9f8e7d6c';
@@ -44,15 +49,6 @@ function config(overrides: Partial<NotifyConfig['email']> = {}): NotifyConfig['e
 
 const signal = () => AbortSignal.timeout(scaled(30_000));
 
-async function failure(p: Promise<unknown>): Promise<DeliveryError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(DeliveryError);
-  return e as DeliveryError;
-}
-
 describe('e-mail channel (real SMTP server, STARTTLS + AUTH)', () => {
   it('delivers over STARTTLS with the right password: subject, text and escaped HTML arrive', async () => {
     const before = smtp.mails.length;
@@ -74,7 +70,7 @@ describe('e-mail channel (real SMTP server, STARTTLS + AUTH)', () => {
 
   it('a wrong password is a retryable failure naming the keys to fix, without the password', async () => {
     const failures = smtp.authFailures();
-    const e = await failure(
+    const e = await deliveryFailure(
       createEmailChannel(config({ password: 'wrong-password-123' })).send(blockedEvent(), signal()),
     );
     expect(smtp.authFailures()).toBe(failures + 1);
@@ -86,7 +82,7 @@ describe('e-mail channel (real SMTP server, STARTTLS + AUTH)', () => {
 
   it('refuses a server that does not offer STARTTLS (nothing is sent in clear text)', async () => {
     const before = plainSmtp.mails.length;
-    const e = await failure(
+    const e = await deliveryFailure(
       createEmailChannel(config({ port: plainSmtp.port })).send(blockedEvent(), signal()),
     );
     expect(e.fix).toMatch(/TLS/);
@@ -94,9 +90,11 @@ describe('e-mail channel (real SMTP server, STARTTLS + AUTH)', () => {
   });
 
   it('verifies the server certificate: without the private CA it fails and says to set caFile', async () => {
-    const e = await failure(createEmailChannel(config({ caFile: '' })).send(blockedEvent(), signal()));
+    const e = await deliveryFailure(
+      createEmailChannel(config({ caFile: '' })).send(blockedEvent(), signal()),
+    );
     expect(e.fix).toContain('notify.email.caFile');
-    const wrongCa = await failure(
+    const wrongCa = await deliveryFailure(
       createEmailChannel(config({ caFile: pki.otherCaCert })).send(blockedEvent(), signal()),
     );
     expect(wrongCa.fix).toContain('caFile');

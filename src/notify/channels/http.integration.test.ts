@@ -1,8 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Answer, blockedEvent, startReceiver, type TestReceiver } from '../../../test/helpers/notify.js';
+import {
+  type Answer,
+  blockedEvent,
+  deliveryFailure,
+  startReceiver,
+  type TestReceiver,
+} from '../../../test/helpers/notify.js';
 import { scaled } from '../../../test/helpers/timing.js';
 import { SIGNATURE_HEADER, verifySignature } from '../format/webhook.js';
-import { DeliveryError } from './delivery.js';
 import { createSlackChannel } from './slack.js';
 import { createTeamsChannel } from './teams.js';
 import { createWebhookChannel } from './webhook.js';
@@ -21,15 +26,6 @@ async function receiver(answer?: (n: number) => Answer): Promise<TestReceiver> {
 
 const signal = () => AbortSignal.timeout(scaled(30_000));
 const timeoutMs = scaled(5_000);
-
-async function failure(p: Promise<unknown>): Promise<DeliveryError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(DeliveryError);
-  return e as DeliveryError;
-}
 
 describe('Teams, Slack and webhook channels (real HTTP receivers)', () => {
   it('Teams gets an Adaptive Card message as JSON; the target shows the host only', async () => {
@@ -91,7 +87,7 @@ describe('Teams, Slack and webhook channels (real HTTP receivers)', () => {
 
   it('a 500 is a retryable failure with the status and a short, one-line excerpt', async () => {
     const r = await receiver(() => ({ status: 500, body: `upstream\n\nbroke ${'x'.repeat(1000)}` }));
-    const e = await failure(
+    const e = await deliveryFailure(
       createWebhookChannel({ url: r.url, secret: KEY, timeoutMs }).send(blockedEvent(), signal()),
     );
     expect(e.retryable).toBe(true);
@@ -102,7 +98,7 @@ describe('Teams, Slack and webhook channels (real HTTP receivers)', () => {
 
   it('a 404 is not retried and says to create the webhook again; the URL path stays out of it', async () => {
     const r = await receiver(() => ({ status: 404, body: 'no_service' }));
-    const e = await failure(
+    const e = await deliveryFailure(
       createSlackChannel({ url: `${r.url}/services/T0/B0/SECRETTOKEN`, timeoutMs }).send(
         blockedEvent(),
         signal(),
@@ -117,7 +113,9 @@ describe('Teams, Slack and webhook channels (real HTTP receivers)', () => {
   it('does not follow a redirect', async () => {
     const elsewhere = await receiver();
     const r = await receiver(() => ({ status: 302, headers: { location: `${elsewhere.url}/stolen` } }));
-    const e = await failure(createTeamsChannel({ url: r.url, timeoutMs }).send(blockedEvent(), signal()));
+    const e = await deliveryFailure(
+      createTeamsChannel({ url: r.url, timeoutMs }).send(blockedEvent(), signal()),
+    );
     expect(e.status).toBe(302);
     expect(e.fix).toMatch(/redirect/);
     expect(elsewhere.requests).toHaveLength(0);
@@ -125,7 +123,7 @@ describe('Teams, Slack and webhook channels (real HTTP receivers)', () => {
 
   it('a receiver that never answers times out as a retryable failure', async () => {
     const r = await receiver(() => 'hang');
-    const e = await failure(
+    const e = await deliveryFailure(
       createWebhookChannel({ url: r.url, secret: KEY, timeoutMs: scaled(500) }).send(
         blockedEvent(),
         signal(),
@@ -140,7 +138,7 @@ describe('Teams, Slack and webhook channels (real HTTP receivers)', () => {
     const url = r.url;
     await r.close();
     receivers.pop();
-    const e = await failure(
+    const e = await deliveryFailure(
       createWebhookChannel({ url, secret: KEY, timeoutMs }).send(blockedEvent(), signal()),
     );
     expect(e.retryable).toBe(true);

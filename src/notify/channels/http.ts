@@ -5,7 +5,8 @@
  * the answer. Connect, header and body timeouts bound a receiver that hangs.
  */
 import { Agent, request, errors as undiciErrors } from 'undici';
-import { DeliveryError, errorCode, excerpt, type Receipt } from './delivery.js';
+import type { ChannelName, NotifyEvent } from '../types.js';
+import { DeliveryError, errorCode, excerpt, type NotifyChannel, type Receipt } from './delivery.js';
 
 export interface JsonPost {
   /** The full URL (may hold a secret path: never put it in a message). */
@@ -83,4 +84,25 @@ export async function postJson(agent: Agent, post: JsonPost, signal: AbortSignal
     status,
     fix: refusedFix(status, post.what),
   });
+}
+
+/**
+ * A channel that posts `render(event)` as JSON to a secret URL (Teams, Slack): its target shows
+ * the host only.
+ */
+export function jsonUrlChannel(
+  name: ChannelName,
+  config: { url: string; timeoutMs: number },
+  render: (event: NotifyEvent) => unknown,
+  what: string,
+): NotifyChannel {
+  const place = new URL(config.url).host;
+  const agent = createAgent(config.timeoutMs);
+  return {
+    name,
+    target: place,
+    send: (event, signal) =>
+      postJson(agent, { url: config.url, place, body: JSON.stringify(render(event)), what }, signal),
+    close: () => agent.close(),
+  };
 }
