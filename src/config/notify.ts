@@ -7,6 +7,7 @@
 import { NOTIFY_EVENT_KINDS, type NotifyEventKind } from '../notify/types.js';
 import { isLoopbackHost, type Problem } from './checks.js';
 import { type ConfigOf, count, durationMs, key, num, type SchemaTree, secret, stringList } from './define.js';
+import { readPemFile } from './files.js';
 
 /** What is sent unless `notify.events` says otherwise: the digest runs on its own cron, a test on demand. */
 export const DEFAULT_NOTIFY_EVENTS: readonly NotifyEventKind[] = NOTIFY_EVENT_KINDS.filter(
@@ -265,4 +266,17 @@ export function channelNames(notify: NotifyConfig): ('email' | 'teams' | 'slack'
     ...(notify.slack.url ? (['slack'] as const) : []),
     ...(notify.webhook.url ? (['webhook'] as const) : []),
   ];
+}
+
+/**
+ * The text of `notify.email.caFile`, or undefined for the system CAs. A path that cannot be read
+ * fails at `config validate` and at start, not at the first message.
+ */
+export function readEmailCa(email: NotifyConfig['email']): string | undefined {
+  return email.caFile
+    ? readPemFile(email.caFile, 'notify.email.caFile', {
+        key: 'notify.email.caFile',
+        holds: 'the CA certificate(s) that signed the SMTP server certificate',
+      })
+    : undefined;
 }

@@ -2,6 +2,7 @@
  * The daemon's config checks, apart from its wiring so that `config validate` (systemd's
  * ExecStartPre=) runs them without loading the daemon, the run pipeline, prom-client or chokidar.
  */
+import { readEmailCa } from '../config/notify.js';
 import type { AppConfig, JobConfig } from '../config/schema.js';
 import type { SourceRegistry, WatchedFolder } from '../core/source.js';
 import { configureLocks } from '../state/lock.js';
@@ -39,6 +40,7 @@ export function checkReloadable(
     if (job.schedule.watch) dropFolders(job, registry);
   }
   validateCron(config.notify.digestCron, 'notify.digestCron', 'empty turns the digest off');
+  if (config.notify.email.host) readEmailCa(config.notify.email);
   return { admin, graceMs: config.daemon.shutdownGraceMs };
 }
 

@@ -243,3 +243,32 @@ describe('notify test', () => {
     expect(r.stderr).toContain('No notification channel is configured');
   });
 });
+
+describe('the one-shot sync', () => {
+  it(
+    'notifies a blocked run before it exits, with the approve command as it was called',
+    async () => {
+      const receiver = await startReceiver(() => ({ status: 200 }));
+      try {
+        const w = workspace(emu.url);
+        writeFileSync(path.join(w.dir, 'hook-key'), HMAC_KEY);
+        writeNotifyConfig(w, {
+          webhook: { url: `${receiver.url}/in`, secretFile: path.join(w.dir, 'hook-key') },
+        });
+        await seedBaseline(w, emu, 40);
+        dropFile(w, 'cut.csv', staffCsv(10));
+        const r = await runCli(['sync', '-c', w.configFile], { cwd: w.dir });
+        expect(r.code, r.stdout + r.stderr).toBe(3);
+        const bodies = receiver.requests.map((q) => JSON.parse(q.body) as HookBody);
+        const blocked = bodies.find((b) => b.event === 'blocked');
+        expect(blocked?.approveCommand).toBe(
+          `mobileid-sync approve main --plan ${blocked?.planId} -c ${w.configFile}`,
+        );
+        expect(r.stdout).toContain(blocked!.approveCommand!);
+      } finally {
+        await receiver.close();
+      }
+    },
+    scaled(60_000),
+  );
+});

@@ -4,8 +4,7 @@
  * certificate is always verified (against `caFile` when set); connect, greeting and socket
  * timeouts bound a server that hangs. One connection per message: notifications are rare.
  */
-import { readPemFile } from '../../config/files.js';
-import type { NotifyConfig } from '../../config/notify.js';
+import { type NotifyConfig, readEmailCa } from '../../config/notify.js';
 import { emailMessage } from '../format/email.js';
 import { DeliveryError, errorCode, excerpt, type NotifyChannel, type Receipt } from './delivery.js';
 
@@ -52,15 +51,10 @@ function smtpFix(f: SmtpFailure, config: EmailConfig): { fix: string; retryable:
   return { fix: 'Look at the SMTP answer above; the message is retried.', retryable: true };
 }
 
-export function createEmailChannel(config: EmailConfig, place = 'notify.email'): NotifyChannel {
+export function createEmailChannel(config: EmailConfig): NotifyChannel {
   const target = `${config.host}:${config.port}`;
-  // A wrong caFile path fails now (config validate, daemon start), not at the first message.
-  const ca = config.caFile
-    ? readPemFile(config.caFile, `${place}.caFile`, {
-        key: 'notify.email.caFile',
-        holds: 'the CA certificate(s) that signed the SMTP server certificate',
-      })
-    : undefined;
+  // A wrong caFile path fails now (daemon start, `notify test`), not at the first message.
+  const ca = readEmailCa(config);
   const send = async (event: Parameters<NotifyChannel['send']>[0], signal: AbortSignal): Promise<Receipt> => {
     const { createTransport } = await import('nodemailer');
     const transport = createTransport({
