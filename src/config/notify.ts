@@ -4,13 +4,13 @@
  * formats cannot express (a half-configured channel, a password in clear text) are in
  * `notifyProblem`, which the loader turns into a ConfigError naming the key.
  */
-import { NOTIFY_EVENT_KINDS, type NotifyEventKind } from '../notify/types.js';
+import { EVENT_KINDS, type NotifyEventKind } from '../notify/types.js';
 import { isLoopbackHost, type Problem } from './checks.js';
 import { type ConfigOf, count, durationMs, key, num, type SchemaTree, secret, stringList } from './define.js';
 import { readPemFile } from './files.js';
 
 /** What is sent unless `notify.events` says otherwise: the digest runs on its own cron, a test on demand. */
-export const DEFAULT_NOTIFY_EVENTS: readonly NotifyEventKind[] = NOTIFY_EVENT_KINDS.filter(
+export const DEFAULT_NOTIFY_EVENTS: readonly NotifyEventKind[] = EVENT_KINDS.filter(
   (k) => k !== 'digest' && k !== 'test',
 );
 
@@ -89,11 +89,11 @@ export const notifySchema = {
     ),
   },
   events: key(
-    `Which events are sent: ${NOTIFY_EVENT_KINDS.join(', ')}. The digest also needs \`notify.digestCron\`; \`notify test\` always sends.`,
+    `Which events are sent: ${EVENT_KINDS.join(', ')}. The digest also needs \`notify.digestCron\`; \`notify test\` always sends.`,
     stringList('notify.events', (v) =>
-      (NOTIFY_EVENT_KINDS as readonly string[]).includes(v)
+      (EVENT_KINDS as readonly string[]).includes(v)
         ? undefined
-        : `notify.events: ${JSON.stringify(v)} is not an event (use ${NOTIFY_EVENT_KINDS.join(', ')})`,
+        : `notify.events: ${JSON.stringify(v)} is not an event (use ${EVENT_KINDS.join(', ')})`,
     ),
     [...DEFAULT_NOTIFY_EVENTS] as string[],
   ),

@@ -9,22 +9,22 @@
  * A kind missing from `policy.events` is never sent. A recovered event (sent or not) clears the
  * job's conditions, so the next occurrence is sent at once.
  *
- * The clock is not trusted to move forward. A `lastSentAt` in the future (the clock moved back) is
- * pulled back to now without sending: reminders resume `reminderMs` later instead of staying
- * silent until the old time comes round again. A jump far forward sends at most one reminder, and
- * entries more than PRUNE_MS away from now either way are dropped (a condition that still holds
- * is then sent again as new: we would rather tell twice).
+ * The clock is not trusted to move forward. Entries more than PRUNE_MS (30 days) away from now,
+ * either way, are dropped first: a condition that still holds is then sent as new (we would rather
+ * tell twice). A `lastSentAt` less far in the future (the clock moved back) is pulled back to now
+ * without sending: reminders resume `reminderMs` later instead of staying silent until the old time
+ * comes round again. So any jump, back or forward, costs at most one extra message, never silence
+ * and never one message per run.
  */
-
-import type {
-  DedupEntry,
-  DedupState,
-  NotifyEvent,
-  NotifyEventKind,
-  NotifyPolicy,
-  Reminder,
+import {
+  type DedupEntry,
+  type DedupState,
+  EVENT_KINDS,
+  type NotifyEvent,
+  type NotifyEventKind,
+  type NotifyPolicy,
+  type Reminder,
 } from './types.js';
-import { NOTIFY_EVENT_KINDS } from './types.js';
 
 export const EMPTY_DEDUP: DedupState = { version: 1, entries: [] };
 
@@ -86,8 +86,9 @@ function withReminder(event: NotifyEvent, reminder: Reminder): NotifyEvent {
 }
 
 /** Whether to send `event` now, and the state after it. */
-export function decide(state: DedupState, event: NotifyEvent, now: Date, policy: NotifyPolicy): Decision {
+export function decide(stored: DedupState, event: NotifyEvent, now: Date, policy: NotifyPolicy): Decision {
   const nowMs = now.getTime();
+  const state = prune(stored, nowMs);
   const at = now.toISOString();
   const enabled = policy.events.has(event.kind);
   if (event.kind === 'recovered') {
@@ -161,12 +162,13 @@ export function prune(state: DedupState, nowMs: number): DedupState {
   return { version: 1, entries: newest.slice(0, MAX_ENTRIES) };
 }
 
-const KINDS: ReadonlySet<string> = new Set<NotifyEventKind>(NOTIFY_EVENT_KINDS);
+const KINDS: ReadonlySet<string> = new Set(EVENT_KINDS);
 
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
-
+/** A time as this code writes it (`toISOString`): anything else (2026-02-30, a local time) is not trusted. */
 function isTime(v: unknown): v is string {
-  return typeof v === 'string' && ISO.test(v) && Number.isFinite(Date.parse(v));
+  if (typeof v !== 'string') return false;
+  const ms = Date.parse(v);
+  return Number.isFinite(ms) && new Date(ms).toISOString() === v;
 }
 
 function entryOf(v: unknown): DedupEntry | null {

@@ -146,8 +146,8 @@ export type NotifyEvent =
 
 export type NotifyEventKind = NotifyEvent['kind'];
 
-/** Every event kind, in the order the docs list them (the `notify.events` values). */
-export const NOTIFY_EVENT_KINDS = [
+/** Every kind, in the order the docs list them (config validation and the de-dup file check use it). */
+export const EVENT_KINDS: readonly NotifyEventKind[] = [
   'blocked',
   'approval-expiring',
   'failing',
@@ -155,7 +155,7 @@ export const NOTIFY_EVENT_KINDS = [
   'unknown-outcome',
   'digest',
   'test',
-] as const satisfies readonly NotifyEventKind[];
+];
 
 /** At most this many deletes are listed in a blocked notification. */
 export const TOP_DELETES = 10;
