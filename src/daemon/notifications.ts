@@ -30,6 +30,8 @@ export interface DaemonNotificationsOptions {
   readonly approveCommand: (job: string, planId: string) => string;
   readonly units: () => Iterable<JobUnit>;
   readonly maskEmails: () => boolean;
+  /** How often approvals are checked for their expiry (tests shorten it). */
+  readonly expiryCheckMs?: number;
 }
 
 export interface DaemonNotifications {
@@ -111,7 +113,7 @@ export async function startNotifications(
       notifier,
       timer: setInterval(() => {
         if (running) void checkExpiring(running).catch(() => undefined);
-      }, EXPIRY_CHECK_MS),
+      }, options.expiryCheckMs ?? EXPIRY_CHECK_MS),
       digest: notify.digestCron.trim()
         ? cron.schedule(notify.digestCron.trim(), () => {
             if (running) void sendDigest(running).catch(() => undefined);
