@@ -2,14 +2,13 @@
  * Real receivers for the notification tests, on loopback: an SMTP server (smtp-server) with
  * STARTTLS and AUTH that keeps every message it accepts (decoded: subject, text, html), and a
  * node:http receiver that records each request and answers as the test scripts it (a status, or
- * never). Plus sample events.
+ * never). Sample events are in notify-events.ts.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { expect } from 'vitest';
 import { DeliveryError } from '../../src/notify/channels/delivery.js';
-import type { BlockedEvent, NotifyEvent } from '../../src/notify/types.js';
 
 export interface ReceivedMail {
   readonly from: string;
@@ -190,31 +189,6 @@ export async function startReceiver(
         server.close(() => resolve());
       }),
   };
-}
-
-export const HOSTILE_NAME = '<img src=x onerror=alert(1)>';
-
-export function blockedEvent(overrides: Partial<BlockedEvent> = {}): BlockedEvent {
-  return {
-    kind: 'blocked',
-    at: '2026-03-02T08:00:00.000Z',
-    job: 'main',
-    project: 'HQ',
-    runId: 'run-1',
-    guardKind: 'approval',
-    planId: 'plan-abc123',
-    baselineId: 'base-1',
-    reasons: ['30 deletes exceed guard.maxDeletes (25)'],
-    counts: { adds: 1, updates: 2, deletes: 30, unchanged: 200 },
-    topDeletes: [{ name: HOSTILE_NAME, email: 'anna@example.org', id: '0001' }],
-    approveCommand: 'mobileid-sync approve main --plan plan-abc123 -c /etc/mobileid-sync/config.json5',
-    consoleUrl: null,
-    ...overrides,
-  };
-}
-
-export function testEvent(): NotifyEvent {
-  return { kind: 'test', at: '2026-03-02T08:00:00.000Z', host: 'sync01', version: '1.2.3' };
 }
 
 /** The DeliveryError a send rejects with (fails the test when it resolves or rejects otherwise). */

@@ -2,19 +2,16 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  blockedEvent,
-  deliveryFailure,
-  HOSTILE_NAME,
-  startSmtp,
-  type TestSmtp,
-} from '../../../test/helpers/notify.js';
+import { deliveryFailure, startSmtp, type TestSmtp } from '../../../test/helpers/notify.js';
+import { HOSTILE_NAMES, person, blockedEvent as sampleBlocked } from '../../../test/helpers/notify-events.js';
 import { scaled } from '../../../test/helpers/timing.js';
 import { makeTestPki, type TestPki } from '../../../test/helpers/tls.js';
 import type { NotifyConfig } from '../../config/notify.js';
 import { createEmailChannel } from './email.js';
 
 const PASSWORD = 'smtp-pass-9f8e7d6c';
+const HOSTILE_NAME = HOSTILE_NAMES[0]!;
+const blockedEvent = () => sampleBlocked({ topDeletes: [person(1, HOSTILE_NAME)] });
 let pki: TestPki;
 let smtp: TestSmtp;
 let plainSmtp: TestSmtp;
@@ -61,7 +58,7 @@ describe('e-mail channel (real SMTP server, STARTTLS + AUTH)', () => {
     expect(mail.to).toEqual(['ops@example.org', 'second@example.org']);
     expect(mail.subject).toContain('main');
     expect(mail.subject.toLowerCase()).toContain('blocked');
-    expect(mail.text).toContain('mobileid-sync approve main --plan plan-abc123');
+    expect(mail.text).toContain('mobileid-sync approve main --plan p-1a2b3c');
     expect(mail.text).toContain(HOSTILE_NAME);
     // Directory data is text in the HTML part, never markup.
     expect(mail.html).toContain('&lt;img src=x onerror=alert(1)&gt;');

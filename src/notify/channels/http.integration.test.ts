@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type Answer,
-  blockedEvent,
   deliveryFailure,
   startReceiver,
   type TestReceiver,
 } from '../../../test/helpers/notify.js';
+import { blockedEvent } from '../../../test/helpers/notify-events.js';
 import { scaled } from '../../../test/helpers/timing.js';
 import { SIGNATURE_HEADER, verifySignature } from '../format/webhook.js';
 import { createSlackChannel } from './slack.js';
