@@ -89,7 +89,7 @@ export const notifySchema = {
     ),
   },
   events: key(
-    `Which events are sent: ${EVENT_KINDS.join(', ')}. The digest also needs \`notify.digestCron\`; \`notify test\` always sends.`,
+    `Which events are sent: ${EVENT_KINDS.join(', ')}. The digest is sent whenever \`notify.digestCron\` is set; \`notify test\` always sends.`,
     stringList('notify.events', (v) =>
       (EVENT_KINDS as readonly string[]).includes(v)
         ? undefined

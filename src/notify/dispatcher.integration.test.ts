@@ -9,7 +9,7 @@ import { registerSecret } from '../core/secrets.js';
 import { createLogger } from '../telemetry/logger.js';
 import type { NotificationOutcome } from '../telemetry/metrics.js';
 import { createWebhookChannel } from './channels/webhook.js';
-import { Notifier, type RetryPolicy, retryDelayMs } from './dispatcher.js';
+import { Notifier, notifyPolicy, type RetryPolicy, retryDelayMs } from './dispatcher.js';
 import { readNotifyStatus } from './store.js';
 import type { NotifyPolicy } from './types.js';
 
@@ -159,5 +159,25 @@ describe('retryDelayMs', () => {
     expect(retryDelayMs(2, 30_000, () => 1)).toBe(120_000);
     expect(retryDelayMs(2, 30_000, () => 0)).toBe(60_000);
     expect(retryDelayMs(50, 30_000, () => 1)).toBe(15 * 60_000);
+  });
+});
+
+describe('notifyPolicy', () => {
+  it('turns the config numbers into the policy; a digestCron asks for the digest', async () => {
+    const { loadConfigData } = await import('../config/load.js');
+    const { SOURCE_DEFINITIONS } = await import('../sources/index.js');
+    const jobs = [
+      { name: 'main', mim: { project: 'HQ' }, sources: [{ name: 'hr', kind: 'csv-folder', folder: '/x' }] },
+    ];
+    const load = (notify: Record<string, unknown>) =>
+      loadConfigData({ notify, jobs }, path.join(stateDir, 'c.json'), {
+        registry: SOURCE_DEFINITIONS,
+        env: {},
+      }).notify;
+    const plain = notifyPolicy(load({ reminderHours: 0.5, failingAfterMinutes: 0 }));
+    expect(plain.reminderMs).toBe(1_800_000);
+    expect(plain.failingAfterMs).toBe(Number.POSITIVE_INFINITY);
+    expect(plain.events.has('digest')).toBe(false);
+    expect(notifyPolicy(load({ digestCron: '0 8 * * 1-5' })).events.has('digest')).toBe(true);
   });
 });

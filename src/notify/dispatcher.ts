@@ -325,8 +325,11 @@ export function notifyPolicy(notify: NotifyConfig): NotifyPolicy {
     failingAfterMs:
       notify.failingAfterMinutes > 0 ? notify.failingAfterMinutes * 60_000 : Number.POSITIVE_INFINITY,
     approvalWarningMs: notify.approvalWarningHours * HOUR_MS,
-    // The schema checked every entry against the kinds.
-    events: new Set(notify.events as readonly NotifyEventKind[]),
+    // The schema checked every entry against the kinds; setting digestCron asks for the digest.
+    events: new Set([
+      ...(notify.events as readonly NotifyEventKind[]),
+      ...(notify.digestCron.trim() ? (['digest'] as const) : []),
+    ]),
   };
 }
 
