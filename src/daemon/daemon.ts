@@ -468,6 +468,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         options.approveCommand ?? ((job, planId) => `mobileid-sync approve ${job} --plan ${planId}`),
       units: () => units.values(),
       maskEmails: () => config.log.maskEmails,
+      isActive: () => leader.role === 'active',
     });
     const handlers = adminHandlers({
       config: () => config,

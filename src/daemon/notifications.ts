@@ -30,6 +30,8 @@ export interface DaemonNotificationsOptions {
   readonly approveCommand: (job: string, planId: string) => string;
   readonly units: () => Iterable<JobUnit>;
   readonly maskEmails: () => boolean;
+  /** Only the active daemon of an active/standby pair checks approvals and sends the digest. */
+  readonly isActive?: () => boolean;
   /** How often approvals are checked for their expiry (tests shorten it). */
   readonly expiryCheckMs?: number;
 }
@@ -112,11 +114,11 @@ export async function startNotifications(
       notify,
       notifier,
       timer: setInterval(() => {
-        if (running) void checkExpiring(running).catch(() => undefined);
+        if (running && (options.isActive?.() ?? true)) void checkExpiring(running).catch(() => undefined);
       }, options.expiryCheckMs ?? EXPIRY_CHECK_MS),
       digest: notify.digestCron.trim()
         ? cron.schedule(notify.digestCron.trim(), () => {
-            if (running) void sendDigest(running).catch(() => undefined);
+            if (running && (options.isActive?.() ?? true)) void sendDigest(running).catch(() => undefined);
           })
         : null,
     };
