@@ -227,6 +227,26 @@ export const COMMANDS: readonly CommandSpec[] = [
       }),
   },
   {
+    name: 'notify test',
+    summary: 'Send a test message on every configured notification channel now.',
+    usage: 'mobileid-sync notify test [-c <file>]',
+    description:
+      'Sends one test message by e-mail, Teams, Slack and the webhook, as configured under `notify`, once each (no retry, no de-duplication), and prints what each receiver answered, or the error and its fix. Changes nothing in the state directory.',
+    options: { config: COMMON_OPTIONS.config, 'log-level': COMMON_OPTIONS['log-level'] },
+    optionHelp: COMMON_OPTION_HELP.filter((o) => /--config|--log-level/.test(o.flag)),
+    examples: [
+      'mobileid-sync notify test -c /etc/mobileid-sync/config.json5',
+      'MOBILEID_SYNC_NOTIFY_EMAIL_TO=\'["me@example.org"]\' mobileid-sync notify test -c config.json5   # to yourself first',
+    ],
+    exitCodes: exitCodes(
+      '0 delivered on every channel',
+      '69 a channel failed (the line says why and the fix)',
+      X.usage,
+      '78 no channel configured, or a config error (the message names the key)',
+    ),
+    run: async (a) => (await import('./commands/notify.js')).notifyTestCommand(common(a)),
+  },
+  {
     name: 'baseline list',
     summary: 'The accepted snapshots each job keeps (the newest 5) and whether each is intact.',
     usage: 'mobileid-sync baseline list [-c <file>] [-j <job>] [--json]',

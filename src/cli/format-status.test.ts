@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredSnapshot, Target } from '../state/baseline.js';
 import type { BlockedPlan, HistoryEntry } from '../state/store.js';
-import { age, formatStatus, type JobStatusFacts, statusJson } from './format-status.js';
+import { age, formatNotifications, formatStatus, type JobStatusFacts, statusJson } from './format-status.js';
 
 const target: Target = { baseUrl: 'https://mim.example', project: 'demo', job: 'main' };
 const now = new Date('2026-01-03T00:00:00.000Z');
@@ -93,6 +93,44 @@ describe('status', () => {
       '  upload with UNKNOWN outcome and content: pending.json: damaged',
       '  BLOCKED plan p9 since 2026-01-02T23:40:00.000Z: too many deletes; source shrank',
       '  approve: mobileid-sync approve main --plan p9 -c my.json5',
+    ]);
+  });
+});
+
+describe('formatNotifications', () => {
+  const now = new Date('2026-03-02T12:00:00.000Z');
+  it('says OK with the last delivery, or FAILING with the error and its fix', () => {
+    const lines = formatNotifications(
+      [
+        {
+          name: 'email',
+          target: 'smtp.example.org:587',
+          lastSentAt: '2026-03-02T11:00:00.000Z',
+          lastError: null,
+          consecutiveFailures: 0,
+          sent: 3,
+          failed: 0,
+        },
+        {
+          name: 'teams',
+          target: 'example.webhook.office.com',
+          lastSentAt: null,
+          lastError: {
+            at: '2026-03-02T11:50:00.000Z',
+            message: 'HTTP 404 not found',
+            fix: 'Create the workflow again.',
+          },
+          consecutiveFailures: 2,
+          sent: 0,
+          failed: 2,
+        },
+      ],
+      now,
+    );
+    expect(lines).toEqual([
+      'notify email smtp.example.org:587: OK, last delivered 1.0 h ago',
+      'notify teams example.webhook.office.com: FAILING (2 in a row, nothing delivered yet); last error 10 min ago: HTTP 404 not found',
+      '  fix: Create the workflow again.',
     ]);
   });
 });

@@ -4,6 +4,7 @@
  * state files and the clock, these shape what it read.
  */
 import { plural } from '../core/plural.js';
+import type { ChannelStatus } from '../notify/store.js';
 import { type Baseline, describeTarget, type Target } from '../state/baseline.js';
 import type { BlockedPlan, HistoryEntry, PendingState } from '../state/store.js';
 
@@ -114,4 +115,19 @@ export function formatStatus(v: JobStatusJson, now: Date, configArg: string): st
     ...v.runs.map(runLine),
     '',
   ];
+}
+
+/** The notification channels' last deliveries (from notify-status.json), one line each, and the fix of a failing one. */
+export function formatNotifications(channels: readonly ChannelStatus[], now: Date): string[] {
+  const out: string[] = [];
+  for (const c of channels) {
+    const sent = c.lastSentAt ? `last delivered ${age(c.lastSentAt, now)}` : 'nothing delivered yet';
+    if (c.consecutiveFailures > 0 && c.lastError) {
+      out.push(
+        `notify ${c.name} ${c.target}: FAILING (${c.consecutiveFailures} in a row, ${sent}); last error ${age(c.lastError.at, now)}: ${c.lastError.message}`,
+        `  fix: ${c.lastError.fix}`,
+      );
+    } else out.push(`notify ${c.name} ${c.target}: OK, ${sent}`);
+  }
+  return out;
 }

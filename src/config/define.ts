@@ -210,6 +210,22 @@ export function secret(doc: string): { value: convict.SchemaObj<string>; file: c
   };
 }
 
+/**
+ * convict format: a list of texts, each checked by `check` (which returns the problem). As an env
+ * var the list is a JSON array (convict parses env values of a key whose default is an array).
+ */
+export function stringList(name: string, check?: (v: string) => string | undefined) {
+  return (value: unknown): void => {
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+      throw new Error(`${name} must be an array of strings (as an env var: a JSON array)`);
+    }
+    for (const v of value as string[]) {
+      const problem = check?.(v);
+      if (problem) throw new Error(problem);
+    }
+  };
+}
+
 /** convict format: an absolute http(s) URL. */
 export function httpUrl(value: unknown): void {
   let ok = false;

@@ -21,6 +21,7 @@ import {
   withEnv,
 } from './define.js';
 import { readSecretFile } from './files.js';
+import { notifyProblem } from './notify.js';
 import { type AppConfig, globalSchema, type JobConfig, jobSchema, type SourceEntry } from './schema.js';
 
 export const DEFAULT_CONFIG_PATHS = ['/etc/mobileid-sync/config.json5', './config/mobileid-sync.json5'];
@@ -355,6 +356,10 @@ export function loadConfigData(data: Plain, file: string, options: LoadOptions):
   const origins: SecretOrigins = new Map();
   const global = validatePart(globalSchema, rest, [], file, env, origins);
   checkToken(global.admin.token, 'admin.token', origins, `${file}: admin.token`);
+  const notify = notifyProblem(global.notify);
+  if (notify) {
+    throw new ConfigError(notify.message, { place: `${file}: notify.${notify.key}`, fix: notify.fix });
+  }
   if (!Array.isArray(rawJobs) || rawJobs.length === 0) {
     throw new ConfigError('The config has no jobs', {
       place: `${file}: jobs`,
@@ -373,9 +378,14 @@ export function loadConfigData(data: Plain, file: string, options: LoadOptions):
 /** The config with every secret replaced, for `config print`; `registry` names each source kind's secrets. */
 export function maskSecrets(config: AppConfig, registry: SourceRegistry): unknown {
   const mask = (v: string): string => (v ? '****' : '');
+  const global = structuredClone({ admin: config.admin, notify: config.notify }) as Plain;
+  for (const p of sensitivePaths(globalSchema)) {
+    const v = getAt(global, p);
+    if (typeof v === 'string') setAt(global, p, mask(v));
+  }
   return {
     ...config,
-    admin: { ...config.admin, token: mask(config.admin.token) },
+    ...global,
     jobs: config.jobs.map((job) => ({
       ...job,
       mim: { ...job.mim, token: mask(job.mim.token) },

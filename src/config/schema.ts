@@ -13,6 +13,7 @@ import {
   type SchemaTree,
   secret,
 } from './define.js';
+import { notifySchema } from './notify.js';
 
 export interface SourceEntry {
   readonly name: string;
@@ -78,6 +79,7 @@ export const globalSchema = {
       { min: 5_000, max: 3_600_000 },
     ),
   },
+  notify: notifySchema,
 } satisfies SchemaTree;
 
 const mimToken = secret(

@@ -5,6 +5,7 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { AppConfig } from '../config/schema.js';
+import type { NotificationsView } from '../notify/dispatcher.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { consoleData } from './console-data.js';
 import type { AdminHandlers, Readiness } from './http.js';
@@ -27,6 +28,8 @@ export interface AdminSources {
   readonly reload: () => Promise<ReloadRecord>;
   /** The last reload attempt of this process, or null. */
   readonly lastReload: () => ReloadRecord | null;
+  /** Each notification channel's last delivery and error; null when none is configured. */
+  readonly notifications?: () => NotificationsView | null;
 }
 
 /** Why the state directory is not writable (an errno code), or null when it is. */
@@ -61,7 +64,7 @@ export function adminHandlers(s: AdminSources): AdminHandlers {
     },
     async status() {
       const jobs = await Promise.all([...units.values()].map((u) => jobFacts(u).then(jobStatusView)));
-      return daemonStatusView({
+      const view = daemonStatusView({
         version: s.version,
         pid: process.pid,
         startedAt: s.startedAt,
@@ -71,6 +74,7 @@ export function adminHandlers(s: AdminSources): AdminHandlers {
         jobs,
         maskEmails: s.config().log.maskEmails,
       });
+      return { ...view, notifications: s.notifications?.() ?? null };
     },
     runNow(name) {
       if (!units.has(name)) return 'unknown-job';

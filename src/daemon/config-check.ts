@@ -2,11 +2,12 @@
  * The daemon's config checks, apart from its wiring so that `config validate` (systemd's
  * ExecStartPre=) runs them without loading the daemon, the run pipeline, prom-client or chokidar.
  */
+import { readEmailCa } from '../config/notify.js';
 import type { AppConfig, JobConfig } from '../config/schema.js';
 import type { SourceRegistry, WatchedFolder } from '../core/source.js';
 import { configureLocks } from '../state/lock.js';
 import { adminAddress, type ListenAddress } from './admin-address.js';
-import { validateSchedule } from './scheduler.js';
+import { validateCron, validateSchedule } from './scheduler.js';
 
 /**
  * The daemon's own config checks (admin exposure, cron syntax, drop folders, grace period), run
@@ -38,6 +39,8 @@ export function checkReloadable(
     validateSchedule(job);
     if (job.schedule.watch) dropFolders(job, registry);
   }
+  validateCron(config.notify.digestCron, 'notify.digestCron', 'empty turns the digest off');
+  if (config.notify.email.host) readEmailCa(config.notify.email);
   return { admin, graceMs: config.daemon.shutdownGraceMs };
 }
 

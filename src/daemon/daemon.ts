@@ -10,6 +10,7 @@
  * runJob (which takes the job's lock), queued by the job's runner so runs of a job never overlap.
  */
 import { mkdir } from 'node:fs/promises';
+import { channelNames } from '../config/notify.js';
 import type { AppConfig, JobConfig } from '../config/schema.js';
 import { ConfigError, isSyncError, StateError } from '../core/errors.js';
 import type { SourceRegistry } from '../core/source.js';
@@ -25,6 +26,7 @@ import { type AdminServer, startAdminServer } from './http.js';
 import { type FinishedRun, JobRunner, type TriggerKind, type TriggerResult } from './job-runner.js';
 import { isSuccess, type JobUnit, nextRunOf, restoreUnit, watchingOf } from './job-unit.js';
 import { Leader } from './leader.js';
+import { type DaemonNotifications, startNotifications } from './notifications.js';
 import {
   appliedRecord,
   type ConfigDiff,
@@ -54,7 +56,15 @@ export interface DaemonOptions {
   readonly loadConfig?: () => AppConfig;
   /** The log level came from the command line: a reload leaves it alone. */
   readonly fixedLogLevel?: boolean;
+  /**
+   * The exact command that approves a plan, for notifications (the CLI adds the daemon's -c).
+   * Default: without -c.
+   */
+  readonly approveCommand?: (job: string, planId: string) => string;
 }
+
+/** Deliveries still going on at shutdown get at most this long (within the grace period). */
+const NOTIFY_DRAIN_MS = 10_000;
 
 export interface Daemon {
   /** The admin listener's URL, or null when it is off. */
@@ -152,7 +162,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   await ensureStateDir(stateDir);
   // A refusal recorded by an earlier process is about a config this one no longer runs on.
   await clearReloadRecord(stateDir).catch(() => undefined);
-  const metrics: Metrics = createMetrics(config.jobs.map((j) => j.name));
+  const metrics: Metrics = createMetrics(
+    config.jobs.map((j) => j.name),
+    channelNames(config.notify),
+  );
   const notifier = createNotifier(log, env);
   const startedAt = new Date();
   let stopping: Promise<void> | null = null;
@@ -185,6 +198,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
             if (isSuccess(end.report.outcome)) unit.lastSuccessAt = end.report.endedAt;
           }
           logRunEnd(log, unit, end);
+          if (end.report) notifications?.runFinished(unit, end.report);
           // `systemctl status` shows the latest run (a no-op outside systemd).
           const outcome = end.report?.outcome ?? 'crashed';
           void notifier.status(`${job.name}: ${outcome} at ${new Date().toISOString()}`);
@@ -197,6 +211,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     return unit;
   };
 
+  // Assigned below, before any run can start (runs start only after the leader is active).
+  let notifications: DaemonNotifications | null = null;
   const units = new Map<string, JobUnit>();
   /** Jobs a reload removed whose run is still in progress; they take no triggers. */
   const retiring = new Map<string, JobUnit>();
@@ -342,6 +358,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       if (job) await changeJob(job);
     }
     for (const job of diff.added) await addJob(job);
+    await notifications?.reload(next);
     config = next;
     graceMs = next.daemon.shutdownGraceMs;
     if (!options.fixedLogLevel) log.level = next.log.level;
@@ -427,6 +444,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         graceMs,
         log,
       );
+      await notifications?.stop(Math.min(graceMs, NOTIFY_DRAIN_MS));
       await leader.stop();
       await server?.close();
       removeSignalHandlers();
@@ -443,6 +461,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
 
   try {
+    notifications = await startNotifications(config, {
+      stateDir,
+      log,
+      metrics,
+      approveCommand:
+        options.approveCommand ?? ((job, planId) => `mobileid-sync approve ${job} --plan ${planId}`),
+      units: () => units.values(),
+      maskEmails: () => config.log.maskEmails,
+      isActive: () => leader.role === 'active',
+    });
     const handlers = adminHandlers({
       config: () => config,
       units,
@@ -454,6 +482,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       trigger,
       reload: () => reload('http'),
       lastReload: () => lastReload,
+      notifications: () => notifications?.view() ?? null,
     });
     if (admin) server = await startAdminServer(admin, () => config.admin.token, handlers, log);
     await leader.start();

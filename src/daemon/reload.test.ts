@@ -71,4 +71,20 @@ describe('diffConfig', () => {
       'config: reloaded at 1970-01-01T00:00:00.000Z (no job changed); needs a restart to change: stateDir, lock.staleMs, admin.listen, log.maskEmails',
     );
   });
+
+  it('a changed notify section is live: the channels are rebuilt and the record says so, never the URL', () => {
+    const before = config({ jobs: [job('a')] });
+    const after = config({
+      jobs: [job('a')],
+      notify: { teams: { url: 'https://example.webhook.office.com/SECRETPATH' } },
+    });
+    const d = diffConfig(before, after);
+    expect(d.live).toEqual(['notify']);
+    const record = appliedRecord(d, new Date(0), 'sighup');
+    expect(record.rebuilt).toEqual(['notify']);
+    expect(describeReload(record)).toBe(
+      'config: reloaded at 1970-01-01T00:00:00.000Z (notifications changed (channels rebuilt))',
+    );
+    expect(JSON.stringify(record)).not.toContain('SECRETPATH');
+  });
 });

@@ -4,7 +4,8 @@
  * the result (daemon.ts), the views show the last attempt (status-view.ts, `status`).
  *
  * Live: every job key (sources, mim incl. a rotated token file, guard, schedule), jobs added or
- * removed, `admin.token`, `daemon.shutdownGraceMs`, `log.level`. Restart only: `stateDir` (the
+ * removed, `admin.token`, `daemon.shutdownGraceMs`, `log.level`, `notify` (the channels are
+ * rebuilt). Restart only: `stateDir` (the
  * jobs' state and the active/standby lock live there), `lock.staleMs` (a standby watching our lock
  * judges staleness by the value it started with), `admin.listen` (the socket is bound) and
  * `log.maskEmails` (the logger's formatters are built once).
@@ -38,7 +39,7 @@ function valueAt(config: AppConfig, key: string): unknown {
   return cur;
 }
 
-const LIVE_KEYS = ['admin.token', 'daemon.shutdownGraceMs', 'log.level'] as const;
+const LIVE_KEYS = ['admin.token', 'daemon.shutdownGraceMs', 'log.level', 'notify'] as const;
 
 function changedKeys(a: JobConfig, b: JobConfig): string[] {
   const before: ReadonlyMap<string, unknown> = new Map(Object.entries(a));
@@ -89,6 +90,8 @@ export interface AppliedReload {
   readonly removed: readonly string[];
   readonly changed: readonly JobChange[];
   readonly needsRestart: readonly RestartKey[];
+  /** `notify` when the notification settings changed (channels rebuilt); absent in older records. */
+  readonly rebuilt?: readonly 'notify'[];
 }
 
 export interface RefusedReload {
@@ -112,6 +115,7 @@ export function appliedRecord(diff: ConfigDiff, at: Date, trigger: ReloadTrigger
     removed: [...diff.removed],
     changed: [...diff.changed],
     needsRestart: [...diff.needsRestart],
+    ...(diff.live.includes('notify') ? { rebuilt: ['notify' as const] } : {}),
   };
 }
 
@@ -125,6 +129,9 @@ export function describeReload(r: ReloadRecord): string {
     ...(r.added.length ? [`added ${r.added.join(', ')}`] : []),
     ...(r.removed.length ? [`removed ${r.removed.join(', ')}`] : []),
     ...r.changed.map((c) => `${c.job}: ${c.keys.join(', ')} changed`),
+    ...(Array.isArray(r.rebuilt) && r.rebuilt.includes('notify')
+      ? ['notifications changed (channels rebuilt)']
+      : []),
   ];
   const restart = r.needsRestart.length ? `; needs a restart to change: ${r.needsRestart.join(', ')}` : '';
   return `config: reloaded at ${r.at}${parts.length ? ` (${parts.join('; ')})` : ' (no job changed)'}${restart}`;

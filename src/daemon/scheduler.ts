@@ -18,14 +18,19 @@ export interface JobSchedule {
 
 /** Throws ConfigError for an unparseable expression, naming the key and what is wrong. */
 export function validateSchedule(job: JobConfig): void {
-  const expr = job.schedule.cron.trim();
+  validateCron(job.schedule.cron, `jobs[${job.name}].schedule.cron`, 'empty turns the schedule off');
+}
+
+/** Throws ConfigError at `place` for an unparseable cron expression; an empty one is off. */
+export function validateCron(text: string, place: string, emptyMeans: string): void {
+  const expr = text.trim();
   if (!expr) return;
   const result = cron.validateDetailed(expr);
   if (result.valid) return;
   const problems = result.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
   throw new ConfigError(`The cron expression "${expr}" is not valid (${problems})`, {
-    place: `jobs[${job.name}].schedule.cron`,
-    fix: 'Use five fields (minute hour day month weekday) or six with seconds first, e.g. "*/15 * * * *"; empty turns the schedule off.',
+    place,
+    fix: `Use five fields (minute hour day month weekday) or six with seconds first, e.g. "*/15 * * * *"; ${emptyMeans}.`,
   });
 }
 

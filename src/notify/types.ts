@@ -176,12 +176,25 @@ export interface TextMessage {
 
 export type ChannelName = 'email' | 'teams' | 'slack' | 'webhook';
 
-/** A delivery channel. `send` resolves when the receiver accepted the message, rejects otherwise. */
+/** What the receiver answered: "250 2.0.0 OK", "HTTP 202". Never a secret. */
+export interface Receipt {
+  readonly detail: string;
+}
+
+/** One notification as the dispatcher hands it to a channel: the same id for each retry. */
+export interface Delivery {
+  readonly id: string;
+}
+
+/**
+ * A delivery channel. `send` resolves with the receiver's answer when it accepted the message,
+ * rejects otherwise (channels reject with a `DeliveryError`: retryable or not, and the fix).
+ */
 export interface Channel {
   readonly name: ChannelName;
   /** Where it sends, safe to show (host:port, webhook host), never a secret. */
   readonly target: string;
-  send(event: NotifyEvent, signal: AbortSignal): Promise<void>;
+  send(event: NotifyEvent, signal: AbortSignal, delivery?: Delivery): Promise<Receipt>;
   close?(): Promise<void>;
 }
 

@@ -1,5 +1,6 @@
 /** `run`: the long-running daemon (systemd service, Docker sidecar). Logs pino JSON to stdout. */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { AppConfig, LogLevel } from '../../config/schema.js';
 import { startDaemon } from '../../daemon/daemon.js';
 import { preloadMimClient } from '../../sinks/mim/sink.js';
@@ -8,6 +9,7 @@ import { preloadLocks } from '../../state/lock.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { type CommonOptions, load, selectJobs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { shellQuote } from '../quote.js';
 
 async function packageVersion(): Promise<string> {
   const text = await readFile(new URL('../../../package.json', import.meta.url), 'utf8');
@@ -31,11 +33,18 @@ async function preload(config: AppConfig): Promise<void> {
 export async function daemonCommand(opts: CommonOptions): Promise<number> {
   // --job narrows the daemon to one job (e.g. one service instance per site); a reload re-reads
   // the same file with the same narrowing.
+  let file = '';
   const read = (): AppConfig => {
-    const { config: loaded } = load(opts);
-    return { ...loaded, jobs: selectJobs(loaded, opts.job) };
+    const loaded = load(opts);
+    file = loaded.file;
+    return { ...loaded.config, jobs: selectJobs(loaded.config, opts.job) };
   };
   const config = read();
+  // Notifications quote the approve command with this daemon's config file, absolute so it can be
+  // pasted in any directory (hint.ts's repeatInvocation would import the command table: a cycle).
+  const configPath = path.resolve(file);
+  const approveCommand = (job: string, planId: string): string =>
+    `mobileid-sync approve ${job} --plan ${planId} -c ${shellQuote(configPath)}`;
   const logger = createLogger({
     level: (opts.logLevel as LogLevel | undefined) ?? config.log.level,
     maskEmails: config.log.maskEmails,
@@ -49,6 +58,7 @@ export async function daemonCommand(opts: CommonOptions): Promise<number> {
     version: await packageVersion(),
     loadConfig: read,
     fixedLogLevel: opts.logLevel !== undefined,
+    approveCommand,
   });
   const code = await daemon.finished;
   // Everything was closed; if a stray handle (a library timer) still holds the loop, do not hang.

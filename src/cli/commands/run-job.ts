@@ -1,7 +1,13 @@
 /** `plan` (dry run) and `sync` (one run now) for one or all jobs. */
 
+import { anyChannel } from '../../config/notify.js';
+import type { AppConfig } from '../../config/schema.js';
+import type { Notifier } from '../../notify/dispatcher.js';
+import { consoleLink, notifyRun } from '../../run/notify-run.js';
 import { type RunMode, type RunReport, runJob } from '../../run/run-job.js';
 import { configureLocks } from '../../state/lock.js';
+import { JobState } from '../../state/store.js';
+import type { Logger } from '../../telemetry/logger.js';
 import { type CommonOptions, configArg, interruptSignal, load, selectJobs } from '../context.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { formatReport, reportJson } from '../format.js';
@@ -28,6 +34,16 @@ function combine(codes: number[]): number {
   return codes.reduce((a, b) => (rank(b) > rank(a) ? b : a), EXIT.ok);
 }
 
+/** How long `sync` waits for its notifications before it exits (retries included). */
+const NOTIFY_WAIT_MS = 30_000;
+
+/** `sync` notifies as the daemon does; nothing is loaded when no channel is configured. */
+async function syncNotifier(config: AppConfig, logger: Logger): Promise<Notifier | null> {
+  if (!anyChannel(config.notify)) return null;
+  const { createNotifier } = await import('../../notify/dispatcher.js');
+  return createNotifier(config.notify, { stateDir: config.stateDir, log: logger });
+}
+
 export async function runJobsCommand(mode: RunMode, opts: RunJobOptions): Promise<number> {
   const { config } = load(opts);
   configureLocks(config.lock.staleMs);
@@ -35,6 +51,7 @@ export async function runJobsCommand(mode: RunMode, opts: RunJobOptions): Promis
   const logger = cliLogger(config, opts.logLevel);
   const signal = interruptSignal();
   const reports: RunReport[] = [];
+  const notifier = mode === 'sync' ? await syncNotifier(config, logger) : null;
   for (const job of jobs) {
     const report = await runJob(job, {
       mode,
@@ -48,11 +65,30 @@ export async function runJobsCommand(mode: RunMode, opts: RunJobOptions): Promis
           : undefined,
     });
     reports.push(report);
+    if (notifier)
+      await notifyRun(notifier, report, {
+        state: new JobState(config.stateDir, job.name),
+        project: job.mim.project,
+        maskEmails: config.log.maskEmails,
+        links: {
+          approveCommand: (name, planId) =>
+            `mobileid-sync approve ${name} --plan ${planId}${configArg(opts)}`,
+          consoleUrl: (name) => consoleLink(config.notify.consoleUrl, name),
+        },
+      });
     if (!opts.json)
       process.stdout.write(
         `${formatReport(report, { limit: opts.all ? 0 : 50, configArg: configArg(opts) })}\n\n`,
       );
     if (signal.aborted) break;
+  }
+  if (notifier) {
+    const cancelled = await notifier.drain(NOTIFY_WAIT_MS);
+    await notifier.close();
+    if (cancelled > 0)
+      process.stderr.write(
+        `${cancelled} notification(s) not confirmed within ${NOTIFY_WAIT_MS / 1000} s; \`mobileid-sync status\` shows each channel's last error.\n`,
+      );
   }
   if (opts.json) {
     const body = reports.length === 1 ? reportJson(reports[0]!) : reports.map(reportJson);

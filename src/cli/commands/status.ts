@@ -5,11 +5,12 @@
  */
 import { describeReload } from '../../daemon/reload.js';
 import { readReloadRecord } from '../../daemon/reload-record.js';
+import { readNotifyStatus } from '../../notify/store.js';
 import { targetOf } from '../../state/baseline.js';
 import { JobState } from '../../state/store.js';
 import { type CommonOptions, configArg, load, selectJobs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { formatStatus, type JobStatusJson, statusJson } from '../format-status.js';
+import { formatNotifications, formatStatus, type JobStatusJson, statusJson } from '../format-status.js';
 
 export async function statusCommand(opts: CommonOptions & { limit?: number }): Promise<number> {
   const { config } = load(opts);
@@ -19,6 +20,9 @@ export async function statusCommand(opts: CommonOptions & { limit?: number }): P
   // The daemon's last config reload (SIGHUP, POST /reload): a refused one is worth a look first.
   const reload = await readReloadRecord(config.stateDir);
   if (reload) lines.push(describeReload(reload));
+  // Each notification channel's last delivery, as the daemon (or `sync`) recorded it.
+  const notify = await readNotifyStatus(config.stateDir);
+  if (notify) lines.push(...formatNotifications(notify.channels, now));
   for (const job of selectJobs(config, opts.job)) {
     const state = new JobState(config.stateDir, job.name);
     const target = targetOf(job);

@@ -11,6 +11,7 @@ import {
   MAX_TIMER_MS,
   type SchemaTree,
   secret,
+  stringList,
 } from '../../config/define.js';
 import { mapSchema } from '../field-map.js';
 import { describeFilterProblem, parseFilter } from './filter-parse.js';
@@ -67,18 +68,6 @@ export const PRESETS: Readonly<Record<LdapPreset, PresetDefaults>> = {
 
 export const URL_RE = /^ldaps?:\/\/[^/?#\s]+\/?$/i;
 const ATTR_RE = /^[A-Za-z][A-Za-z0-9-]*$|^\d+(\.\d+)+$/;
-
-function stringList(name: string, check?: (v: string) => string | undefined) {
-  return (value: unknown): void => {
-    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
-      throw new Error(`${name} must be an array of strings (as an env var: a JSON array)`);
-    }
-    for (const v of value as string[]) {
-      const problem = check?.(v);
-      if (problem) throw new Error(problem);
-    }
-  };
-}
 
 /**
  * Checks a user-supplied filter against RFC 4515 with our own parser (ldapts's tolerates a
