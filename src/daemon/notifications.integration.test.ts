@@ -98,6 +98,53 @@ describe('daemon notifications', () => {
     expect(notifications.view()?.channels[0]).toMatchObject({ name: 'webhook', sent: 1 });
   });
 
+  it("sends the digest on notify.digestCron with each job's runs, changes and blocked plan since the last one", async () => {
+    receiver = await startReceiver();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'daemon-notify-'));
+    // Every second (six fields, seconds first), so the test sees one without waiting a day.
+    const c = config(dir, { webhook: { url: `${receiver.url}/in`, secret: KEY }, digestCron: '* * * * * *' });
+    const job = c.jobs[0]!;
+    const state = new JobState(c.stateDir, job.name);
+    await state.ensureDir();
+    const at = new Date().toISOString();
+    const run = { job: 'main', trigger: 'schedule', startedAt: at, endedAt: at, durationMs: 5 } as const;
+    await state.appendHistory({
+      ...run,
+      runId: 'r1',
+      outcome: 'applied',
+      plan: { id: 'p1', adds: 3, updates: 2, deletes: 1, unchanged: 90, carried: 0 },
+    });
+    await state.appendHistory({
+      ...run,
+      runId: 'r2',
+      outcome: 'failed',
+      error: { code: 'SOURCE_UNAVAILABLE', message: 'down', fix: 'wait' },
+    });
+    const unit = { job, state } as unknown as JobUnit;
+    notifications = await startNotifications(c, {
+      stateDir: c.stateDir,
+      log: createLogger({ level: 'silent', maskEmails: false }),
+      metrics: createMetrics(['main'], ['webhook']),
+      approveCommand: (j, p) => `mobileid-sync approve ${j} --plan ${p}`,
+      units: () => [unit],
+      maskEmails: () => false,
+    });
+    await until(() => receiver!.requests.some((r) => r.body.includes('"digest"')));
+    const digest = JSON.parse(receiver.requests.find((r) => r.body.includes('"digest"'))!.body);
+    expect(digest).toMatchObject({
+      event: 'digest',
+      jobs: [
+        {
+          job: 'main',
+          project: 'HQ',
+          runs: { applied: 1, failed: 1 },
+          changes: { adds: 3, updates: 2, deletes: 1 },
+          blocked: false,
+        },
+      ],
+    });
+  });
+
   it('builds nothing without a channel, and a reload that adds one starts sending', async () => {
     receiver = await startReceiver();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'daemon-notify-'));

@@ -87,13 +87,13 @@ export async function startNotifications(
         const [history, blocked, baseline] = await Promise.all([
           u.state.readHistory(1_000).catch(() => []),
           u.state.readBlocked().catch(() => null),
-          u.state.readBaseline(targetOf(u.job)).catch(() => null),
+          u.state.viewBaseline(targetOf(u.job)).catch(() => null),
         ]);
         return {
           job: u.job.name,
           project: u.job.mim.project,
           history,
-          users: baseline?.known ? baseline.snapshot.records.length : null,
+          users: baseline?.known ? baseline.users : null,
           blocked: blocked !== null,
         };
       }),
