@@ -19,8 +19,8 @@ describe('metrics', () => {
     const m = createMetrics(['main']);
     let text = await m.render();
     expectValues(text, {
-      'runs_total{job="main",outcome="applied"}': 0,
-      'changes_pushed_total{job="main",change="delete"}': 0,
+      'runs_total{sync_job="main",outcome="applied"}': 0,
+      'changes_pushed_total{sync_job="main",change="delete"}': 0,
     });
 
     const blocked: RunCounts = {
@@ -35,13 +35,13 @@ describe('metrics', () => {
     m.restore('main', { users: 42, lastSuccessAt: '2026-01-01T00:00:00.000Z' });
     text = await m.render();
     expectValues(text, {
-      'runs_total{job="main",outcome="blocked"}': 1,
-      'blocked_runs_total{job="main"}': 1,
-      'run_duration_seconds_sum{job="main"}': 1.5,
-      'mim_responses_total{job="main",code="503"}': 1,
-      'mim_responses_total{job="main",code="network"}': 1,
-      'users{job="main"}': 42,
-      'last_success_timestamp_seconds{job="main"}': 1767225600,
+      'runs_total{sync_job="main",outcome="blocked"}': 1,
+      'blocked_runs_total{sync_job="main"}': 1,
+      'run_duration_seconds_sum{sync_job="main"}': 1.5,
+      'mim_responses_total{sync_job="main",code="503"}': 1,
+      'mim_responses_total{sync_job="main",code="network"}': 1,
+      'users{sync_job="main"}': 42,
+      'last_success_timestamp_seconds{sync_job="main"}': 1767225600,
     });
     expect(text).toContain('process_resident_memory_bytes');
   });
@@ -59,12 +59,12 @@ describe('metrics', () => {
     });
     const text = await m.render();
     expectValues(text, {
-      'changes_pushed_total{job="main",change="add"}': 3,
-      'changes_pushed_total{job="main",change="update"}': 2,
-      'changes_pushed_total{job="main",change="delete"}': 1,
-      'users{job="main"}': 12,
-      'rejected_records{job="main"}': 4,
-      'last_success_timestamp_seconds{job="main"}': 1767225600,
+      'changes_pushed_total{sync_job="main",change="add"}': 3,
+      'changes_pushed_total{sync_job="main",change="update"}': 2,
+      'changes_pushed_total{sync_job="main",change="delete"}': 1,
+      'users{sync_job="main"}': 12,
+      'rejected_records{sync_job="main"}': 4,
+      'last_success_timestamp_seconds{sync_job="main"}': 1767225600,
     });
   });
 
@@ -82,10 +82,10 @@ describe('metrics', () => {
     ]);
     let text = await m.render();
     expectValues(text, {
-      'source_up{job="main",source="hr"}': 1,
-      'source_up{job="main",source="ad"}': 0,
-      'source_last_success_timestamp_seconds{job="main",source="hr"}': 1767229200,
-      'source_last_success_timestamp_seconds{job="main",source="ad"}': 1767225600,
+      'source_up{sync_job="main",source="hr"}': 1,
+      'source_up{sync_job="main",source="ad"}': 0,
+      'source_last_success_timestamp_seconds{sync_job="main",source="hr"}': 1767229200,
+      'source_last_success_timestamp_seconds{sync_job="main",source="ad"}': 1767225600,
     });
     run('2026-01-01T02:00:00.000Z', [{ source: 'hr', ok: true }]);
     text = await m.render();
@@ -96,9 +96,9 @@ describe('metrics', () => {
     const m = createMetrics(['main']);
     let text = await m.render();
     expectValues(text, {
-      'blocked{job="main"}': 0,
-      'consecutive_failures{job="main"}': 0,
-      'last_run_changes{job="main",change="reject"}': 0,
+      'blocked{sync_job="main"}': 0,
+      'consecutive_failures{sync_job="main"}': 0,
+      'last_run_changes{sync_job="main",change="reject"}': 0,
     });
     m.restore('main', {
       blocked: true,
@@ -110,15 +110,18 @@ describe('metrics', () => {
     });
     text = await m.render();
     expectValues(text, {
-      'blocked{job="main"}': 1,
-      'consecutive_failures{job="main"}': 2,
-      'last_run_changes{job="main",change="delete"}': 9,
-      'last_run_changes{job="main",change="reject"}': 2,
+      'blocked{sync_job="main"}': 1,
+      'consecutive_failures{sync_job="main"}': 2,
+      'last_run_changes{sync_job="main",change="delete"}': 9,
+      'last_run_changes{sync_job="main",change="reject"}': 2,
     });
     // A failed run leaves the plan waiting; an applied one replaced it.
     m.runFinished({ job: 'main', outcome: 'failed', durationMs: 5, endedAt: '2026-01-01T00:00:00.000Z' });
     m.consecutiveFailures('main', 3);
-    expectValues(await m.render(), { 'blocked{job="main"}': 1, 'consecutive_failures{job="main"}': 3 });
+    expectValues(await m.render(), {
+      'blocked{sync_job="main"}': 1,
+      'consecutive_failures{sync_job="main"}': 3,
+    });
     m.runFinished({
       job: 'main',
       outcome: 'applied',
@@ -129,16 +132,39 @@ describe('metrics', () => {
     });
     m.consecutiveFailures('main', 0);
     expectValues(await m.render(), {
-      'blocked{job="main"}': 0,
-      'consecutive_failures{job="main"}': 0,
-      'last_run_changes{job="main",change="update"}': 4,
-      'last_run_changes{job="main",change="delete"}': 0,
+      'blocked{sync_job="main"}': 0,
+      'consecutive_failures{sync_job="main"}': 0,
+      'last_run_changes{sync_job="main",change="update"}': 4,
+      'last_run_changes{sync_job="main",change="delete"}': 0,
     });
   });
 
   it('has run-duration buckets from 50 ms to 30 min', async () => {
     const text = await createMetrics(['main']).render();
-    expect(text).toContain('mobileid_sync_run_duration_seconds_bucket{le="0.05",job="main"}');
-    expect(text).toContain('mobileid_sync_run_duration_seconds_bucket{le="1800",job="main"}');
+    expect(text).toContain('mobileid_sync_run_duration_seconds_bucket{le="0.05",sync_job="main"}');
+    expect(text).toContain('mobileid_sync_run_duration_seconds_bucket{le="1800",sync_job="main"}');
+  });
+
+  it("never exports `job` or `instance`, Prometheus's target labels (a plain scrape config keeps ours)", async () => {
+    const m = createMetrics(['main'], ['email']);
+    const endedAt = '2026-01-01T00:00:00.000Z';
+    const plan = { id: 'p1', adds: 1, updates: 0, deletes: 0, unchanged: 0, carried: 0 };
+    const sources = [{ source: 'hr', ok: true }];
+    m.runFinished({
+      job: 'main',
+      outcome: 'applied',
+      durationMs: 5,
+      endedAt,
+      plan,
+      rejected: 0,
+      users: 1,
+      sources,
+    });
+    m.mimAttempt('main', 200);
+    m.notification('email', 'sent');
+    m.role(true);
+    const text = await m.render();
+    expect(text).toContain('mobileid_sync_source_up{sync_job="main",source="hr"} 1');
+    expect(text).not.toMatch(/[{,](?:job|instance)="/);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics of the daemon: one registry, one function per event. Labels are bounded
  * (job names from the config, fixed outcome/change sets, HTTP status codes) and never carry an
- * e-mail, a token or anything read from a source.
+ * e-mail, a token or anything read from a source. The sync job's name is the `sync_job` label:
+ * `job` (and `instance`) belong to Prometheus, which sets them on every scraped series.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PlanCounts } from '../core/types.js';
@@ -85,13 +86,13 @@ export function createMetrics(jobs: readonly string[], channels: readonly string
   const runs = new Counter({
     name: 'mobileid_sync_runs_total',
     help: 'Runs by outcome (applied, unchanged, blocked, failed).',
-    labelNames: ['job', 'outcome'],
+    labelNames: ['sync_job', 'outcome'],
     registers: [registry],
   });
   const duration = new Histogram({
     name: 'mobileid_sync_run_duration_seconds',
     help: 'Duration of a run, from the trigger starting it to the recorded outcome.',
-    labelNames: ['job'],
+    labelNames: ['sync_job'],
     // 50 ms (an unchanged small file) … 30 min (a large directory over a slow link).
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800],
     registers: [registry],
@@ -99,67 +100,67 @@ export function createMetrics(jobs: readonly string[], channels: readonly string
   const users = new Gauge({
     name: 'mobileid_sync_users',
     help: 'People in the last upload MIM accepted (or that was identical to it).',
-    labelNames: ['job'],
+    labelNames: ['sync_job'],
     registers: [registry],
   });
   const changes = new Counter({
     name: 'mobileid_sync_changes_pushed_total',
     help: 'Adds, updates and deletes in uploads MIM accepted.',
-    labelNames: ['job', 'change'],
+    labelNames: ['sync_job', 'change'],
     registers: [registry],
   });
   const rejected = new Gauge({
     name: 'mobileid_sync_rejected_records',
     help: 'Source rows rejected by validation in the last run that read the sources.',
-    labelNames: ['job'],
+    labelNames: ['sync_job'],
     registers: [registry],
   });
   const lastSuccess = new Gauge({
     name: 'mobileid_sync_last_success_timestamp_seconds',
     help: 'End of the last run that applied or confirmed the upload (Unix time).',
-    labelNames: ['job'],
+    labelNames: ['sync_job'],
     registers: [registry],
   });
   const sourceUp = new Gauge({
     name: 'mobileid_sync_source_up',
     help: "1 when the source's last read delivered its complete snapshot, 0 when it failed.",
-    labelNames: ['job', 'source'],
+    labelNames: ['sync_job', 'source'],
     registers: [registry],
   });
   const sourceSuccess = new Gauge({
     name: 'mobileid_sync_source_last_success_timestamp_seconds',
     help: 'End of the last run in which the source delivered its complete snapshot (Unix time).',
-    labelNames: ['job', 'source'],
+    labelNames: ['sync_job', 'source'],
     registers: [registry],
   });
   const lastChanges = new Gauge({
     name: 'mobileid_sync_last_run_changes',
     help: 'Adds, updates, deletes and rejected rows of the last run that planned (pushed, blocked or unchanged).',
-    labelNames: ['job', 'change'],
+    labelNames: ['sync_job', 'change'],
     registers: [registry],
   });
   const blockedNow = new Gauge({
     name: 'mobileid_sync_blocked',
     help: "1 while the job's last run was blocked by the guard (a plan awaiting approval, or a hard stop); nothing is pushed until it is approved or fixed.",
-    labelNames: ['job'],
+    labelNames: ['sync_job'],
     registers: [registry],
   });
   const failures = new Gauge({
     name: 'mobileid_sync_consecutive_failures',
     help: 'Failed runs in a row (a blocked or successful run resets it).',
-    labelNames: ['job'],
+    labelNames: ['sync_job'],
     registers: [registry],
   });
   const mim = new Counter({
     name: 'mobileid_sync_mim_responses_total',
     help: 'Answers from MIM to upload attempts by HTTP status; code="network" for no answer.',
-    labelNames: ['job', 'code'],
+    labelNames: ['sync_job', 'code'],
     registers: [registry],
   });
   const blocked = new Counter({
     name: 'mobileid_sync_blocked_runs_total',
     help: 'Runs the guard blocked (hard stop or approval needed); nothing was pushed.',
-    labelNames: ['job'],
+    labelNames: ['sync_job'],
     registers: [registry],
   });
 
@@ -188,13 +189,13 @@ export function createMetrics(jobs: readonly string[], channels: readonly string
   // Zero series exist from the start (and for a job a reload adds), so rate() and alerts work
   // before the first event.
   const zeroJob = (job: string): void => {
-    for (const outcome of OUTCOMES) runs.inc({ job, outcome }, 0);
-    for (const change of CHANGES) changes.inc({ job, change }, 0);
-    blocked.inc({ job }, 0);
-    duration.zero({ job });
-    for (const change of RUN_CHANGES) lastChanges.set({ job, change }, 0);
-    blockedNow.set({ job }, 0);
-    failures.set({ job }, 0);
+    for (const outcome of OUTCOMES) runs.inc({ sync_job: job, outcome }, 0);
+    for (const change of CHANGES) changes.inc({ sync_job: job, change }, 0);
+    blocked.inc({ sync_job: job }, 0);
+    duration.zero({ sync_job: job });
+    for (const change of RUN_CHANGES) lastChanges.set({ sync_job: job, change }, 0);
+    blockedNow.set({ sync_job: job }, 0);
+    failures.set({ sync_job: job }, 0);
   };
   const zeroed = new Set(jobs);
   for (const job of jobs) zeroJob(job);
@@ -205,20 +206,20 @@ export function createMetrics(jobs: readonly string[], channels: readonly string
     const names = new Set(reads.map((r) => r.source));
     for (const gone of sourcesOf.get(job) ?? [])
       if (!names.has(gone)) {
-        sourceUp.remove({ job, source: gone });
-        sourceSuccess.remove({ job, source: gone });
+        sourceUp.remove({ sync_job: job, source: gone });
+        sourceSuccess.remove({ sync_job: job, source: gone });
       }
     sourcesOf.set(job, names);
     for (const { source, ok } of reads) {
-      sourceUp.set({ job, source }, ok ? 1 : 0);
-      if (ok) sourceSuccess.set({ job, source }, at);
+      sourceUp.set({ sync_job: job, source }, ok ? 1 : 0);
+      if (ok) sourceSuccess.set({ sync_job: job, source }, at);
     }
   };
   const recordPlan = (job: string, plan: PlanCounts, rejectedRows: number | undefined): void => {
-    lastChanges.set({ job, change: 'add' }, plan.adds);
-    lastChanges.set({ job, change: 'update' }, plan.updates);
-    lastChanges.set({ job, change: 'delete' }, plan.deletes);
-    lastChanges.set({ job, change: 'reject' }, rejectedRows ?? 0);
+    lastChanges.set({ sync_job: job, change: 'add' }, plan.adds);
+    lastChanges.set({ sync_job: job, change: 'update' }, plan.updates);
+    lastChanges.set({ sync_job: job, change: 'delete' }, plan.deletes);
+    lastChanges.set({ sync_job: job, change: 'reject' }, rejectedRows ?? 0);
   };
 
   return {
@@ -227,26 +228,26 @@ export function createMetrics(jobs: readonly string[], channels: readonly string
     render: () => registry.metrics(),
     runFinished(run) {
       const job = run.job;
-      runs.inc({ job, outcome: run.outcome });
-      duration.observe({ job }, run.durationMs / 1000);
+      runs.inc({ sync_job: job, outcome: run.outcome });
+      duration.observe({ sync_job: job }, run.durationMs / 1000);
       const endedAt = Date.parse(run.endedAt) / 1000;
-      if (run.rejected !== undefined) rejected.set({ job }, run.rejected);
+      if (run.rejected !== undefined) rejected.set({ sync_job: job }, run.rejected);
       if (run.sources) recordSources(job, run.sources, endedAt);
       if (run.plan) recordPlan(job, run.plan, run.rejected);
       if (run.outcome === 'blocked') {
-        blocked.inc({ job });
-        blockedNow.set({ job }, 1);
+        blocked.inc({ sync_job: job });
+        blockedNow.set({ sync_job: job }, 1);
       }
       // A failed run leaves a waiting plan waiting (blocked.json stays); anything else replaced it.
-      else if (run.outcome !== 'failed') blockedNow.set({ job }, 0);
+      else if (run.outcome !== 'failed') blockedNow.set({ sync_job: job }, 0);
       if (run.outcome === 'applied' || run.outcome === 'unchanged') {
-        lastSuccess.set({ job }, endedAt);
-        if (run.users !== undefined) users.set({ job }, run.users);
+        lastSuccess.set({ sync_job: job }, endedAt);
+        if (run.users !== undefined) users.set({ sync_job: job }, run.users);
       }
       if (run.outcome === 'applied' && run.plan) {
-        changes.inc({ job, change: 'add' }, run.plan.adds);
-        changes.inc({ job, change: 'update' }, run.plan.updates);
-        changes.inc({ job, change: 'delete' }, run.plan.deletes);
+        changes.inc({ sync_job: job, change: 'add' }, run.plan.adds);
+        changes.inc({ sync_job: job, change: 'update' }, run.plan.updates);
+        changes.inc({ sync_job: job, change: 'delete' }, run.plan.deletes);
       }
     },
     role(isActive) {
@@ -257,10 +258,10 @@ export function createMetrics(jobs: readonly string[], channels: readonly string
       notifications.inc({ channel, outcome });
     },
     mimAttempt(job, outcome) {
-      mim.inc({ job, code: String(outcome) });
+      mim.inc({ sync_job: job, code: String(outcome) });
     },
     consecutiveFailures(job, count) {
-      failures.set({ job }, count);
+      failures.set({ sync_job: job }, count);
     },
     restore(job, seed) {
       // A job a reload added (zero() would reset a histogram that already counts).
@@ -268,14 +269,14 @@ export function createMetrics(jobs: readonly string[], channels: readonly string
         zeroed.add(job);
         zeroJob(job);
       }
-      if (seed.users !== undefined) users.set({ job }, seed.users);
-      if (seed.lastSuccessAt) lastSuccess.set({ job }, Date.parse(seed.lastSuccessAt) / 1000);
-      if (seed.blocked !== undefined) blockedNow.set({ job }, seed.blocked ? 1 : 0);
-      if (seed.consecutiveFailures !== undefined) failures.set({ job }, seed.consecutiveFailures);
+      if (seed.users !== undefined) users.set({ sync_job: job }, seed.users);
+      if (seed.lastSuccessAt) lastSuccess.set({ sync_job: job }, Date.parse(seed.lastSuccessAt) / 1000);
+      if (seed.blocked !== undefined) blockedNow.set({ sync_job: job }, seed.blocked ? 1 : 0);
+      if (seed.consecutiveFailures !== undefined) failures.set({ sync_job: job }, seed.consecutiveFailures);
       if (seed.lastPlan) recordPlan(job, seed.lastPlan.plan, seed.lastPlan.rejected);
       // Only the time: whether a source is up now is known after its next read.
       const seeded = Object.entries(seed.sourceSuccessAt ?? {});
-      for (const [source, at] of seeded) sourceSuccess.set({ job, source }, Date.parse(at) / 1000);
+      for (const [source, at] of seeded) sourceSuccess.set({ sync_job: job, source }, Date.parse(at) / 1000);
       sourcesOf.set(job, new Set(seeded.map(([source]) => source)));
     },
   };

@@ -45,22 +45,22 @@ describe('mobileid-sync run: alerting gauges', () => {
     // A new state directory: the first plan is blocked as an unknown baseline.
     expect(await first.waitFor(isRunFinished(), 20_000)).toMatchObject({ outcome: 'blocked' });
     let m = await scrape(admin);
-    expect(sample(m, 'mobileid_sync_blocked', { job: 'main' })).toBe(1);
-    expect(sample(m, 'mobileid_sync_last_run_changes', { job: 'main', change: 'add' })).toBe(3);
-    expect(sample(m, 'mobileid_sync_source_up', { job: 'main', source: 'hr' })).toBe(1);
+    expect(sample(m, 'mobileid_sync_blocked', { sync_job: 'main' })).toBe(1);
+    expect(sample(m, 'mobileid_sync_last_run_changes', { sync_job: 'main', change: 'add' })).toBe(3);
+    expect(sample(m, 'mobileid_sync_source_up', { sync_job: 'main', source: 'hr' })).toBe(1);
     await first.stop();
 
     const second = startDaemon(ws);
     daemons.push(second);
     admin = await second.adminUrl();
     m = await scrape(admin);
-    expect(sample(m, 'mobileid_sync_blocked', { job: 'main' })).toBe(1);
-    expect(sample(m, 'mobileid_sync_last_run_changes', { job: 'main', change: 'add' })).toBe(3);
-    expect(sample(m, 'mobileid_sync_consecutive_failures', { job: 'main' })).toBe(0);
+    expect(sample(m, 'mobileid_sync_blocked', { sync_job: 'main' })).toBe(1);
+    expect(sample(m, 'mobileid_sync_last_run_changes', { sync_job: 'main', change: 'add' })).toBe(3);
+    expect(sample(m, 'mobileid_sync_consecutive_failures', { sync_job: 'main' })).toBe(0);
     // Whether the source is up now is known only after its next read; its last good read is kept.
-    expect(sample(m, 'mobileid_sync_source_up', { job: 'main', source: 'hr' })).toBeUndefined();
+    expect(sample(m, 'mobileid_sync_source_up', { sync_job: 'main', source: 'hr' })).toBeUndefined();
     expect(
-      sample(m, 'mobileid_sync_source_last_success_timestamp_seconds', { job: 'main', source: 'hr' }),
+      sample(m, 'mobileid_sync_source_last_success_timestamp_seconds', { sync_job: 'main', source: 'hr' }),
     ).toBeGreaterThan(0);
   });
 });

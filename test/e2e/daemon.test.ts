@@ -158,7 +158,7 @@ describe('mobileid-sync run', () => {
     const text = await res.text();
     expect(text).not.toMatch(/@example\.com/);
     const m = parsePrometheus(text);
-    const job = { job: 'main' };
+    const job = { sync_job: 'main' };
     expect(sample(m, 'mobileid_sync_runs_total', { ...job, outcome: 'applied' })).toBe(1);
     expect(sample(m, 'mobileid_sync_runs_total', { ...job, outcome: 'unchanged' })).toBe(1);
     expect(sample(m, 'mobileid_sync_runs_total', { ...job, outcome: 'failed' })).toBe(0);

@@ -57,7 +57,7 @@ function metricNames(expr: string): string[] {
   const bare = expr
     .replace(/\{[^}]*\}/g, ' ')
     .replace(/\[[^\]]*\]/g, ' ')
-    .replace(/\((?:[^()]*)\)\s*\(/g, '(') // `by (job, le) (` — grouping labels
+    .replace(/\((?:[^()]*)\)\s*\(/g, '(') // `by (sync_job, le) (` — grouping labels
     .replace(/"[^"]*"/g, ' ');
   return [...bare.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?/g)]
     .filter((m) => m[2] === undefined) // a function call
@@ -75,8 +75,11 @@ function dashboardExprs(): string[] {
     panels: { targets: { expr: string }[] }[];
     templating: { list: { query?: unknown }[] };
   };
+  // Grafana's `label_values(metric, label)`: the selector is its first argument.
   const templates = d.templating.list.flatMap((v) =>
-    typeof v.query === 'object' && v.query !== null ? [String((v.query as { query: string }).query)] : [],
+    typeof v.query === 'object' && v.query !== null
+      ? [String((v.query as { query: string }).query).replace(/^label_values\((.+),\s*\w+\)$/, '$1')]
+      : [],
   );
   return [...d.panels.flatMap((p) => p.targets.map((t) => t.expr)), ...templates];
 }
@@ -128,8 +131,8 @@ describe('examples/prometheus and examples/grafana', () => {
       ['branch', 0],
       ['hr', 1],
     ]);
-    expect(sample(samples, 'mobileid_sync_consecutive_failures', { job: 'main' })).toBe(1);
-    expect(sample(samples, 'mobileid_sync_blocked', { job: 'main' })).toBe(0);
+    expect(sample(samples, 'mobileid_sync_consecutive_failures', { sync_job: 'main' })).toBe(1);
+    expect(sample(samples, 'mobileid_sync_blocked', { sync_job: 'main' })).toBe(0);
   });
 
   it('every metric the rules and the dashboard use is exported by the daemon', () => {
@@ -175,7 +178,7 @@ describe('examples/prometheus and examples/grafana', () => {
     expect(d.schemaVersion).toBeGreaterThanOrEqual(39);
     expect(d.__inputs).toContainEqual(expect.objectContaining({ name: 'DS', type: 'datasource' }));
     expect(d.templating.list.find((v) => v.name === 'job')?.definition).toBe(
-      'label_values(mobileid_sync_runs_total, job)',
+      'label_values(mobileid_sync_runs_total, sync_job)',
     );
     // Grafana's variable syntax, not a template string.
     const ds = ['$', '{DS}'].join('');
