@@ -237,10 +237,31 @@ describe('the console on the admin listener', () => {
         )
       ).status,
     ).toBe(403);
+    // Another port of the same host is the same site, not the same origin.
+    expect(
+      (
+        await post(
+          '/console/jobs/main/run',
+          { ...form, origin: 'http://127.0.0.1:1', 'sec-fetch-site': 'same-site' },
+          `csrf=${csrf}`,
+        )
+      ).status,
+    ).toBe(403);
     expect(asked).toEqual([]);
     const ok = await post('/console/jobs/main/run', { ...form, origin: base }, `csrf=${csrf}`);
     expect(ok.headers.get('location')).toBe('/console/jobs/main?notice=run-started');
     expect(asked).toEqual(['main']);
+    // Behind a TLS-terminating proxy the Origin names the public https address, and the browser
+    // attests same-origin (Chromium's own form POST: Origin null); both are the console's pages.
+    for (const proxied of [
+      { origin: 'https://sync.example.org', 'sec-fetch-site': 'same-origin' },
+      { origin: 'null', 'sec-fetch-site': 'same-origin' },
+      { origin: base.replace('http://', 'https://') },
+    ])
+      expect((await post('/console/jobs/main/run', { ...form, ...proxied }, `csrf=${csrf}`)).status).toBe(
+        303,
+      );
+    expect(asked).toEqual(['main', 'main', 'main', 'main']);
     // Bearer (curl): no CSRF token needed, but never from a web page of another origin.
     const bearer = { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${TOKEN}` };
     expect(

@@ -115,14 +115,17 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams | 'too-la
  * sends it with every POST), and Sec-Fetch-Site, when sent, same-origin.
  */
 function sameOrigin(req: IncomingMessage, required: boolean): boolean {
+  // A browser attests where a request comes from in Sec-Fetch-Site, which no page can set. It also
+  // holds behind a TLS-terminating reverse proxy, where Origin says https://<public name> while the
+  // Host header may be the proxy's upstream address. Our pages' no-referrer policy makes Chromium
+  // send `Origin: null` on their own form POSTs, so Origin alone would refuse them.
   const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin') return false;
+  if (site !== undefined) return site === 'same-origin';
+  // A browser without Fetch Metadata: the Origin must name this host (http, or https via a proxy).
   const origin = req.headers.origin;
   if (origin === undefined) return !required;
-  // Our pages' Referrer-Policy (no-referrer) makes Chromium send `Origin: null` on their own form
-  // POSTs (Fetch: serializing a request origin); then Sec-Fetch-Site, which no page can set, decides.
-  if (origin === 'null') return site === 'same-origin';
-  return req.headers.host !== undefined && origin === `http://${req.headers.host}`;
+  const host = req.headers.host;
+  return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
 }
 
 function decodeSegment(s: string): string | null {
