@@ -94,7 +94,7 @@ function expectRefused(e: unknown, k: NumericKey, what: string): void {
   const err = e as { message: string; place: string; fix: string };
   expect(err.place, `${k.path} ${what}`).toMatch(new RegExp(`\\.${k.path.replaceAll('.', '\\.')}$`));
   expect(err.message, `${k.path} ${what}`).toContain(k.path);
-  expect(err.message, `${k.path} ${what}`).toMatch(/must be a (whole )?number from -?\d+ to \d+/);
+  expect(err.message, `${k.path} ${what}`).toMatch(/must be a (whole )?number from -?\d+(\.\d+)? to \d+/);
   expect(err.fix, `${k.path} ${what}`).toContain(k.path);
 }
 

@@ -75,20 +75,22 @@ describe('Notifier (real webhook receiver)', () => {
     expect(status!.lastSentAt).not.toBeNull();
   });
 
-  it('the same blocked plan notifies once; another plan is a new notification', async () => {
+  it("the same blocked plan notifies once; another job's plan is a new notification", async () => {
     const { r, notifier, outcomes } = await setup(() => ({ status: 200 }));
     notifier.notify(blockedEvent());
     notifier.notify(blockedEvent({ runId: 'run-2' }));
     notifier.notify(blockedEvent({ runId: 'run-3' }));
     await notifier.idle();
     expect(r.requests).toHaveLength(1);
-    notifier.notify(blockedEvent({ planId: 'plan-other' }));
+    // A new plan of the same job within the hour waits (a directory changing on every run).
+    notifier.notify(blockedEvent({ planId: 'plan-newer' }));
+    notifier.notify(blockedEvent({ job: 'other', planId: 'plan-other' }));
     await notifier.drain(scaled(10_000));
     expect(r.requests).toHaveLength(2);
-    expect(outcomes.filter((o) => o === 'suppressed')).toHaveLength(2);
+    expect(outcomes.filter((o) => o === 'suppressed')).toHaveLength(3);
     // The memory survives a restart: a new notifier on the same state dir stays quiet.
     const again = await setup(() => ({ status: 200 }));
-    again.notifier.notify(blockedEvent({ planId: 'plan-other' }));
+    again.notifier.notify(blockedEvent({ job: 'other', planId: 'plan-other' }));
     await again.notifier.drain(scaled(10_000));
     expect(again.r.requests).toHaveLength(0);
   });
@@ -129,7 +131,7 @@ describe('Notifier (real webhook receiver)', () => {
     await writeFile(path.join(stateDir, 'notify.json'), '{ not json');
     const { r, notifier } = await setup(() => ({ status: 200 }));
     notifier.notify(blockedEvent());
-    notifier.notify(blockedEvent({ planId: 'p2' }));
+    notifier.notify(blockedEvent({ job: 'other', planId: 'p2' }));
     await notifier.drain(scaled(10_000));
     expect(r.requests).toHaveLength(2);
     expect(lines.filter((l) => l.includes('notification memory is unreadable'))).toHaveLength(1);
