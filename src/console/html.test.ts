@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, html, toText } from './html.js';
+import { escapeHtml } from '../core/escape-html.js';
+import { html, toText } from './html.js';
 
 describe('html template', () => {
   it('escapes every interpolated string: no tag or attribute break, whatever the text', () => {

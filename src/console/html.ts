@@ -4,26 +4,13 @@
  * e-mails, places, error texts) is always interpolated, never concatenated, so a name like
  * `<img src=x onerror=…>` renders as text.
  */
+import { escapeHtml } from '../core/escape-html.js';
 
 const SAFE = Symbol('SafeHtml');
 
 export interface SafeHtml {
   readonly [SAFE]: true;
   readonly text: string;
-}
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-  '`': '&#96;',
-};
-
-/** Text as it may stand between tags or inside a quoted attribute value. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`]/g, (c) => ESCAPES[c] ?? c);
 }
 
 function safe(text: string): SafeHtml {

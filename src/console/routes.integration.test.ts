@@ -253,11 +253,12 @@ describe('the console on the admin listener', () => {
     expect(asked).toEqual(['main']);
     // Behind a TLS-terminating proxy the Origin names the public https address, and the browser
     // attests same-origin (Chromium's own form POST: Origin null); both are the console's pages.
-    for (const proxied of [
+    const proxiedPosts: Record<string, string>[] = [
       { origin: 'https://sync.example.org', 'sec-fetch-site': 'same-origin' },
       { origin: 'null', 'sec-fetch-site': 'same-origin' },
       { origin: base.replace('http://', 'https://') },
-    ])
+    ];
+    for (const proxied of proxiedPosts)
       expect((await post('/console/jobs/main/run', { ...form, ...proxied }, `csrf=${csrf}`)).status).toBe(
         303,
       );

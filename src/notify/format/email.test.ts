@@ -5,7 +5,8 @@ import {
   HOSTILE_NAMES,
   hostileEvents,
 } from '../../../test/helpers/notify-events.js';
-import { emailMessage, escapeHtml } from './email.js';
+import { escapeHtml } from '../../core/escape-html.js';
+import { emailMessage } from './email.js';
 
 describe('emailMessage', () => {
   it('subject is the title; the text part holds every line and the link', () => {

@@ -3,6 +3,7 @@
  * as a name `<img src=x onerror=…>` arrives as text), uses inline styles only (mail clients drop
  * <style>) and loads nothing remote (no images, no fonts): it reads the same offline.
  */
+import { escapeHtml } from '../../core/escape-html.js';
 import type { NotifyEvent, Severity } from '../types.js';
 import { plainText, SEVERITY_WORD, textMessage } from './text.js';
 
@@ -18,19 +19,6 @@ const COLOUR: Record<Severity, string> = {
   info: '#175cd3',
   ok: '#067647',
 };
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Text as HTML text or attribute value. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
 
 /** Only http(s) links are rendered as links; anything else (javascript:, data:) stays text. */
 export function safeUrl(url: string): string | null {
