@@ -3,6 +3,7 @@
  * actions (approve via run/approve-plan.ts, Run now via the trigger): what console/types.ts asks.
  */
 import type {
+  ConsoleBlocked,
   ConsoleData,
   ConsoleError,
   ConsoleJob,
@@ -13,7 +14,7 @@ import type {
 import { approvePlan } from '../run/approve-plan.js';
 import { targetOf } from '../state/baseline.js';
 import { plansDir, readPlanPage, storedPlans } from '../state/plan-log.js';
-import type { HistoryEntry } from '../state/store.js';
+import type { BlockedPlan, HistoryEntry } from '../state/store.js';
 import type { TriggerResult } from './job-runner.js';
 import { type JobUnit, nextRunOf } from './job-unit.js';
 import { recentRuns, snapshotFacts } from './status-view.js';
@@ -69,6 +70,21 @@ function errorsOf(history: readonly HistoryEntry[]): ConsoleError[] {
     }));
 }
 
+/**
+ * The blocked plan, linked to the newest stored run that computed it: blocked.json keeps the run
+ * that first blocked, whose stored plan is pruned after 20 runs while every later run re-computes
+ * (and stores) the same plan.
+ */
+function blockedView(
+  blocked: BlockedPlan,
+  history: readonly HistoryEntry[],
+  stored: ReadonlySet<string>,
+): ConsoleBlocked {
+  const same = history.filter((h) => h.plan?.id === blocked.planId).map((h) => h.runId);
+  const runId = [...same.reverse(), blocked.runId].find((id) => stored.has(id));
+  return { ...blocked, runId: runId ?? blocked.runId, planStored: runId !== undefined };
+}
+
 async function consoleJob(u: JobUnit): Promise<ConsoleJob> {
   const dir = plansDir(u.state.dir);
   const [history, blocked, baseline, stored] = await Promise.all([
@@ -95,7 +111,7 @@ async function consoleJob(u: JobUnit): Promise<ConsoleJob> {
     baseline: baseline.known
       ? { known: true, ...snapshotFacts(baseline) }
       : { known: false, detail: baseline.detail },
-    blocked: blocked ? { ...blocked, planStored: stored.has(blocked.runId) } : null,
+    blocked: blocked ? blockedView(blocked, history, stored) : null,
     runs,
     sources: sourcesOf(u, history),
     errors: errorsOf(history),
