@@ -55,7 +55,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'The daemon: runs jobs on schedule, drop file, start-up, POST /jobs/<job>/run; SIGHUP reloads the config.',
     usage: 'mobileid-sync run [-c <file>] [-j <job>] [--log-level <level>]',
     description:
-      'Runs until stopped (SIGTERM/SIGINT), as systemd or Docker starts it. Each job runs on its cron schedule, when a complete file lands in its drop folder, at start-up and on SIGHUP; never two runs of one job at a time. Logs are JSON lines on stdout. The admin listener (loopback by default) answers /healthz, /readyz, /metrics and /status.',
+      "Runs until stopped (SIGTERM/SIGINT), as systemd or Docker starts it. Each job runs on its cron schedule, when a complete file lands in its drop folder, at start-up and on POST /jobs/<job>/run; never two runs of one job at a time. SIGHUP or POST /reload re-reads the config. Logs are JSON lines on stdout. The admin listener (loopback by default) serves the web console at / (approve a blocked plan, run a job, review each run's plan) and answers /healthz, /readyz, /metrics and /status. With `notify` set, blocked, failing and recovered jobs are notified by e-mail, Teams, Slack or a signed webhook.",
     options: COMMON_OPTIONS,
     optionHelp: COMMON_OPTION_HELP,
     examples: [
