@@ -30,6 +30,9 @@ import {
 import { bulkPeopleLdif, fixture, type Slapd, SUFFIX, SYNC_DN, startSlapd } from '../helpers/slapd.js';
 import { scaled } from '../helpers/timing.js';
 
+/** These two tests spawn some thirty CLI processes each: a deadline that only catches a hang, not a slow machine. */
+const SPAWN_HEAVY_TIMEOUT = scaled(180_000);
+
 /** A distinctive value; the random core is what the search looks for (it catches partial leaks too). */
 function secretValue(label: string): { value: string; core: string } {
   const core = randomBytes(12).toString('hex');
@@ -204,76 +207,84 @@ afterAll(async () => {
 const ECHO_HIDDEN = /\[redacted\]|Bearer \*\*\*/;
 
 describe('secrets never appear in output, errors, state or the daemon', () => {
-  it('successful runs: config print, check, plan, sync, status', async () => {
-    const ok = await variant('ok');
-    // The detector works: the config file itself holds the inline Entra secret and admin token.
-    expect(leaks(await readFile(ok.config, 'utf8'))).toEqual(['entraSecret', 'adminToken']);
-    expect((await cli('config validate', ok, 'config', 'validate')).code).toBe(0);
-    const printed = await cli('config print', ok, 'config', 'print');
-    expect(printed.code).toBe(0);
-    expect(printed.stdout).toContain('bindPasswordFile');
-    const check = await cli('check', ok, 'check');
-    expect(check.code, check.stdout + check.stderr).toBe(0);
-    expect((await cli('plan', ok, 'plan')).code).toBe(3); // a new state dir: unknown baseline
-    const sync = await cli('sync', ok, 'sync', '--accept-unknown-baseline');
-    expect(sync.code, sync.stdout + sync.stderr).toBe(0);
-    expect((await emu.users()).length).toBe(15 + 8);
-    expect((await cli('sync again', ok, 'sync')).stdout).toContain('byte-identical');
-    await cli('status', ok, 'status');
-    await cli('status --json', ok, 'status', '--json');
-    for (const o of outputs) expect(leaks(o.text), o.what).toEqual([]);
-  });
+  it(
+    'successful runs: config print, check, plan, sync, status',
+    async () => {
+      const ok = await variant('ok');
+      // The detector works: the config file itself holds the inline Entra secret and admin token.
+      expect(leaks(await readFile(ok.config, 'utf8'))).toEqual(['entraSecret', 'adminToken']);
+      expect((await cli('config validate', ok, 'config', 'validate')).code).toBe(0);
+      const printed = await cli('config print', ok, 'config', 'print');
+      expect(printed.code).toBe(0);
+      expect(printed.stdout).toContain('bindPasswordFile');
+      const check = await cli('check', ok, 'check');
+      expect(check.code, check.stdout + check.stderr).toBe(0);
+      expect((await cli('plan', ok, 'plan')).code).toBe(3); // a new state dir: unknown baseline
+      const sync = await cli('sync', ok, 'sync', '--accept-unknown-baseline');
+      expect(sync.code, sync.stdout + sync.stderr).toBe(0);
+      expect((await emu.users()).length).toBe(15 + 8);
+      expect((await cli('sync again', ok, 'sync')).stdout).toContain('byte-identical');
+      await cli('status', ok, 'status');
+      await cli('status --json', ok, 'status', '--json');
+      for (const o of outputs) expect(leaks(o.text), o.what).toEqual([]);
+    },
+    SPAWN_HEAVY_TIMEOUT,
+  );
 
-  it('failures that carry a credential: MIM 401, LDAP bind, Entra secret, certificate passphrase', async () => {
-    // `check` cannot test a MIM token (MIM has no read-only call), so only source credentials fail it.
-    const cases: { name: string; v: Variant; exit: number; text: RegExp; checkFails: boolean }[] = [
-      {
-        name: 'wrong MIM token',
-        v: { mimToken: S.wrongMimToken.value },
-        exit: 77,
-        text: /MIM refused the project token \(HTTP 401\)/,
-        checkFails: false,
-      },
-      {
-        name: 'wrong LDAP password',
-        v: { ldapPassword: S.wrongLdapPassword.value },
-        exit: 78, // refused credentials are a configuration error, like a wrong Entra secret
-        text: /invalid credentials/,
-        checkFails: true,
-      },
-      {
-        name: 'wrong Entra secret',
-        v: { entraSecret: S.wrongEntraSecret.value },
-        exit: 78,
-        text: /secret/i,
-        checkFails: true,
-      },
-      {
-        name: 'wrong certificate passphrase',
-        v: { certPassphrase: S.wrongCertPassphrase.value },
-        exit: 78,
-        text: /passphrase/i,
-        checkFails: true,
-      },
-    ];
-    const seen: string[] = [];
-    for (const c of cases) {
-      const cfg = await variant(c.name.replaceAll(' ', '-'), c.v);
-      // A change, so that the MIM case really uploads (with the wrong token).
-      slapd.modify(
-        `dn: uid=u000001,ou=bulk,${SUFFIX}\nchangetype: modify\nreplace: sn\nsn: Changed${seen.length}\n`,
-      );
-      const sync = await cli(`sync, ${c.name}`, cfg, 'sync');
-      seen.push(`${c.name}: exit ${sync.code}`);
-      expect(sync.stdout + sync.stderr, c.name).toMatch(c.text);
-      expect(sync.code, `${c.name}\n${sync.stdout}`).toBe(c.exit);
-      const check = await cli(`check, ${c.name}`, cfg, 'check');
-      expect(check.code !== 0, `${c.name}: check exit ${check.code}`).toBe(c.checkFails);
-      await cli(`config print, ${c.name}`, cfg, 'config', 'print');
-      await cli(`status, ${c.name}`, cfg, 'status', '--json');
-    }
-    for (const o of outputs) expect(leaks(o.text), o.what).toEqual([]);
-  });
+  it(
+    'failures that carry a credential: MIM 401, LDAP bind, Entra secret, certificate passphrase',
+    async () => {
+      // `check` cannot test a MIM token (MIM has no read-only call), so only source credentials fail it.
+      const cases: { name: string; v: Variant; exit: number; text: RegExp; checkFails: boolean }[] = [
+        {
+          name: 'wrong MIM token',
+          v: { mimToken: S.wrongMimToken.value },
+          exit: 77,
+          text: /MIM refused the project token \(HTTP 401\)/,
+          checkFails: false,
+        },
+        {
+          name: 'wrong LDAP password',
+          v: { ldapPassword: S.wrongLdapPassword.value },
+          exit: 78, // refused credentials are a configuration error, like a wrong Entra secret
+          text: /invalid credentials/,
+          checkFails: true,
+        },
+        {
+          name: 'wrong Entra secret',
+          v: { entraSecret: S.wrongEntraSecret.value },
+          exit: 78,
+          text: /secret/i,
+          checkFails: true,
+        },
+        {
+          name: 'wrong certificate passphrase',
+          v: { certPassphrase: S.wrongCertPassphrase.value },
+          exit: 78,
+          text: /passphrase/i,
+          checkFails: true,
+        },
+      ];
+      const seen: string[] = [];
+      for (const c of cases) {
+        const cfg = await variant(c.name.replaceAll(' ', '-'), c.v);
+        // A change, so that the MIM case really uploads (with the wrong token).
+        slapd.modify(
+          `dn: uid=u000001,ou=bulk,${SUFFIX}\nchangetype: modify\nreplace: sn\nsn: Changed${seen.length}\n`,
+        );
+        const sync = await cli(`sync, ${c.name}`, cfg, 'sync');
+        seen.push(`${c.name}: exit ${sync.code}`);
+        expect(sync.stdout + sync.stderr, c.name).toMatch(c.text);
+        expect(sync.code, `${c.name}\n${sync.stdout}`).toBe(c.exit);
+        const check = await cli(`check, ${c.name}`, cfg, 'check');
+        expect(check.code !== 0, `${c.name}: check exit ${check.code}`).toBe(c.checkFails);
+        await cli(`config print, ${c.name}`, cfg, 'config', 'print');
+        await cli(`status, ${c.name}`, cfg, 'status', '--json');
+      }
+      for (const o of outputs) expect(leaks(o.text), o.what).toEqual([]);
+    },
+    SPAWN_HEAVY_TIMEOUT,
+  );
 
   it('the state directory (history, snapshot, delta state) holds no secret', async () => {
     const files = await filesUnder(path.join(dir, 'state'));
