@@ -26,7 +26,7 @@ export default defineConfig({
       // The floor, rounded down from the last full Node-20 pass (`npm run test:all` on a0d9a33:
       // lines 80.88, statements 79.51, functions 77.49, branches 72.94; d4aff97, before issue 13's
       // contract suite, had 79.2 / 77.59 / 76.61 / 69.68). Raise these when coverage rises; never lower them.
-      thresholds: { lines: 80, statements: 79, functions: 78, branches: 73 },
+      thresholds: { lines: 82, statements: 80, functions: 79, branches: 73 },
     },
   },
 });
