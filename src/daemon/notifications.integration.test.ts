@@ -41,6 +41,24 @@ function config(dir: string, notify: Record<string, unknown>): AppConfig {
   return loadConfig(file, { registry: SOURCE_DEFINITIONS, env: {} });
 }
 
+/** The daemon's notifications for this config and these jobs, as the daemon starts them. */
+function start(
+  c: AppConfig,
+  units: JobUnit[],
+  channels: string[] = [],
+  extra: { expiryCheckMs?: number } = {},
+): Promise<DaemonNotifications> {
+  return startNotifications(c, {
+    stateDir: c.stateDir,
+    log: createLogger({ level: 'silent', maskEmails: false }),
+    metrics: createMetrics(['main'], channels),
+    approveCommand: (j, p) => `mobileid-sync approve ${j} --plan ${p}`,
+    units: () => units,
+    maskEmails: () => false,
+    ...extra,
+  });
+}
+
 async function until(probe: () => boolean): Promise<void> {
   const deadline = Date.now() + scaled(10_000);
   while (!probe()) {
@@ -76,15 +94,7 @@ describe('daemon notifications', () => {
       },
     });
     const unit = { job, state } as unknown as JobUnit;
-    notifications = await startNotifications(c, {
-      stateDir: c.stateDir,
-      log: createLogger({ level: 'silent', maskEmails: false }),
-      metrics: createMetrics(['main'], ['webhook']),
-      approveCommand: (j, p) => `mobileid-sync approve ${j} --plan ${p}`,
-      units: () => [unit],
-      maskEmails: () => false,
-      expiryCheckMs: 20,
-    });
+    notifications = await start(c, [unit], ['webhook'], { expiryCheckMs: 20 });
     await until(() => receiver!.requests.length > 0);
     // Several more checks pass: still one message.
     await new Promise((r) => setTimeout(r, 200));
@@ -121,14 +131,7 @@ describe('daemon notifications', () => {
       error: { code: 'SOURCE_UNAVAILABLE', message: 'down', fix: 'wait' },
     });
     const unit = { job, state } as unknown as JobUnit;
-    notifications = await startNotifications(c, {
-      stateDir: c.stateDir,
-      log: createLogger({ level: 'silent', maskEmails: false }),
-      metrics: createMetrics(['main'], ['webhook']),
-      approveCommand: (j, p) => `mobileid-sync approve ${j} --plan ${p}`,
-      units: () => [unit],
-      maskEmails: () => false,
-    });
+    notifications = await start(c, [unit], ['webhook']);
     await until(() => receiver!.requests.some((r) => r.body.includes('"digest"')));
     const digest = JSON.parse(receiver.requests.find((r) => r.body.includes('"digest"'))!.body);
     expect(digest).toMatchObject({
@@ -149,14 +152,7 @@ describe('daemon notifications', () => {
     receiver = await startReceiver();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'daemon-notify-'));
     const bare = config(dir, {});
-    notifications = await startNotifications(bare, {
-      stateDir: bare.stateDir,
-      log: createLogger({ level: 'silent', maskEmails: false }),
-      metrics: createMetrics(['main']),
-      approveCommand: (j, p) => `mobileid-sync approve ${j} --plan ${p}`,
-      units: () => [],
-      maskEmails: () => false,
-    });
+    notifications = await start(bare, []);
     expect(notifications.view()).toBeNull();
     await notifications.reload(config(dir, { webhook: { url: `${receiver.url}/in`, secret: KEY } }));
     expect(notifications.view()?.channels.map((ch) => ch.name)).toEqual(['webhook']);
