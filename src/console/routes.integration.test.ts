@@ -1,24 +1,12 @@
-/**
- * The console over real HTTP: the admin listener (startAdminServer) with the daemon's console data
- * (daemon/console-data.ts) over a real state directory. Login and sessions, Bearer access, CSRF and
- * Origin, the security headers, path parameters, hostile names; and (measured, not asserted) the
- * server time of page 1 and page 1000 of a 100k-row plan.
- */
-import { mkdirSync, mkdtempSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfigData } from '../config/load.js';
+import { consoleJob, idleUnit } from '../../test/helpers/console-job.js';
 import type { JobConfig } from '../config/schema.js';
 import { consoleData } from '../daemon/console-data.js';
 import { type AdminServer, startAdminServer } from '../daemon/http.js';
-import { JobRunner } from '../daemon/job-runner.js';
-import type { JobUnit } from '../daemon/job-unit.js';
-import { SOURCE_DEFINITIONS } from '../sources/index.js';
 import { targetOf } from '../state/baseline.js';
 import { mappedRows, type PersonRow, plansDir, writePlanLog } from '../state/plan-log.js';
-import { JobState } from '../state/store.js';
+import type { JobState } from '../state/store.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { SECURITY_HEADERS } from './routes.js';
 import { THROTTLE_LIMIT } from './session.js';
@@ -28,7 +16,6 @@ const HOSTILE = '<img src=x onerror=alert(1)>';
 const RUN = '11111111-2222-4333-8444-555555555555';
 const BIG_RUN = '99999999-2222-4333-8444-555555555555';
 
-let dir: string;
 let job: JobConfig;
 let state: JobState;
 let token = TOKEN;
@@ -46,14 +33,7 @@ function person(i: number, first = `First${i}`): PersonRow {
 }
 
 async function serve(tokenOf: () => string): Promise<string> {
-  const unit: JobUnit = {
-    job,
-    state,
-    runner: new JobRunner(job.name, { run: () => new Promise(() => undefined), onFinish: () => undefined }),
-    schedule: null,
-    watch: null,
-    lastSuccessAt: undefined,
-  };
+  const unit = idleUnit(job, state);
   const unused = () => Promise.reject(new Error('not in this test'));
   const server = await startAdminServer(
     { host: '127.0.0.1', port: 0 },
@@ -78,24 +58,7 @@ async function serve(tokenOf: () => string): Promise<string> {
 let base: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'console-http-'));
-  mkdirSync(path.join(dir, 'drop'));
-  const config = loadConfigData(
-    {
-      stateDir: './state',
-      jobs: [
-        {
-          name: 'main',
-          mim: { baseUrl: 'http://127.0.0.1:9', project: 'demo', token: 'mim-token-0123456789' },
-          sources: [{ name: 'hr', kind: 'csv-folder', folder: './drop' }],
-        },
-      ],
-    },
-    path.join(dir, 'config.json'),
-    { registry: SOURCE_DEFINITIONS, env: {} },
-  );
-  job = config.jobs[0]!;
-  state = new JobState(config.stateDir, job.name);
+  ({ job, state } = consoleJob('console-http-'));
   await state.writeBlocked({
     version: 2,
     target: targetOf(job),

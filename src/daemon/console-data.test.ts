@@ -1,36 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { expect, it } from 'vitest';
-import { loadConfigData } from '../config/load.js';
-import { SOURCE_DEFINITIONS } from '../sources/index.js';
+import { consoleJob, idleUnit } from '../../test/helpers/console-job.js';
 import { targetOf } from '../state/baseline.js';
 import { plansDir, writePlanLog } from '../state/plan-log.js';
-import { type HistoryEntry, JobState } from '../state/store.js';
+import type { HistoryEntry } from '../state/store.js';
 import { consoleData } from './console-data.js';
-import { JobRunner } from './job-runner.js';
-import type { JobUnit } from './job-unit.js';
 
 it("links a blocked plan to the newest stored run that computed it, once the first blocked run's plan is pruned", async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'console-data-'));
-  mkdirSync(path.join(dir, 'drop'));
-  const config = loadConfigData(
-    {
-      stateDir: './state',
-      jobs: [
-        {
-          name: 'main',
-          mim: { baseUrl: 'http://127.0.0.1:9', project: 'demo', token: 'mim-token-0123456789' },
-          sources: [{ name: 'hr', kind: 'csv-folder', folder: './drop' }],
-        },
-      ],
-    },
-    path.join(dir, 'config.json'),
-    { registry: SOURCE_DEFINITIONS, env: {} },
-  );
-  const job = config.jobs[0]!;
-  const state = new JobState(config.stateDir, job.name);
+  const { job, state } = consoleJob('console-data-');
   await state.ensureDir();
   const [first, later, newest] = [randomUUID(), randomUUID(), randomUUID()];
   const at = new Date().toISOString();
@@ -73,14 +50,6 @@ it("links a blocked plan to the newest stored run that computed it, once the fir
     { ...header, runId: newest, planId: 'plan-other-then-back' },
     sections,
   );
-  const unit: JobUnit = {
-    job,
-    state,
-    runner: new JobRunner(job.name, { run: () => new Promise(() => undefined), onFinish: () => undefined }),
-    schedule: null,
-    watch: null,
-    lastSuccessAt: undefined,
-  };
-  const view = await consoleData(new Map([['main', unit]]), () => 'started').job('main');
+  const view = await consoleData(new Map([['main', idleUnit(job, state)]]), () => 'started').job('main');
   expect(view?.blocked).toMatchObject({ planId: 'plan-abc', runId: later, planStored: true });
 });
