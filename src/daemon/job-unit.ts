@@ -47,11 +47,11 @@ export async function restoreUnit(unit: JobUnit, metrics: Metrics, log: Logger):
     const failures = trailingFailures(history);
     unit.runner.restoreFailures(failures);
     unit.lastSuccessAt = history.findLast((h) => isSuccess(h.outcome))?.endedAt;
-    const baseline = await unit.state.readBaseline(targetOf(unit.job));
+    const baseline = await unit.state.viewBaseline(targetOf(unit.job));
     const waiting = await unit.state.readBlocked().catch(() => null);
     const planned = history.findLast((h) => h.plan);
     metrics.restore(unit.job.name, {
-      users: baseline.known ? baseline.snapshot.records.length : undefined,
+      users: baseline.known ? baseline.users : undefined,
       lastSuccessAt: unit.lastSuccessAt,
       blocked: waiting !== null || history.at(-1)?.outcome === 'blocked',
       consecutiveFailures: failures,
