@@ -6,7 +6,9 @@
  *  3. a valid state dir that agrees with MIM (unless pending.json explains the difference);
  *  4. convergence: once the fault is gone a clean run brings MIM to the desired list, and the
  *     run after that is "unchanged" with no new upload — and MIM never acted twice.
- * Rows are data (rows-*.ts); this file is the one loop that runs them.
+ * Rows are data (rows-*.ts); this file is the one loop that runs them. The rows are cut into
+ * parts (MATRIX_PARTS), one test file each (matrix-<part>.test.ts), so that the test workers share
+ * them instead of one file holding a worker for minutes; every row belongs to exactly one part.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { scaled } from '../helpers/timing.js';
@@ -25,19 +27,18 @@ import { MIM_ROWS } from './rows-mim.js';
 import { STATE_ROWS } from './rows-state.js';
 import { World } from './world.js';
 
-const ROWS: Row[] = [
-  ...CSV_ROWS,
-  ...MIM_ROWS,
-  ...STATE_ROWS,
-  ...LDAP_ROWS,
-  ...GRAPH_ROWS,
-  ...ADVERSARIAL_GUARD_ROWS,
-  ...ADVERSARIAL_CONFIG_ROWS,
-  ...ADVERSARIAL_MIM_ROWS,
-  ...ADVERSARIAL_LDAPMERGE_ROWS,
-  ...ADVERSARIAL_LOCK_ROWS,
-  ...ADVERSARIAL_CSV_ROWS,
-];
+/**
+ * Every row, in parts of roughly equal running time (each starts real servers and processes). A
+ * new rows-*.ts file goes into one of them; matrix-parts.test.ts checks each part has its file.
+ */
+export const MATRIX_PARTS = {
+  'csv-state': [...CSV_ROWS, ...STATE_ROWS, ...ADVERSARIAL_CSV_ROWS],
+  mim: [...MIM_ROWS, ...ADVERSARIAL_MIM_ROWS, ...ADVERSARIAL_CONFIG_ROWS],
+  directories: [...LDAP_ROWS, ...GRAPH_ROWS, ...ADVERSARIAL_LDAPMERGE_ROWS],
+  'guard-lock': [...ADVERSARIAL_GUARD_ROWS, ...ADVERSARIAL_LOCK_ROWS],
+} as const satisfies Record<string, readonly Row[]>;
+
+export type MatrixPart = keyof typeof MATRIX_PARTS;
 
 interface RowResult {
   readonly name: string;
@@ -46,8 +47,6 @@ interface RowResult {
   readonly ms: number;
   readonly problems: readonly string[];
 }
-
-const results: RowResult[] = [];
 
 function outcomeProblems(row: Row, r: ActResult): string[] {
   const out: string[] = [];
@@ -66,7 +65,7 @@ function outcomeProblems(row: Row, r: ActResult): string[] {
   return out;
 }
 
-async function runRow(row: Row): Promise<void> {
+async function runRow(row: Row, results: RowResult[]): Promise<void> {
   const started = Date.now();
   const problems: string[] = [];
   const allowed = new Set(row.allowedDeletes ?? []);
@@ -144,32 +143,37 @@ async function runRow(row: Row): Promise<void> {
   expect(problems, row.name).toEqual([]);
 }
 
-describe('fault-injection matrix', () => {
-  // A row runs four or five CLI processes and may start a directory server: on a busy two-core
-  // machine that can take well over the default 30 s; more when the machine is busier (timing.ts).
-  it.concurrent.each(ROWS.map((row) => [row.name, row] as const))(
-    '%s',
-    async (_name, row) => {
-      await runRow(row);
-    },
-    scaled(120_000),
-  );
-});
+/** Runs one part's rows side by side (vitest's maxConcurrency) and prints its table at the end. */
+export function runMatrixPart(part: MatrixPart): void {
+  const rows: readonly Row[] = MATRIX_PARTS[part];
+  const results: RowResult[] = [];
+  describe(`fault-injection matrix (${part})`, () => {
+    // A row runs four or five CLI processes and may start a directory server: on a busy two-core
+    // machine that can take well over the default 30 s; more when the machine is busier (timing.ts).
+    it.concurrent.each(rows.map((row) => [row.name, row] as const))(
+      '%s',
+      async (_name, row) => {
+        await runRow(row, results);
+      },
+      scaled(120_000),
+    );
+  });
 
-afterAll(() => {
-  const passed = results.filter((r) => r.passed).length;
-  const deletes = results.reduce((n, r) => n + r.unintendedDeletes, 0);
-  const lines = results.map(
-    (r) =>
-      `  ${r.passed ? 'PASS' : 'FAIL'}  ${r.name.padEnd(78)} ${String(r.ms).padStart(6)} ms${r.unintendedDeletes ? `  ${r.unintendedDeletes} unintended delete(s)` : ''}`,
-  );
-  console.log(
-    [
-      '',
-      'Fault-injection matrix',
-      ...lines,
-      `Rows run: ${results.length} of ${ROWS.length}, passed: ${passed}; unintended deletes observed: ${deletes} (goal 0)`,
-      '',
-    ].join('\n'),
-  );
-});
+  afterAll(() => {
+    const passed = results.filter((r) => r.passed).length;
+    const deletes = results.reduce((n, r) => n + r.unintendedDeletes, 0);
+    const lines = results.map(
+      (r) =>
+        `  ${r.passed ? 'PASS' : 'FAIL'}  ${r.name.padEnd(78)} ${String(r.ms).padStart(6)} ms${r.unintendedDeletes ? `  ${r.unintendedDeletes} unintended delete(s)` : ''}`,
+    );
+    console.log(
+      [
+        '',
+        `Fault-injection matrix (${part})`,
+        ...lines,
+        `Rows run: ${results.length} of ${rows.length}, passed: ${passed}; unintended deletes observed: ${deletes} (goal 0)`,
+        '',
+      ].join('\n'),
+    );
+  });
+}
