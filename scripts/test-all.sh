@@ -14,16 +14,34 @@ mkdir -p .test-results
 rm -f .test-results/*.json
 totals_args=()
 
+# Node 24 is fetched (npx caches it) while the first pass runs, not after it.
+node24_file=$(mktemp)
+if [ "${MOBILEID_SYNC_TEST_NODE24:-1}" != "0" ]; then
+  (npx -y -p node@24 node -p 'process.execPath' >"$node24_file" 2>/dev/null) &
+  node24_fetch=$!
+fi
+
+# dist/ (the CLI the e2e tests run) is built once for both passes, on the other core while lint
+# type-checks; the passes' global setup then skips its own build (test/helpers/global-setup.ts).
+build_log=$(mktemp)
+npm run -s build >"$build_log" 2>&1 &
+build=$!
+
 # A lint failure does not stop the tests: the run still reports every test.
 echo "== lint (tsc, biome, import rules)"
 npm run -s lint || totals_args+=(--problem 'npm run lint failed (tsc, biome or the import rules; see "== lint" above)')
+# Type errors are lint's to report (above); tsc emits dist/ regardless and the e2e tests show real breakage.
+wait "$build" || { echo "== build of dist/ reported:"; cat "$build_log"; }
+rm -f "$build_log"
+export MOBILEID_SYNC_TEST_PREBUILT=1
 
 echo "== test suite on $(node --version), with coverage of src/"
 node_modules/.bin/vitest run --coverage --reporter=default --reporter=json --outputFile.json=.test-results/node-default.json
 totals_args+=(--coverage coverage/coverage-summary.json ".test-results/node-default.json:$?")
 
 if [ "${MOBILEID_SYNC_TEST_NODE24:-1}" != "0" ]; then
-  node24=$(npx -y -p node@24 node -p 'process.execPath' 2>/dev/null)
+  wait "$node24_fetch"
+  node24=$(cat "$node24_file")
   if [ -x "$node24" ]; then
     echo "== test suite on $("$node24" --version)"
     "$node24" node_modules/vitest/vitest.mjs run --reporter=dot --reporter=json --outputFile.json=.test-results/node-24.json
@@ -33,4 +51,5 @@ if [ "${MOBILEID_SYNC_TEST_NODE24:-1}" != "0" ]; then
   fi
 fi
 
+rm -f "$node24_file"
 node scripts/test-totals.mjs "${totals_args[@]}"

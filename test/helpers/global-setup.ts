@@ -1,6 +1,7 @@
 /**
  * Builds dist/ once before the suite, so end-to-end tests run the CLI exactly as a user would.
  * Type errors are the linter's job; the build emits regardless and e2e tests show real breakage.
+ * scripts/test-all.sh builds once for both of its passes and sets MOBILEID_SYNC_TEST_PREBUILT=1.
  *
  * Then measures how slowly processes start on this machine right now and publishes the factor
  * (timing.ts) to the test workers, which inherit this process's environment.
@@ -10,10 +11,14 @@ import path from 'node:path';
 import { measureStartup, SLOWDOWN_ENV } from './timing.js';
 
 export default async function setup(): Promise<void> {
-  const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
-    stdio: 'inherit',
-  });
-  if (r.status !== 0) console.warn('tsc reported errors while building dist/ for the e2e tests');
+  if (process.env.MOBILEID_SYNC_TEST_PREBUILT === '1')
+    console.log('dist/ built by the caller (MOBILEID_SYNC_TEST_PREBUILT=1)');
+  else {
+    const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) console.warn('tsc reported errors while building dist/ for the e2e tests');
+  }
 
   const forced = process.env[SLOWDOWN_ENV];
   if (forced) {
