@@ -2,11 +2,12 @@
 // Plan benchmark (issue 14). Run: npx tsc -p tsconfig.build.json && node bench/plan.mjs [--rows 1000000] [--runs 3]
 // For one state dir holding an N-record snapshot.json and N desired records with 1 % changed,
 // each phase in a fresh process:
-//  - reference: a bare JSON.parse of snapshot.json (no checks, no plan);
-//  - read: JobState.readBaseline (parse, shape, integrity hash, target);
+//  - reference: a bare JSON.parse of the same records as format version 2 stored them (no checks);
+//  - read: JobState.readBaseline (parse, shape, integrity hash, target), of the format 2 file
+//    (still read) and of snapshot.json as written today;
 //  - plan: read as above, then buildPlan (merge, carry, plan) of the desired records against it;
 // with each phase's peak RSS. Goal (issue 14): plan ≤ 1.5 s, peak RSS ≤ 500 MB at 1M.
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -47,7 +48,6 @@ async function phaseGenerate(dir) {
   for (let i = 0; i < rows; i++) records.push(person(i));
   records.sort(bySyncId);
   await new JobState(dir, 'bench').writeSnapshot({
-    version: 2,
     target: TARGET,
     seq: 1,
     pushedAt: new Date().toISOString(),
@@ -55,15 +55,22 @@ async function phaseGenerate(dir) {
     payloadSha256: 'bench',
     inputs: [],
     records,
-    recordsSha256: recordsDigest(records),
   });
+  // The same records as format version 2 wrote them (one JSON value): the reference, and the
+  // legacy read.
+  const v2 = { version: 2, target: TARGET, seq: 1, pushedAt: new Date().toISOString(), planId: 'bench' };
+  mkdirSync(path.join(dir, 'v2', 'bench'), { recursive: true });
+  writeFileSync(
+    path.join(dir, 'v2', 'bench', 'snapshot.json'),
+    `${JSON.stringify({ ...v2, payloadSha256: 'bench', inputs: [], records, recordsSha256: recordsDigest(records) })}\n`,
+  );
   return { ms: 0 };
 }
 
 async function phaseBare(dir) {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const v = JSON.parse(readFileSync(path.join(dir, 'bench', 'snapshot.json'), 'utf8'));
+  const v = JSON.parse(readFileSync(path.join(dir, 'v2', 'bench', 'snapshot.json'), 'utf8'));
   return { ms: performance.now() - t0, cpu: cpuMs(c0), records: v.records.length };
 }
 
@@ -83,15 +90,30 @@ async function phaseRead(dir) {
   return { ms, cpu, records: b.snapshot.records.length };
 }
 
+async function phaseReadV2(dir) {
+  return phaseRead(path.join(dir, 'v2'));
+}
+
+/** A csv row as the source hands it over: its place is built only when read (src/sources/csv/rows.ts). */
+class Row {
+  #line;
+  constructor(line, p) {
+    this.firstName = p.firstName;
+    this.lastName = p.lastName;
+    this.email = p.email;
+    this.id = p.id;
+    this.syncId = p.syncId;
+    this.#line = line;
+  }
+  get place() {
+    return { source: 'hr', kind: 'csv-folder', ref: `staff.csv:${this.#line}` };
+  }
+}
+
 /** The desired set as a streaming source hands it over: valid records in file order, 1 % changed. */
 function desiredSnapshot() {
   const valid = [];
-  for (let i = 0; i < rows; i++) {
-    valid.push({
-      ...person(i, i % 100 === 0),
-      place: { source: 'hr', kind: 'csv-folder', ref: `staff.csv:${i + 2}` },
-    });
-  }
+  for (let i = 0; i < rows; i++) valid.push(new Row(i + 2, person(i, i % 100 === 0)));
   const collected = {
     source: 'hr',
     kind: 'csv-folder',
@@ -134,7 +156,13 @@ async function phasePlan(dir) {
   };
 }
 
-await servePhase(values, { generate: phaseGenerate, bare: phaseBare, read: phaseRead, plan: phasePlan });
+await servePhase(values, {
+  generate: phaseGenerate,
+  bare: phaseBare,
+  read: phaseRead,
+  read2: phaseReadV2,
+  plan: phasePlan,
+});
 
 const runPhase = (phase, dir) =>
   runPhaseIn(fileURLToPath(import.meta.url), phase, dir, ['--rows', String(rows)]);
@@ -143,7 +171,7 @@ const dir = path.join(os.tmpdir(), `mobileid-bench-plan-${process.pid}`);
 console.log(`Generating a ${rows.toLocaleString('en')}-record snapshot…`);
 runPhase('generate', dir);
 const runs = Number(values.runs);
-const results = { bare: [], read: [], plan: [] };
+const results = { bare: [], read2: [], read: [], plan: [] };
 for (let i = 0; i < runs; i++)
   for (const phase of Object.keys(results)) results[phase].push(runPhase(phase, dir));
 rmSync(dir, { recursive: true, force: true });
@@ -160,7 +188,8 @@ const row = (label, phase, extra = '') =>
   console.log(
     `${label.padEnd(46)}${med(phase).toFixed(0).padStart(6)} ms wall, ${med(phase, 'cpu').toFixed(0).padStart(6)} ms CPU (${(med(phase, 'cpu') / med('bare', 'cpu')).toFixed(2)}× reference CPU)${extra}, peak RSS ${rss(phase)} MB`,
   );
-row('reference (bare JSON.parse of snapshot.json):', 'bare');
+row('reference (bare JSON.parse, format 2 file):', 'bare');
+row('read + check baseline, format 2 file:', 'read2');
 row('read + check baseline:', 'read');
 row(
   'read + plan, 1 % changed:',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredSnapshot, Target } from '../state/baseline.js';
+import type { Snapshot, Target } from '../state/baseline.js';
 import type { BlockedPlan, HistoryEntry } from '../state/store.js';
 import { age, formatNotifications, formatStatus, type JobStatusFacts, statusJson } from './format-status.js';
 
@@ -12,7 +12,7 @@ const snapshot = {
   planId: 'p1',
   inputs: [{ source: 'hr', input: { name: '000002-staff.csv', sha256: 'x', seq: 2 } }],
   records: [{}, {}],
-} as unknown as StoredSnapshot;
+} as unknown as Snapshot;
 
 const run: HistoryEntry = {
   runId: 'r',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type BaselineFacts, baselineFacts, type StoredSnapshot, type Target } from '../state/baseline.js';
+import { type BaselineFacts, baselineFacts, type Snapshot, type Target } from '../state/baseline.js';
 import type { HistoryEntry } from '../state/store.js';
 import type { LeaderStatus } from './leader.js';
 import type { RunSummary } from './run-summary.js';
@@ -37,7 +37,7 @@ const snapshot = {
   seq: 4,
   pushedAt: '2026-01-02T03:04:05.000Z',
   records: [{}, {}, {}],
-} as unknown as StoredSnapshot;
+} as unknown as Snapshot;
 
 const unknownBaseline: BaselineFacts = {
   known: false,

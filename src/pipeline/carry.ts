@@ -5,6 +5,7 @@
  */
 import type { IdentityRecord, PushedRecord } from '../core/types.js';
 import type { RejectedKey } from './collect.js';
+import { type PreviousRecords, recordList } from './packed-records.js';
 
 export interface DesiredRecord extends IdentityRecord {
   /** ISO time since which this person is carried with old data. */
@@ -23,7 +24,7 @@ export function carryForward(
   desired: readonly IdentityRecord[],
   /** Every rejected record's keys (an iterable: a streamed source keeps them packed). */
   rejections: Iterable<RejectedKey>,
-  previous: readonly PushedRecord[] | null,
+  previous: PreviousRecords | null,
   now: Date,
   days: number,
 ): CarryResult {
@@ -31,8 +32,9 @@ export function carryForward(
   const it = rejections[Symbol.iterator]();
   let next = it.next();
   if (!previous || previous.length === 0 || next.done) return { carried: [], expired: [] };
-  const prevById = new Map(previous.map((p) => [p.syncId, p]));
-  const prevByEmail = new Map(previous.map((p) => [p.email, p]));
+  const list = recordList(previous);
+  const prevById = new Map(list.map((p) => [p.syncId, p]));
+  const prevByEmail = new Map(list.map((p) => [p.email, p]));
   const takenIds = new Set(desired.map((r) => r.syncId));
   const takenEmails = new Set(desired.map((r) => r.email));
   const carried: DesiredRecord[] = [];

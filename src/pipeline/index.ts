@@ -16,12 +16,14 @@ import {
 import type { SourceCount } from './guard.js';
 import { mergeRecords } from './merge.js';
 import { inFileOrder } from './order.js';
+import type { PreviousRecords } from './packed-records.js';
 import { computePlan, type Plan } from './plan.js';
 
 export interface BuildInput {
   /** In precedence order: the first source wins a conflict. */
   readonly snapshots: readonly SourceSnapshot[];
-  readonly previous: readonly PushedRecord[] | null;
+  /** The baseline's records (packed when read from the state), in Sync ID order. */
+  readonly previous: PreviousRecords | null;
   /** Binds the plan id to the baseline it was computed on. */
   readonly baselineId?: string | undefined;
   /** People uploads with an unknown outcome may have put into MIM (pending.json). */

@@ -17,6 +17,7 @@ import {
   type Rejection,
   sameFields,
 } from '../core/types.js';
+import { type PreviousRecords, recordList } from './packed-records.js';
 
 export interface MergeResult {
   readonly records: IdentityRecord[];
@@ -129,18 +130,16 @@ function duplicateGroups(
  * `records` must be in precedence order (first source first, each in its own order). The result
  * is sorted by Sync ID (the plan sorts by Sync ID, and sorting sorted input is linear).
  */
-export function mergeRecords(
-  records: IdentityRecord[],
-  previous: readonly PushedRecord[] | null,
-): MergeResult {
+export function mergeRecords(records: IdentityRecord[], previous: PreviousRecords | null): MergeResult {
   const rejections: Rejection[] = [];
   const notices: Notice[] = [];
   let prev: Previous | undefined;
   // Indexes of the last push, built only when a duplicate needs a tie-break.
   const previousIndex = (): Previous => {
+    const list = previous ? recordList(previous) : [];
     prev ??= {
-      byId: new Map((previous ?? []).map((p) => [p.syncId, p])),
-      byEmail: new Map((previous ?? []).map((p) => [p.email, p])),
+      byId: new Map(list.map((p) => [p.syncId, p])),
+      byEmail: new Map(list.map((p) => [p.email, p])),
     };
     return prev;
   };

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Field, PushedRecord } from '../core/types.js';
 import type { DesiredRecord } from './carry.js';
+import { PackedRecords, type PreviousRecords } from './packed-records.js';
 
 export interface FieldChange {
   readonly field: Field;
@@ -105,18 +106,41 @@ function sortedBySyncId<T extends { syncId: string }>(records: readonly T[]): re
   return records;
 }
 
+/** The previous upload as the merge-join reads it: in Sync ID order, objects only on demand. */
+interface JoinSide {
+  readonly length: number;
+  at(j: number): PushedRecord;
+  compareSyncId(j: number, syncId: string): number;
+  sameFields(j: number, r: DesiredRecord): boolean;
+}
+
+function joinSide(previous: PreviousRecords | null): JoinSide {
+  if (previous instanceof PackedRecords) return previous;
+  const prev = previous ? sortedBySyncId(previous) : [];
+  return {
+    length: prev.length,
+    at: (j) => prev[j]!,
+    compareSyncId: (j, syncId) => {
+      const s = prev[j]!.syncId;
+      return s < syncId ? -1 : s > syncId ? 1 : 0;
+    },
+    sameFields: (j, r) => diffFields(prev[j]!, r) === undefined,
+  };
+}
+
 /**
  * A merge-join of the desired set and the previous snapshot, both in Sync ID order: no hashing,
  * which matters at a million people. The snapshot is stored sorted and the merge stage hands on
- * Sync ID order, so neither is sorted again here.
+ * Sync ID order, so neither is sorted again here. A packed snapshot is compared in place: an
+ * unchanged person builds no object.
  */
 export function computePlan(
   desiredIn: readonly DesiredRecord[],
-  previous: readonly PushedRecord[] | null,
+  previous: PreviousRecords | null,
   basis: PlanBasis = {},
 ): Plan {
   const desired = sortedBySyncId(desiredIn);
-  const prev = previous ? sortedBySyncId(previous) : [];
+  const prev = joinSide(previous);
   const adds: DesiredRecord[] = [];
   const updates: PlannedUpdate[] = [];
   const deletes: PushedRecord[] = [];
@@ -125,17 +149,19 @@ export function computePlan(
   let j = 0;
   while (i < desired.length || j < prev.length) {
     const d = desired[i];
-    const p = prev[j];
-    if (p === undefined || (d !== undefined && d.syncId < p.syncId)) {
+    const order = d === undefined ? -1 : j < prev.length ? prev.compareSyncId(j, d.syncId) : 1;
+    if (order > 0) {
       adds.push(d!);
       i++;
-    } else if (d === undefined || p.syncId < d.syncId) {
-      deletes.push(p);
+    } else if (order < 0) {
+      deletes.push(prev.at(j));
       j++;
     } else {
-      const changes = diffFields(p, d);
-      if (changes) updates.push({ syncId: d.syncId, before: p, after: d, changes });
-      else unchanged++;
+      if (prev.sameFields(j, d!)) unchanged++;
+      else {
+        const before = prev.at(j);
+        updates.push({ syncId: d!.syncId, before, after: d!, changes: diffFields(before, d!)! });
+      }
       i++;
       j++;
     }
@@ -153,16 +179,28 @@ export function computePlan(
   };
 }
 
+/**
+ * People of the pending uploads in neither the desired set nor the baseline, in Sync ID order:
+ * one walk of the three sorted lists, so a million-person baseline is not put in a set.
+ */
 function maybeDeleted(
   desired: readonly DesiredRecord[],
-  prev: readonly PushedRecord[],
-  pending: readonly PushedRecord[],
+  prev: JoinSide,
+  pendingIn: readonly PushedRecord[],
 ): PushedRecord[] {
-  if (pending.length === 0) return [];
-  const known = new Set<string>();
-  for (const d of desired) known.add(d.syncId);
-  for (const p of prev) known.add(p.syncId);
-  return pending.filter((p) => !known.has(p.syncId)).sort(compareSyncId);
+  if (pendingIn.length === 0) return [];
+  const pending = sortedBySyncId(pendingIn);
+  const out: PushedRecord[] = [];
+  let i = 0;
+  let j = 0;
+  for (const p of pending) {
+    while (i < desired.length && desired[i]!.syncId < p.syncId) i++;
+    while (j < prev.length && prev.compareSyncId(j, p.syncId) < 0) j++;
+    const inDesired = i < desired.length && desired[i]!.syncId === p.syncId;
+    const inPrev = j < prev.length && prev.compareSyncId(j, p.syncId) === 0;
+    if (!inDesired && !inPrev) out.push(p);
+  }
+  return out;
 }
 
 export function hasChanges(plan: Plan): boolean {

@@ -6,6 +6,7 @@
 import type { JobConfig } from '../config/schema.js';
 import { errorText } from '../core/errors.js';
 import type { Source, SourceSnapshot } from '../core/source.js';
+import { recordList } from '../pipeline/packed-records.js';
 import type { Inspected, RunOptions } from './context.js';
 import { explainPerson, lookupFromSnapshot, type PersonExplanation, type SourceLookup } from './explain.js';
 import { type RunReport, runJob } from './run-job.js';
@@ -38,7 +39,7 @@ async function lookup(
 function baselineOf(p: Inspected): Parameters<typeof explainPerson>[0]['baseline'] {
   const b = p.basis.baseline;
   return b.known
-    ? { known: true, records: b.snapshot.records, pushedAt: b.snapshot.pushedAt }
+    ? { known: true, records: recordList(b.snapshot.records), pushedAt: b.snapshot.pushedAt }
     : { known: false, detail: b.detail };
 }
 

@@ -4,26 +4,23 @@
  */
 import { formatPlace, type PersonFields } from '../core/types.js';
 import { toPushed } from '../pipeline/index.js';
-import { recordsDigest } from '../state/baseline.js';
+import { sameKeysAt } from '../pipeline/packed-records.js';
 import { mappedRows, type PersonRow, plansDir, RUN_ID, writePlanLog } from '../state/plan-log.js';
-import type { StoredSnapshot } from '../state/store.js';
+import type { NewSnapshot, Snapshot } from '../state/store.js';
 import type { Planned, RunContext } from './context.js';
 import type { RunReport } from './report.js';
 
 export async function recordApplied(ctx: RunContext, planned: Planned, payloadSha256: string): Promise<void> {
   const { state } = ctx;
   const { basis, build, snapshots } = planned;
-  const records = toPushed(build.desired);
-  const snapshot: StoredSnapshot = {
-    version: 2,
+  const snapshot: NewSnapshot = {
     target: basis.target,
     seq: (await state.lastSeq()) + 1,
     pushedAt: ctx.now().toISOString(),
     planId: build.plan.id,
     payloadSha256,
     inputs: snapshots.flatMap((s) => (s.input ? [{ source: s.source, input: s.input }] : [])),
-    records,
-    recordsSha256: recordsDigest(records),
+    records: toPushed(build.desired),
   };
   await state.writeSnapshot(snapshot);
   await state.clearPending();
@@ -33,17 +30,15 @@ export async function recordApplied(ctx: RunContext, planned: Planned, payloadSh
 /** Keeps carry-forward start times even when the upload itself is unchanged (and so not re-sent). */
 export async function refreshCarried(
   ctx: RunContext,
-  stored: StoredSnapshot | null,
+  stored: Snapshot | null,
   { build }: Planned,
 ): Promise<void> {
   if (!stored) return;
   const next = toPushed(build.desired);
   const same =
     next.length === stored.records.length &&
-    next.every(
-      (r, i) => r.carriedSince === stored.records[i]?.carriedSince && r.syncId === stored.records[i]?.syncId,
-    );
-  if (!same) await ctx.state.writeSnapshot({ ...stored, records: next, recordsSha256: recordsDigest(next) });
+    next.every((r, i) => sameKeysAt(stored.records, i, r.syncId, r.carriedSince));
+  if (!same) await ctx.state.writeSnapshot({ ...stored, records: next });
 }
 
 function person(r: PersonFields & { readonly carriedSince?: string | undefined }): PersonRow {

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { InputIdentity } from '../core/source.js';
 import type { PushedRecord } from '../core/types.js';
+import { PackedRecords, type PreviousRecords } from '../pipeline/packed-records.js';
 
 /** Where a baseline applies. A snapshot, a pending upload and an approval are each bound to one. */
 export interface Target {
@@ -18,6 +19,10 @@ export interface Target {
   readonly job: string;
 }
 
+/**
+ * snapshot.json in format version 2: one JSON value, the records as objects. Still read as it is;
+ * written only for records that cannot be packed (a NUL, a line break, a lone surrogate).
+ */
 export interface StoredSnapshot {
   readonly version: 2;
   readonly target: Target;
@@ -35,10 +40,32 @@ export interface StoredSnapshot {
   readonly recordsSha256: string;
 }
 
+/** A snapshot as a run records it: the store writes it (format 3) and computes its hash. */
+export type NewSnapshot = Omit<StoredSnapshot, 'version' | 'recordsSha256'>;
+
+/**
+ * A checked snapshot as read back, from either format: its records packed, or (a format 2 file
+ * whose records cannot be packed: a lone surrogate) as they were parsed.
+ */
+export interface Snapshot extends Omit<StoredSnapshot, 'version' | 'records'> {
+  readonly version: 2 | 3;
+  readonly records: PreviousRecords;
+}
+
+/**
+ * Format version 3: the first line is a JSON header (the facts of StoredSnapshot but the records,
+ * plus `count`), then the records packed (see PackedRecords): exactly the bytes `recordsDigest`
+ * hashes, so the hash, the baseline id and every plan id are those format 2 gives the same records.
+ */
+interface SnapshotHeader extends Omit<StoredSnapshot, 'version' | 'records'> {
+  readonly version: 3;
+  readonly count: number;
+}
+
 export type UnknownReason = 'missing' | 'unreadable' | 'wrong-shape' | 'damaged' | 'foreign' | 'legacy';
 
 export type Baseline =
-  | { readonly known: true; readonly id: string; readonly snapshot: StoredSnapshot }
+  | { readonly known: true; readonly id: string; readonly snapshot: Snapshot }
   | {
       readonly known: false;
       readonly id: 'unknown';
@@ -129,17 +156,24 @@ function recordShape(v: unknown, i: number): string | undefined {
   return undefined;
 }
 
-/** What is wrong with the shape of a parsed snapshot file, or undefined when it is well-formed. */
-export function snapshotShapeProblem(v: unknown): string | undefined {
-  if (!isObj(v))
-    return `it holds ${v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v}, not a snapshot`;
-  if (v.version !== 2) return `format version ${String(v.version)} instead of 2`;
+/** What is wrong with the facts every format holds (all but the records), if anything. */
+function factsProblem(v: Record<string, unknown>): string | undefined {
   const t = targetShape(v.target);
   if (t) return t;
   if (!Number.isSafeInteger(v.seq) || (v.seq as number) < 1) return 'no valid sequence number';
   for (const k of ['pushedAt', 'planId', 'payloadSha256', 'recordsSha256'] as const)
     if (!isStr(v[k]) || v[k] === '') return `no ${k}`;
   if (!Array.isArray(v.inputs)) return 'no list of inputs';
+  return undefined;
+}
+
+/** What is wrong with the shape of a parsed snapshot file, or undefined when it is well-formed. */
+export function snapshotShapeProblem(v: unknown): string | undefined {
+  if (!isObj(v))
+    return `it holds ${v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v}, not a snapshot`;
+  if (v.version !== 2) return `format version ${String(v.version)} instead of 2 or 3`;
+  const facts = factsProblem(v);
+  if (facts) return facts;
   if (!Array.isArray(v.records)) return 'no list of records';
   // MIM never accepted an empty upload from us (the guard stops an empty source), so an empty
   // list is a damaged file, not "nobody is in the project".
@@ -160,15 +194,13 @@ export function recordsProblem(records: readonly unknown[]): string | undefined 
   return undefined;
 }
 
-/** Checks a parsed snapshot.json against its target. `raw` undefined means the file is missing. */
+function unknownBaseline(reason: UnknownReason, detail: string, place: string): Baseline {
+  return { known: false, id: 'unknown', reason, detail, place };
+}
+
+/** Checks a parsed snapshot.json (format 2 or older) against its target. `raw` undefined: the file is missing. */
 export function checkBaseline(raw: unknown, target: Target, place: string): Baseline {
-  const unknown = (reason: UnknownReason, detail: string): Baseline => ({
-    known: false,
-    id: 'unknown',
-    reason,
-    detail,
-    place,
-  });
+  const unknown = (reason: UnknownReason, detail: string): Baseline => unknownBaseline(reason, detail, place);
   if (raw === undefined)
     return unknown('missing', 'there is no snapshot of the last accepted upload (new state directory?)');
   if (isObj(raw) && raw.version === 1)
@@ -176,13 +208,139 @@ export function checkBaseline(raw: unknown, target: Target, place: string): Base
   const shape = snapshotShapeProblem(raw);
   if (shape) return unknown('wrong-shape', `the snapshot is not usable: ${shape}`);
   const s = raw as unknown as StoredSnapshot;
-  if (!sameTarget(s.target, target)) {
-    return unknown(
-      'foreign',
-      `the snapshot belongs to ${describeTarget(s.target)}, not to ${describeTarget(target)}`,
-    );
+  if (!sameTarget(s.target, target)) return foreign(s.target, target, place);
+  // The packed bytes are what recordsDigest hashes: one pass instead of two.
+  const packed = PackedRecords.from(s.records);
+  const records = typeof packed === 'string' ? s.records : packed;
+  const digest = typeof packed === 'string' ? recordsDigest(s.records) : sha256(packed.bytes);
+  if (digest !== s.recordsSha256) return damaged(place);
+  const { target: t, seq, pushedAt, planId, payloadSha256, inputs, recordsSha256 } = s;
+  const snapshot: Snapshot = {
+    version: 2,
+    target: t,
+    seq,
+    pushedAt,
+    planId,
+    payloadSha256,
+    inputs,
+    records,
+    recordsSha256,
+  };
+  return { known: true, id: baselineId(snapshot), snapshot };
+}
+
+function foreign(stored: Target, target: Target, place: string): Baseline {
+  return unknownBaseline(
+    'foreign',
+    `the snapshot belongs to ${describeTarget(stored)}, not to ${describeTarget(target)}`,
+    place,
+  );
+}
+
+function damaged(place: string): Baseline {
+  return unknownBaseline(
+    'damaged',
+    'the snapshot does not match its integrity hash (edited or damaged)',
+    place,
+  );
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** snapshot.json as read: format 3 (header line + packed records) or one JSON value (format 2 or older). */
+export type SnapshotFile =
+  | { readonly format: 3; readonly header: Record<string, unknown>; readonly body: Buffer }
+  | { readonly format: 'json'; readonly value: unknown };
+
+/**
+ * Splits snapshot.json's bytes by format; undefined when they are neither (not JSON: damaged or
+ * cut off). A one-line JSON file is parsed once, whatever its size.
+ */
+export function splitSnapshotFile(bytes: Buffer): SnapshotFile | undefined {
+  const nl = bytes.indexOf(0x0a);
+  const end = nl === -1 ? bytes.length : nl;
+  let first: unknown;
+  try {
+    first = JSON.parse(bytes.toString('utf8', 0, end));
+  } catch {
+    first = undefined;
   }
-  if (recordsDigest(s.records) !== s.recordsSha256)
-    return unknown('damaged', 'the snapshot does not match its integrity hash (edited or damaged)');
-  return { known: true, id: baselineId(s), snapshot: s };
+  if (isObj(first) && first.version === 3)
+    return { format: 3, header: first, body: bytes.subarray(Math.min(end + 1, bytes.length)) };
+  if (first !== undefined && bytes.length - end <= 1) return { format: 'json', value: first };
+  // The header line of a format this version does not know: said so, not "not JSON".
+  if (isObj(first) && first.version !== 2) return { format: 'json', value: first };
+  try {
+    return { format: 'json', value: JSON.parse(bytes.toString('utf8')) as unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks snapshot.json's content against its target, in either format. */
+export function checkSnapshotFile(file: SnapshotFile, target: Target, place: string): Baseline {
+  if (file.format === 'json') return checkBaseline(file.value, target, place);
+  const h = file.header;
+  const wrong = (problem: string): Baseline =>
+    unknownBaseline('wrong-shape', `the snapshot is not usable: ${problem}`, place);
+  const facts = factsProblem(h);
+  if (facts) return wrong(facts);
+  if (!Number.isSafeInteger(h.count) || (h.count as number) < 1) return wrong('no valid record count');
+  const records = PackedRecords.parse(file.body);
+  if (typeof records === 'string') return wrong(records);
+  if (records.length !== h.count)
+    return wrong(`it holds ${records.length} records where its header says ${String(h.count)}`);
+  const s = h as unknown as SnapshotHeader;
+  if (!sameTarget(s.target, target)) return foreign(s.target, target, place);
+  if (sha256(file.body) !== s.recordsSha256) return damaged(place);
+  const { target: t, seq, pushedAt, planId, payloadSha256, inputs, recordsSha256 } = s;
+  const snapshot: Snapshot = {
+    version: 3,
+    target: t,
+    seq,
+    pushedAt,
+    planId,
+    payloadSha256,
+    inputs,
+    records,
+    recordsSha256,
+  };
+  return { known: true, id: baselineId(snapshot), snapshot };
+}
+
+/**
+ * The bytes of snapshot.json for a new snapshot, as chunks: format 3, or format 2 when a record
+ * cannot be packed (what is written must read back as the same records).
+ */
+export function encodeSnapshot(s: NewSnapshot): readonly (string | Buffer)[] {
+  const { target, seq, pushedAt, planId, payloadSha256, inputs, records } = s;
+  const packed = PackedRecords.from(records);
+  if (typeof packed === 'string') {
+    const v2: StoredSnapshot = {
+      version: 2,
+      target,
+      seq,
+      pushedAt,
+      planId,
+      payloadSha256,
+      inputs,
+      records,
+      recordsSha256: recordsDigest(records),
+    };
+    return [`${JSON.stringify(v2)}\n`];
+  }
+  const header: SnapshotHeader = {
+    version: 3,
+    target,
+    seq,
+    pushedAt,
+    planId,
+    payloadSha256,
+    inputs,
+    count: packed.length,
+    recordsSha256: sha256(packed.bytes),
+  };
+  return [`${JSON.stringify(header)}\n`, packed.bytes];
 }

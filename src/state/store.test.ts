@@ -2,6 +2,7 @@ import { appendFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promi
 import os from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { forgeSnapshot } from '../../test/helpers/snapshot-file.js';
 import type { PushedRecord } from '../core/types.js';
 import { recordsDigest, type StoredSnapshot, type Target } from './baseline.js';
 import { configureLocks } from './lock.js';
@@ -102,6 +103,121 @@ describe('JobState', () => {
     expect(await s.readBaseline(TARGET)).toMatchObject({ known: false, id: 'unknown', reason });
   });
 
+  /** A format-3 snapshot.json as the store writes it, with `change` applied to its facts and records. */
+  const forged = (
+    change: (h: Record<string, unknown>, r: PushedRecord[]) => Buffer | undefined = () => undefined,
+  ) => {
+    const { records, ...header } = snap(1);
+    return change(header, [...records]) ?? forgeSnapshot(header, records);
+  };
+  const body = (b: Buffer): Buffer => b.subarray(b.indexOf(10) + 1);
+
+  it.each([
+    ['cut off in its header', () => forged().subarray(0, 40), 'unreadable'],
+    ['cut off in its records', () => forged().subarray(0, -3), 'wrong-shape'],
+    [
+      'missing a record its header counts',
+      () => forged((h, r) => forgeSnapshot({ ...h, count: 2 }, r.slice(0, 1))),
+      'wrong-shape',
+    ],
+    ['empty of records', () => forged((h) => forgeSnapshot({ ...h, count: 1 }, [])), 'wrong-shape'],
+    ['without a target', () => forged((h, r) => forgeSnapshot({ ...h, target: 'x' }, r)), 'wrong-shape'],
+    [
+      'without its hash',
+      () => forged((h, r) => forgeSnapshot({ ...h, recordsSha256: '' }, r)),
+      'wrong-shape',
+    ],
+    [
+      'with a record of five fields',
+      () => Buffer.from(forged().toString().replace('\0\n', '\n')),
+      'wrong-shape',
+    ],
+    [
+      'with a record of seven fields',
+      () => Buffer.from(forged().toString().replace('\0\n', '\0\0\n')),
+      'wrong-shape',
+    ],
+    [
+      'with an empty e-mail',
+      () => forged((h, r) => forgeSnapshot(h, [{ ...r[0]!, email: '' }, r[1]!])),
+      'wrong-shape',
+    ],
+    ['with unsorted records', () => forged((h, r) => forgeSnapshot(h, r.reverse())), 'wrong-shape'],
+    ['with a repeated Sync ID', () => forged((h, r) => forgeSnapshot(h, [r[0]!, r[0]!])), 'wrong-shape'],
+    [
+      'not UTF-8',
+      () =>
+        forged((h, r) => Buffer.concat([forgeSnapshot(h, r).subarray(0, -4), Buffer.from([0xff, 0, 0x0a])])),
+      'wrong-shape',
+    ],
+    [
+      'edited by hand',
+      () => forged((h, r) => forgeSnapshot(h, [{ ...r[0]!, email: 'x@example.com' }, r[1]!])),
+      'damaged',
+    ],
+    [
+      'of another project',
+      () => forged((h, r) => forgeSnapshot({ ...h, target: { ...TARGET, project: 'o' } }, r)),
+      'foreign',
+    ],
+    ['of a format not known', () => forged((h, r) => forgeSnapshot(h, r).fill(0x34, 11, 12)), 'wrong-shape'],
+  ])('a format-3 snapshot.json %s is an unknown baseline', async (_what, bytes, reason) => {
+    const s = new JobState(dir, 'main');
+    await s.ensureDir();
+    await writeFile(path.join(dir, 'main', 'snapshot.json'), bytes());
+    expect(await s.readBaseline(TARGET)).toMatchObject({ known: false, id: 'unknown', reason });
+  });
+
+  it('writes format 3, whose hash and baseline id are those format 2 gives the same records', async () => {
+    const s = new JobState(dir, 'main');
+    await s.writeSnapshot(snap(1));
+    const written = await readFile(path.join(dir, 'main', 'snapshot.json'));
+    expect(JSON.parse(written.toString('utf8', 0, written.indexOf(10)))).toMatchObject({
+      version: 3,
+      count: 2,
+    });
+    expect(body(written).toString()).toBe('a\0a\0a\0a@example.com\0a\0\nb\0b\0b\0b@example.com\0b\0\n');
+    const v3 = await s.readBaseline(TARGET);
+    await writeFile(path.join(dir, 'main', 'snapshot.json'), `${JSON.stringify(snap(1))}\n`);
+    const v2 = await s.readBaseline(TARGET);
+    expect(v2).toMatchObject({ known: true, id: `1:${recordsDigest(people).slice(0, 12)}` });
+    expect(v3).toMatchObject({ known: true, id: v2.id });
+    if (!v2.known || !v3.known) throw new Error('unreachable');
+    expect([...v3.snapshot.records]).toEqual(people);
+    expect([...v2.snapshot.records]).toEqual(people);
+  });
+
+  it('round-trips every record it can pack, and keeps format 2 for one it cannot', async () => {
+    const s = new JobState(dir, 'main');
+    const odd: PushedRecord[] = [
+      {
+        firstName: 'Zoë',
+        lastName: 'Weiß',
+        email: 'z@example.com',
+        id: '7',
+        syncId: 'A',
+        carriedSince: '2026-01-01T00:00:00.000Z',
+      },
+      { firstName: '𝔘nicode', lastName: '中文', email: 'u@example.com', id: '8', syncId: 'B\u{1f600}' },
+      { firstName: 'x', lastName: 'y', email: 'e@example.com', id: '9', syncId: 'B\uffff' },
+    ];
+    await s.writeSnapshot({ ...snap(1), records: odd });
+    const b = await s.readBaseline(TARGET);
+    if (!b.known) throw new Error(b.detail);
+    expect(b.snapshot.version).toBe(3);
+    expect([...b.snapshot.records]).toEqual(odd);
+    // A lone surrogate has no UTF-8 form: such a name (valid to MIM's rules) stays in format 2.
+    const unpackable = [{ ...people[0]!, lastName: 'a\ud800b' }, people[1]!];
+    await s.writeSnapshot({ ...snap(2), records: unpackable });
+    const again = await s.readBaseline(TARGET);
+    expect(again).toMatchObject({ known: true, snapshot: { version: 2 } });
+    if (again.known) expect([...again.snapshot.records]).toEqual(unpackable);
+    expect(JSON.parse(await readFile(path.join(dir, 'main', 'snapshot.json'), 'utf8'))).toMatchObject({
+      version: 2,
+      seq: 2,
+    });
+  });
+
   it('keeps the newest five snapshots, restores an intact one and refuses a damaged one', async () => {
     const s = new JobState(dir, 'main');
     for (let i = 1; i <= 7; i++) await s.writeSnapshot(snap(i));
@@ -109,6 +225,10 @@ describe('JobState', () => {
     expect(await s.lastSeq()).toBe(7);
     await s.restoreBaseline(TARGET, 4);
     expect(await s.readBaseline(TARGET)).toMatchObject({ known: true, snapshot: { seq: 4 } });
+    // The kept file itself, byte for byte: the same baseline id as when it was kept.
+    expect(await readFile(path.join(dir, 'main', 'snapshot.json'))).toEqual(
+      await readFile(path.join(dir, 'main', 'baselines', 'snapshot-4.json')),
+    );
     await writeFile(path.join(dir, 'main', 'baselines', 'snapshot-5.json'), '{');
     await expect(s.restoreBaseline(TARGET, 5)).rejects.toMatchObject({ code: 'STATE_IO' });
     await expect(s.restoreBaseline({ ...TARGET, project: 'x' }, 6)).rejects.toThrow(/belongs to/);

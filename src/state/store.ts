@@ -11,22 +11,25 @@ import path from 'node:path';
 import { StateError } from '../core/errors.js';
 import { scrubbedJson } from '../core/secrets.js';
 import type { PlanCounts, PushedRecord } from '../core/types.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeChunksAtomic } from './atomic.js';
 import {
   type Baseline,
   type BaselineFacts,
   baselineFacts,
-  checkBaseline,
+  checkSnapshotFile,
+  encodeSnapshot,
   isObj,
+  type NewSnapshot,
   recordsProblem,
-  type StoredSnapshot,
+  type Snapshot,
   sameTarget,
+  splitSnapshotFile,
   type Target,
   targetShape,
 } from './baseline.js';
 import { lockJob, type RunLock } from './lock.js';
 
-export type { StoredSnapshot, Target } from './baseline.js';
+export type { NewSnapshot, Snapshot, StoredSnapshot, Target } from './baseline.js';
 
 /** How many accepted snapshots baselines/ keeps for `baseline restore`. */
 export const KEEP_BASELINES = 5;
@@ -130,21 +133,51 @@ type Parsed =
   | { readonly kind: 'ok'; readonly value: unknown }
   | { readonly kind: 'bad'; readonly detail: string };
 
-/** Reads and parses a JSON state file without trusting it: missing, parsed, or why not. */
-async function parseFile(file: string): Promise<Parsed> {
-  let text: string;
+type Read =
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'ok'; readonly bytes: Buffer }
+  | { readonly kind: 'bad'; readonly detail: string };
+
+/** Reads a state file's bytes: missing, read, or why not. */
+async function readBytes(file: string): Promise<Read> {
   try {
-    text = await readFile(file, 'utf8');
+    return { kind: 'ok', bytes: await readFile(file) };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { kind: 'missing' };
     return { kind: 'bad', detail: `it cannot be read (${code ?? String(e)})` };
   }
+}
+
+const NOT_JSON = 'it is not valid JSON (damaged or cut off)';
+
+/** Reads and parses a JSON state file without trusting it: missing, parsed, or why not. */
+async function parseFile(file: string): Promise<Parsed> {
+  const read = await readBytes(file);
+  if (read.kind !== 'ok') return read;
   try {
-    return { kind: 'ok', value: JSON.parse(text) as unknown };
+    return { kind: 'ok', value: JSON.parse(read.bytes.toString('utf8')) as unknown };
   } catch {
-    return { kind: 'bad', detail: 'it is not valid JSON (damaged or cut off)' };
+    return { kind: 'bad', detail: NOT_JSON };
   }
+}
+
+/** Reads and checks a snapshot file (either format) against `target`, trusting nothing in it. */
+async function readSnapshotFile(file: string, target: Target): Promise<Baseline> {
+  const read = await readBytes(file);
+  if (read.kind === 'missing') return checkSnapshotFile({ format: 'json', value: undefined }, target, file);
+  const split = read.kind === 'ok' ? splitSnapshotFile(read.bytes) : undefined;
+  if (!split) {
+    const detail = read.kind === 'bad' ? read.detail : NOT_JSON;
+    return {
+      known: false,
+      id: 'unknown',
+      reason: 'unreadable',
+      detail: `${path.basename(file)}: ${detail}`,
+      place: file,
+    };
+  }
+  return checkSnapshotFile(split, target, file);
 }
 
 function pendingProblem(v: unknown): string | undefined {
@@ -193,18 +226,7 @@ export class JobState {
 
   /** The baseline for `target`, checked for shape, integrity and target on every read. */
   async readBaseline(target: Target): Promise<Baseline> {
-    const file = this.file('snapshot.json');
-    const parsed = await parseFile(file);
-    if (parsed.kind === 'bad') {
-      return {
-        known: false,
-        id: 'unknown',
-        reason: 'unreadable',
-        detail: `snapshot.json: ${parsed.detail}`,
-        place: file,
-      };
-    }
-    return checkBaseline(parsed.kind === 'ok' ? parsed.value : undefined, target, file);
+    return readSnapshotFile(this.file('snapshot.json'), target);
   }
 
   /**
@@ -229,20 +251,17 @@ export class JobState {
    * baselines/ for `baseline restore`, keeping the newest KEEP_BASELINES. A damaged or foreign snapshot.json
    * that this replaces is kept beside it for the admin (snapshot.json.replaced-<seq>).
    */
-  async writeSnapshot(snapshot: StoredSnapshot): Promise<void> {
-    const current = await parseFile(this.file('snapshot.json'));
-    if (current.kind !== 'missing') {
-      const check = current.kind === 'ok' ? checkBaseline(current.value, snapshot.target, '') : null;
-      if (!check?.known) {
-        await rename(this.file('snapshot.json'), this.file(`snapshot.json.replaced-${snapshot.seq}`)).catch(
-          () => undefined,
-        );
-      }
+  async writeSnapshot(snapshot: NewSnapshot): Promise<void> {
+    const current = await readSnapshotFile(this.file('snapshot.json'), snapshot.target);
+    if (!current.known && current.reason !== 'missing') {
+      await rename(this.file('snapshot.json'), this.file(`snapshot.json.replaced-${snapshot.seq}`)).catch(
+        () => undefined,
+      );
     }
-    const text = `${JSON.stringify(snapshot)}\n`;
-    await this.writeText('snapshot.json', text, 'record the pushed snapshot');
+    const chunks = encodeSnapshot(snapshot);
+    await this.writeChunks('snapshot.json', chunks, 'record the pushed snapshot');
     // The kept copy serves `baseline restore`; a full disk here must not fail an applied run.
-    await this.writeText(path.join('baselines', `snapshot-${snapshot.seq}.json`), text, 'keep a copy')
+    await this.writeChunks(path.join('baselines', `snapshot-${snapshot.seq}.json`), chunks, 'keep a copy')
       .then(() => this.pruneBaselines())
       .catch(() => undefined);
   }
@@ -267,24 +286,18 @@ export class JobState {
   async listBaselines(target: Target): Promise<KeptBaseline[]> {
     const out: KeptBaseline[] = [];
     for (const f of await this.baselineFiles()) {
-      const parsed = await parseFile(f.file);
+      const checked = await readSnapshotFile(f.file, target);
       const baseline: Baseline =
-        parsed.kind === 'ok'
-          ? checkBaseline(parsed.value, target, f.file)
-          : {
-              known: false,
-              id: 'unknown',
-              reason: 'unreadable',
-              detail: parsed.kind === 'bad' ? parsed.detail : 'gone',
-              place: f.file,
-            };
+        !checked.known && checked.reason === 'missing'
+          ? { known: false, id: 'unknown', reason: 'unreadable', detail: 'gone', place: f.file }
+          : checked;
       out.push({ seq: f.seq, file: f.file, baseline });
     }
     return out;
   }
 
   /** Makes kept snapshot `seq` the baseline again; it must be intact and of this target. */
-  async restoreBaseline(target: Target, seq: number): Promise<StoredSnapshot> {
+  async restoreBaseline(target: Target, seq: number): Promise<Snapshot> {
     const kept = (await this.listBaselines(target)).find((k) => k.seq === seq);
     if (!kept) {
       throw new StateError(`There is no kept snapshot ${seq}`, {
@@ -303,22 +316,35 @@ export class JobState {
       await rename(this.file('snapshot.json'), this.file(`snapshot.json.before-restore-${seq}`)).catch(
         () => undefined,
       );
-    await this.writeText(
-      'snapshot.json',
-      `${JSON.stringify(kept.baseline.snapshot)}\n`,
-      'restore the snapshot',
-    );
+    // The kept file as it is (it was just checked): the same bytes, so the same baseline id.
+    const copy = await readBytes(kept.file);
+    if (copy.kind !== 'ok') {
+      throw new StateError(`Snapshot ${seq} cannot be restored: it is gone`, {
+        place: kept.file,
+        fix: 'Run `mobileid-sync baseline list` to see the kept snapshots.',
+      });
+    }
+    const again = splitSnapshotFile(copy.bytes);
+    const recheck = again ? checkSnapshotFile(again, target, kept.file) : undefined;
+    if (!recheck?.known || recheck.id !== kept.baseline.id) {
+      throw new StateError(`Snapshot ${seq} changed while it was restored`, {
+        place: kept.file,
+        fix: 'Run `mobileid-sync baseline list` and restore again.',
+      });
+    }
+    await this.writeChunks('snapshot.json', [copy.bytes], 'restore the snapshot');
     await this.clearBlocked();
-    return kept.baseline.snapshot;
+    return recheck.snapshot;
   }
 
   /** The highest snapshot sequence this state dir has used (so a new one never repeats it). */
   async lastSeq(): Promise<number> {
     let seq = 0;
     for (const f of await this.baselineFiles()) seq = Math.max(seq, f.seq);
-    const current = await parseFile(this.file('snapshot.json'));
-    if (current.kind === 'ok' && isObj(current.value) && Number.isSafeInteger(current.value.seq))
-      seq = Math.max(seq, current.value.seq as number);
+    const current = await readBytes(this.file('snapshot.json'));
+    const split = current.kind === 'ok' ? splitSnapshotFile(current.bytes) : undefined;
+    const facts = split?.format === 3 ? split.header : split?.value;
+    if (isObj(facts) && Number.isSafeInteger(facts.seq)) seq = Math.max(seq, facts.seq as number);
     return seq;
   }
 
@@ -361,19 +387,19 @@ export class JobState {
     await rm(this.file('blocked.json'), { force: true });
   }
 
-  private async writeText(name: string, text: string, what: string): Promise<void> {
+  private async writeChunks(name: string, chunks: readonly (string | Buffer)[], what: string): Promise<void> {
     await this.ensureDir();
     const file = this.file(name);
     try {
       await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(file, text);
+      await writeChunksAtomic(file, chunks);
     } catch (e) {
       throw wrap(file, what, e);
     }
   }
 
   private async writeJson(name: string, value: unknown, what: string): Promise<void> {
-    await this.writeText(name, `${JSON.stringify(value)}\n`, what);
+    await this.writeChunks(name, [`${JSON.stringify(value)}\n`], what);
   }
 
   /** Appends one run to history.jsonl, rotating it at 1 MiB (history.1.jsonl … history.5.jsonl). */

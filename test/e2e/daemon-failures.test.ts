@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/server.js';
+import { readSnapshotBytes } from '../helpers/snapshot-file.js';
 import { pause, scaled } from '../helpers/timing.js';
 import {
   type DaemonProcess,
@@ -37,10 +38,9 @@ afterAll(async () => {
 });
 
 function snapshot(state: string): { seq: number; records: unknown[] } {
-  return JSON.parse(readFileSync(path.join(state, 'main', 'snapshot.json'), 'utf8')) as {
-    seq: number;
-    records: unknown[];
-  };
+  const s = readSnapshotBytes(readFileSync(path.join(state, 'main', 'snapshot.json')));
+  if (s === 'corrupt') throw new Error('snapshot.json is not a snapshot file');
+  return s as { seq: number; records: unknown[] };
 }
 
 function history(state: string): { outcome: string; error?: { code: string } }[] {

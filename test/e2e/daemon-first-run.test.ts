@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningEmulator } from '../../src/emulator/server.js';
 import { runCli } from '../helpers/cli.js';
+import { readSnapshotBytes } from '../helpers/snapshot-file.js';
 import {
   type DaemonProcess,
   dropFile,
@@ -146,10 +147,7 @@ describe('the daemon on a fresh state dir', () => {
     expect((await uploads(emu)).map((u) => u.status)).toEqual([200]);
     const inMim = (await users(emu)) as { syncId: string }[];
     expect(inMim.map((u) => u.syncId).sort()).toEqual(['S0', 'S1', 'S2', 'S3', 'S4', 'S5']);
-    const snapshot = JSON.parse(readFileSync(path.join(ws.state, 'main', 'snapshot.json'), 'utf8')) as {
-      seq: number;
-      planId: string;
-    };
+    const snapshot = readSnapshotBytes(readFileSync(path.join(ws.state, 'main', 'snapshot.json')));
     expect(snapshot).toMatchObject({ seq: 1, planId: planB });
     status = await jobStatus(admin);
     expect(status.baseline).toMatchObject({ known: true, seq: 1, users: 6 });

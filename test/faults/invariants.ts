@@ -84,9 +84,12 @@ export function diffPeople(mim: readonly EmulatorUser[], people: readonly Person
 export async function stateProblems(world: World): Promise<string[]> {
   const s = await world.readState();
   const out: string[] = [];
-  if (s.snapshot === 'corrupt') return ['snapshot.json is not valid JSON'];
+  if (s.snapshot === 'corrupt') return ['snapshot.json is not a snapshot file (nor valid JSON)'];
   if (s.pending === 'corrupt') return ['pending.json is not valid JSON'];
-  if (s.snapshot && (s.snapshot.version !== 2 || !Array.isArray(s.snapshot.records)))
+  if (
+    s.snapshot &&
+    ((s.snapshot.version !== 2 && s.snapshot.version !== 3) || !Array.isArray(s.snapshot.records))
+  )
     out.push('snapshot.json has an unknown shape');
   const users = (await world.emu.users()).filter((u) => u.status !== 'reset');
   const diff = diffPeople(users, s.snapshot?.records ?? []);

@@ -10,6 +10,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startTestEmulator } from '../helpers/emulator.js';
+import { forgeSnapshot, readSnapshotBytes } from '../helpers/snapshot-file.js';
 import { BASELINE, baselineSync, csvBaseline, mustSync, type Row, setMim, timed } from './row.js';
 import { csvOf, makePeople, type Person, type World } from './world.js';
 
@@ -26,7 +27,14 @@ async function dropFew(w: World, n: number): Promise<void> {
   await w.dropFile(csvOf(w.desired.slice(0, n)));
 }
 
-async function writeSnapshot(w: World, text: string): Promise<void> {
+/** The snapshot the last run wrote: its facts and records (see test/helpers/snapshot-file.ts). */
+async function readSnapshot(w: World): Promise<Record<string, unknown> & { records: Person[] }> {
+  const s = readSnapshotBytes(await readFile(path.join(w.jobState, 'snapshot.json')));
+  if (s === 'corrupt') throw new Error('the baseline run left no readable snapshot.json');
+  return s;
+}
+
+async function writeSnapshot(w: World, text: string | Buffer): Promise<void> {
   await mkdir(w.jobState, { recursive: true });
   await writeFile(path.join(w.jobState, 'snapshot.json'), text);
 }
@@ -77,11 +85,7 @@ export const ADVERSARIAL_GUARD_ROWS: Row[] = [
   unknownBaselineRow('adversarial: snapshot.json holds null', (w) => writeSnapshot(w, 'null')),
   unknownBaselineRow('adversarial: snapshot.json holds {}', (w) => writeSnapshot(w, '{}')),
   unknownBaselineRow('adversarial: snapshot.json holds an empty record list', async (w) => {
-    const s = JSON.parse(await readFile(path.join(w.jobState, 'snapshot.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    await writeSnapshot(w, JSON.stringify({ ...s, records: [] }));
+    await writeSnapshot(w, forgeSnapshot(await readSnapshot(w), []));
   }),
   unknownBaselineRow('adversarial: snapshot.json of the previous version (unbound)', (w) =>
     writeSnapshot(
@@ -97,15 +101,14 @@ export const ADVERSARIAL_GUARD_ROWS: Row[] = [
     ),
   ),
   unknownBaselineRow('adversarial: snapshot.json edited by hand (integrity)', async (w) => {
-    const file = path.join(w.jobState, 'snapshot.json');
-    const s = JSON.parse(await readFile(file, 'utf8')) as { records: Person[] };
+    const s = await readSnapshot(w);
     // Someone "fixes" the state so the 35 people about to be deleted look already gone.
-    await writeSnapshot(w, JSON.stringify({ ...s, records: s.records.slice(0, 5) }));
+    await writeSnapshot(w, forgeSnapshot(s, s.records.slice(0, 5)));
   }),
   unknownBaselineRow('adversarial: snapshot.json copied from another job', async (w) => {
-    const file = path.join(w.jobState, 'snapshot.json');
-    const s = JSON.parse(await readFile(file, 'utf8')) as { target: Record<string, unknown> };
-    await writeSnapshot(w, JSON.stringify({ ...s, target: { ...s.target, job: 'other-site' } }));
+    const s = await readSnapshot(w);
+    const target = s.target as Record<string, unknown>;
+    await writeSnapshot(w, forgeSnapshot({ ...s, target: { ...target, job: 'other-site' } }, s.records));
   }),
   {
     // Rehearse against a local emulator, then change only mim.baseUrl to "production" (w.emu).

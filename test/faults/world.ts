@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLI, type CliResult, runCli } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { readSnapshotBytes } from '../helpers/snapshot-file.js';
 import { scaled } from '../helpers/timing.js';
 
 export const JOB = 'main';
@@ -60,7 +61,7 @@ export interface RunningCli {
 }
 
 export interface StateFiles {
-  /** 'corrupt' when the file exists but is not valid JSON. */
+  /** 'corrupt' when the file exists but is not a snapshot file (format 3) or valid JSON. */
   readonly snapshot: SnapshotFile | null | 'corrupt';
   readonly pending: PendingFile | null | 'corrupt';
   readonly lock: string | null;
@@ -204,8 +205,9 @@ export class World {
     const lockDir = path.join(this.jobState, 'run.lock');
     const holder = (await readdir(lockDir).catch(() => [] as string[])).find((f) => f.startsWith('holder.'));
     const lock = holder ? await readFile(path.join(lockDir, holder), 'utf8').catch(() => null) : null;
+    const snapshotBytes = await readFile(path.join(this.jobState, 'snapshot.json')).catch(() => null);
     return {
-      snapshot: await json<SnapshotFile>('snapshot.json'),
+      snapshot: snapshotBytes && (readSnapshotBytes(snapshotBytes) as unknown as SnapshotFile | 'corrupt'),
       pending: await json<PendingFile>('pending.json'),
       lock,
     };
