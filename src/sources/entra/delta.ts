@@ -17,7 +17,7 @@ import {
 } from './delta-state.js';
 import { GraphHttpError, type GraphReader } from './graph.js';
 import type { GraphUser } from './map.js';
-import { hasId, plural, type ReadResult, readAllUsers } from './users.js';
+import { hasId, type OnUser, plural, type ReadResult, readAllUsers } from './users.js';
 
 /** Graph refused a stored delta link; a full read follows. */
 class DeltaRejected extends Error {}
@@ -59,8 +59,15 @@ export interface DeltaReadContext {
   readonly source: string;
 }
 
-/** The tenant's users through the stored delta link, or a full read that anchors a new one. */
-export async function readWithDelta(c: DeltaReadContext, signal: AbortSignal): Promise<ReadResult> {
+/**
+ * The tenant's users through the stored delta link, or a full read that anchors a new one (only a
+ * full read hands its users to `onUser`).
+ */
+export async function readWithDelta(
+  c: DeltaReadContext,
+  signal: AbortSignal,
+  onUser?: OnUser,
+): Promise<ReadResult> {
   const notices: Notice[] = [];
   const loaded = await c.store.load();
   if (loaded.kind === 'ok') {
@@ -82,7 +89,7 @@ export async function readWithDelta(c: DeltaReadContext, signal: AbortSignal): P
   }
   const anchor = await deltaAnchor(c.reader, c.select, signal, notices);
   // Delta reads are tenant-wide only: a configured filter never reaches here.
-  const users = await readAllUsers(c.reader, c.select, '', signal);
+  const users = await readAllUsers(c.reader, c.select, '', signal, onUser);
   const pending: DeltaState | undefined = anchor
     ? {
         version: 1,
@@ -92,7 +99,7 @@ export async function readWithDelta(c: DeltaReadContext, signal: AbortSignal): P
         users,
       }
     : undefined;
-  return { users, mode: 'full read', notices, pending };
+  return { users, mode: 'full read', notices, pending, streamed: onUser !== undefined };
 }
 
 /** A deltaLink meaning "changes from now on"; undefined (with a notice) if Graph will not give one. */

@@ -156,14 +156,36 @@ export class GraphReader {
     };
   }
 
-  /** Pages from `url` to the last one, following @odata.nextLink verbatim. */
+  /**
+   * Pages from `url` to the last one, following @odata.nextLink verbatim. The next page is asked
+   * for as soon as its link is known, before this one is handed over, so the caller's work on a
+   * page overlaps Graph's answer; still one request at a time, in order. A caller that stops early
+   * cancels that request, and it has ended when the loop ends.
+   */
   async *pages(url: string, options: ReadOptions): AsyncGenerator<GraphPage> {
-    let next: string | undefined = url;
-    for (let page = 1; next !== undefined; page++) {
-      if (options.signal.aborted) throw new AbortedError();
-      const result = await this.get(next, options, page);
-      yield result;
-      next = result.nextLink;
+    if (options.signal.aborted) throw new AbortedError();
+    const stop = new AbortController();
+    const asked: ReadOptions = { ...options, signal: AbortSignal.any([options.signal, stop.signal]) };
+    let next: Promise<GraphPage> | undefined = this.get(url, asked, 1);
+    try {
+      for (let page = 1; next !== undefined; page++) {
+        const result: GraphPage = await next;
+        next = undefined;
+        if (result.nextLink !== undefined) {
+          if (options.signal.aborted) throw new AbortedError();
+          next = this.get(result.nextLink, asked, page + 1);
+          // Marked handled now: a failure is rethrown by the await above on the next turn.
+          next.catch(() => undefined);
+          // Let the request reach the socket before the caller's synchronous work on this page.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        yield result;
+      }
+    } finally {
+      if (next !== undefined) {
+        stop.abort();
+        await next.catch(() => undefined);
+      }
     }
   }
 

@@ -44,6 +44,20 @@ export interface TokenSource {
   getToken(signal: AbortSignal | undefined, force: boolean): Promise<string>;
 }
 
+/**
+ * The trust of the last `caFile` text: parsing the system roots again costs some 20 ms of CPU, and
+ * a daemon makes a new source (so a new agent) every run. Keyed by the file's text, so an edited
+ * file is read again.
+ */
+let trusted: { readonly pem: string; readonly context: SecureContext } | undefined;
+
+function trustContext(pem: string): SecureContext {
+  if (trusted?.pem === pem) return trusted.context;
+  const context = createSecureContext({ ca: [...rootCertificates, pem] });
+  trusted = { pem, context };
+  return context;
+}
+
 /** One HTTP agent for sign-in and Graph; trusts the system roots plus `caFile`. */
 export function createDispatcher(caFile: string, place: string, timeoutMs: number): Agent {
   let secureContext: SecureContext | undefined;
@@ -54,7 +68,7 @@ export function createDispatcher(caFile: string, place: string, timeoutMs: numbe
     });
     try {
       // Built once: with a plain `ca` option every TLS connection would parse all system roots again.
-      secureContext = createSecureContext({ ca: [...rootCertificates, extra] });
+      secureContext = trustContext(extra);
     } catch (e) {
       throw new ConfigError(`caFile ${caFile} holds no usable PEM certificate`, {
         place,

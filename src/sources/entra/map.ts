@@ -162,8 +162,41 @@ export function isTenantOnlyName(upn: string): boolean {
 }
 
 export function placeOf(source: string, user: GraphUser): Place {
-  const upn = text(user.userPrincipalName);
-  return { source, kind: 'entra', ref: upn ? `users/${user.id} (${upn})` : `users/${user.id}` };
+  return entraPlace(source, user.id, text(user.userPrincipalName));
+}
+
+function entraPlace(source: string, id: string, upn: string | undefined): Place {
+  return { source, kind: 'entra', ref: upn ? `users/${id} (${upn})` : `users/${id}` };
+}
+
+/**
+ * One user's record. Its place (`users/<id> (<upn>)`) is built when read: a valid record is never
+ * named, and a place object with its ref string per user is that much more for the garbage
+ * collector to copy at 100k users. Each read of `place` returns a new plain object: compare
+ * places by their fields, never by identity.
+ */
+class UserRecord implements SourceRecord {
+  // Private, so spreads, JSON and equality see only the record's fields.
+  readonly #source: string;
+  readonly #upn: string | undefined;
+
+  constructor(
+    source: string,
+    upn: string | undefined,
+    readonly firstName: string | undefined,
+    readonly lastName: string | undefined,
+    readonly email: string | undefined,
+    readonly id: string | undefined,
+    readonly syncId: string,
+    readonly notes: readonly string[] | undefined,
+  ) {
+    this.#source = source;
+    this.#upn = upn;
+  }
+
+  get place(): Place {
+    return entraPlace(this.#source, this.syncId, this.#upn);
+  }
 }
 
 /** "Lovelace, Ada" or "Ada King Lovelace" → first and last name. */
@@ -226,9 +259,9 @@ export function mapUser(user: GraphUser, mapping: EntraMapping, source: string):
   const get = userLookup(user);
   let firstName = x.firstName ? x.firstName.evaluate(get) : get(mapping.firstName);
   let lastName = x.lastName ? x.lastName.evaluate(get) : get(mapping.lastName);
-  const displayName = text(user.displayName);
-  if ((!firstName || !lastName) && displayName) {
-    const split = splitDisplayName(displayName);
+  if (!firstName || !lastName) {
+    const displayName = text(user.displayName);
+    const split = displayName ? splitDisplayName(displayName) : {};
     if (!firstName && split.first) {
       firstName = split.first;
       notes.push(`first name taken from displayName because ${mapping.firstName} is empty`);
@@ -242,15 +275,17 @@ export function mapUser(user: GraphUser, mapping: EntraMapping, source: string):
   const idMapping = x.id ?? mapping.id.mapping;
   const id = idMapping.evaluate(get);
   if (id === undefined) notes.push(`no ID: ${emptyBecause(idMapping, get)}`);
-  return {
-    place: placeOf(source, user),
+  const upn = text(user.userPrincipalName);
+  return new UserRecord(
+    source,
+    upn,
     firstName,
     lastName,
     email,
     id,
-    syncId: user.id,
-    ...(notes.length > 0 ? { notes } : {}),
-  };
+    user.id,
+    notes.length > 0 ? notes : undefined,
+  );
 }
 
 export interface ScopeRules {
@@ -264,6 +299,41 @@ export interface MappedUsers {
   readonly skippedDisabled: number;
 }
 
+/**
+ * Applies the guest/disabled rules and maps the rest, one user at a time in input order, so a
+ * full read can map each page while Graph prepares the next.
+ */
+export class UserMapper {
+  private readonly records: SourceRecord[] = [];
+  private skippedGuests = 0;
+  private skippedDisabled = 0;
+
+  constructor(
+    private readonly mapping: EntraMapping,
+    private readonly rules: ScopeRules,
+    private readonly source: string,
+  ) {}
+
+  /** Users handed to `add`, kept or not. */
+  get seen(): number {
+    return this.records.length + this.skippedGuests + this.skippedDisabled;
+  }
+
+  add(user: GraphUser): void {
+    if (!this.rules.includeGuests && isGuest(user)) this.skippedGuests++;
+    else if (!this.rules.includeDisabled && isDisabled(user)) this.skippedDisabled++;
+    else this.records.push(mapUser(user, this.mapping, this.source));
+  }
+
+  done(): MappedUsers {
+    return {
+      records: this.records,
+      skippedGuests: this.skippedGuests,
+      skippedDisabled: this.skippedDisabled,
+    };
+  }
+}
+
 /** Applies the guest/disabled rules and maps the rest, in input order. */
 export function mapUsers(
   users: Iterable<GraphUser>,
@@ -271,13 +341,7 @@ export function mapUsers(
   rules: ScopeRules,
   source: string,
 ): MappedUsers {
-  const records: SourceRecord[] = [];
-  let skippedGuests = 0;
-  let skippedDisabled = 0;
-  for (const user of users) {
-    if (!rules.includeGuests && isGuest(user)) skippedGuests++;
-    else if (!rules.includeDisabled && isDisabled(user)) skippedDisabled++;
-    else records.push(mapUser(user, mapping, source));
-  }
-  return { records, skippedGuests, skippedDisabled };
+  const mapper = new UserMapper(mapping, rules, source);
+  for (const user of users) mapper.add(user);
+  return mapper.done();
 }

@@ -7,7 +7,7 @@
 import { ConfigError } from '../../core/errors.js';
 import type { GraphReader } from './graph.js';
 import type { GraphUser } from './map.js';
-import { collect, filterParams, hasId, isUser, plural, type ReadResult } from './users.js';
+import { collect, filterParams, hasId, isUser, type OnUser, plural, type ReadResult } from './users.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -90,13 +90,13 @@ export class GroupScope {
     return { url, headers };
   }
 
-  /** Every user in any of the groups, nested groups included, once each. */
-  async read(reader: GraphReader, signal: AbortSignal): Promise<ReadResult> {
+  /** Every user in any of the groups, nested groups included, once each (each handed to `onUser` once). */
+  async read(reader: GraphReader, signal: AbortSignal, onUser?: OnUser): Promise<ReadResult> {
     const groups = await this.resolve(reader, signal);
     const users = new Map<string, GraphUser>();
     for (const group of groups) {
       const { url, headers } = this.membersUrl(reader, group, '999');
-      await collect(reader, url, { headers, signal, what: `group ${group.label}` }, isUser, users);
+      await collect(reader, url, { headers, signal, what: `group ${group.label}` }, isUser, users, onUser);
     }
     const all = [...users.values()];
     // Without User.Read.All, Graph returns members with their id only (graph.md §0.5).
@@ -106,6 +106,11 @@ export class GroupScope {
         fix: 'Add the Microsoft Graph Application permission User.Read.All and grant admin consent.',
       });
     }
-    return { users: all, mode: `members of ${plural(groups.length, 'group')}, nested included`, notices: [] };
+    return {
+      users: all,
+      mode: `members of ${plural(groups.length, 'group')}, nested included`,
+      notices: [],
+      streamed: onUser !== undefined,
+    };
   }
 }

@@ -27,10 +27,10 @@ import type { ExplainContext } from './explain.js';
 import { explainEntra } from './explain-person.js';
 import { GraphReader } from './graph.js';
 import { createDispatcher } from './http.js';
-import { fieldOrigins, mapUsers, selectProperties } from './map.js';
+import { fieldOrigins, mapUsers, selectProperties, UserMapper } from './map.js';
 import { GroupScope, type ResolvedGroup } from './scope.js';
 import { TokenProvider } from './token.js';
-import { filterParams, plural, type ReadResult, readAllUsers } from './users.js';
+import { filterParams, type OnUser, plural, type ReadResult, readAllUsers } from './users.js';
 
 interface Connection {
   readonly dispatcher: Agent;
@@ -114,9 +114,12 @@ export class EntraSource implements Source {
     if (signal.aborted) throw new AbortedError();
     const started = Date.now();
     const conn = this.connect();
-    const result = await this.read(conn, signal);
     const { config } = this.r;
-    const mapped = mapUsers(result.users, this.r.mapping, config, this.name);
+    // A full read maps each page as it arrives, while Graph prepares the next one.
+    const mapper = new UserMapper(this.r.mapping, config, this.name);
+    const result = await this.read(conn, signal, (user) => mapper.add(user));
+    const streamed = result.streamed === true && mapper.seen === result.users.length;
+    const mapped = streamed ? mapper.done() : mapUsers(result.users, this.r.mapping, config, this.name);
     const notices: Notice[] = [...result.notices];
     if (mapped.skippedGuests > 0) {
       notices.push({
@@ -155,12 +158,12 @@ export class EntraSource implements Source {
     };
   }
 
-  private async read(conn: Connection, signal: AbortSignal): Promise<ReadResult> {
+  private async read(conn: Connection, signal: AbortSignal, onUser: OnUser): Promise<ReadResult> {
     const { config } = this.r;
-    if (this.scope.configured) return this.scope.read(conn.reader, signal);
+    if (this.scope.configured) return this.scope.read(conn.reader, signal, onUser);
     if (!config.delta || config.filter) {
-      const users = await readAllUsers(conn.reader, this.select, config.filter, signal);
-      return { users, mode: 'full read', notices: [] };
+      const users = await readAllUsers(conn.reader, this.select, config.filter, signal, onUser);
+      return { users, mode: 'full read', notices: [], streamed: true };
     }
     return readWithDelta(
       {
@@ -173,6 +176,7 @@ export class EntraSource implements Source {
         source: this.name,
       },
       signal,
+      onUser,
     );
   }
 

@@ -13,7 +13,12 @@ export interface ReadResult {
   readonly notices: readonly Notice[];
   /** The delta state to store if the run settles well. */
   readonly pending?: DeltaState | undefined;
+  /** Every user in `users` was already handed to the read's `onUser`, in this order. */
+  readonly streamed?: boolean;
 }
+
+/** Called with each user a full read keeps, as its page arrives (the source maps it there). */
+export type OnUser = (user: GraphUser) => void;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -50,17 +55,25 @@ export function filterParams(configured: string): {
   return { params: { $filter: filter, $count: 'true' }, headers: { ConsistencyLevel: 'eventual' } };
 }
 
-/** Every page of `url`, keeping the items `keep` accepts, once per id (the first wins). */
+/**
+ * Every page of `url`, keeping the items `keep` accepts, once per id (the first wins); `onUser`
+ * sees each kept item once, in the order the map holds them.
+ */
 export async function collect(
   reader: GraphReader,
   url: string,
   options: ReadOptions,
   keep: (v: unknown) => v is GraphUser,
   into: Map<string, GraphUser> = new Map(),
+  onUser?: OnUser,
 ): Promise<Map<string, GraphUser>> {
   try {
     for await (const page of reader.pages(url, options)) {
-      for (const item of page.value) if (keep(item) && !into.has(item.id)) into.set(item.id, item);
+      for (const item of page.value) {
+        if (!keep(item) || into.has(item.id)) continue;
+        into.set(item.id, item);
+        onUser?.(item);
+      }
     }
   } catch (e) {
     throw reader.explain(e, options.what);
@@ -68,12 +81,13 @@ export async function collect(
   return into;
 }
 
-/** Every user of the tenant (that the filter keeps), all pages. */
+/** Every user of the tenant (that the filter keeps), all pages; `onUser` sees each one as its page arrives. */
 export async function readAllUsers(
   reader: GraphReader,
   select: readonly string[],
   filter: string,
   signal: AbortSignal,
+  onUser?: OnUser,
 ): Promise<GraphUser[]> {
   const { params, headers } = filterParams(filter);
   const url = reader.url('users', { $select: select.join(','), $top: '999', ...params });
@@ -81,7 +95,11 @@ export async function readAllUsers(
   const users: GraphUser[] = [];
   try {
     for await (const page of reader.pages(url, { headers, signal, what: 'users' })) {
-      for (const item of page.value) if (hasId(item)) users.push(item);
+      for (const item of page.value) {
+        if (!hasId(item)) continue;
+        users.push(item);
+        onUser?.(item);
+      }
     }
   } catch (e) {
     throw reader.explain(e, 'users');
