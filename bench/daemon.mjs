@@ -86,6 +86,25 @@ writeFileSync(
   }),
 );
 
+// The first push to a new state directory needs an approval (unknown baseline): accept it once
+// from the CLI, as an admin would, so the daemon's runs below are ordinary ones.
+writeFileSync(path.join(drop, 'staff.csv'), csv(ROWS, 'seed'));
+// Spawned asynchronously: the emulator answering it runs in this process.
+const seeded = await new Promise((resolve, reject) => {
+  const p = spawn(
+    process.execPath,
+    [path.resolve('dist/cli/main.js'), 'sync', '--config', 'config.json', '--accept-unknown-baseline'],
+    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  p.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  p.on('error', reject);
+  p.on('close', (status) => resolve({ status, stderr }));
+});
+if (seeded.status !== 0) throw new Error(`seeding sync exited ${seeded.status}: ${seeded.stderr}`);
+
 const v8Flags = SEMI_SPACE_MB > 0 ? [`--max-semi-space-size=${SEMI_SPACE_MB}`] : [];
 const child = spawn(
   process.execPath,
@@ -120,6 +139,9 @@ function waitFor(pred, timeoutMs = 30_000) {
     });
   });
 }
+
+// A failed step must not leave the daemon running (it holds this process's stdout).
+process.on('exit', () => child.kill('SIGTERM'));
 
 const spawnedAt = Date.now();
 const startedLine = await waitFor((l) => l.msg === 'Daemon started');
