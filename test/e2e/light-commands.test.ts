@@ -1,8 +1,8 @@
 /**
  * `status` and `config validate` are what an admin (and systemd's ExecStartPre=) runs most; they
  * start in a blink only while they load the config loader and the state readers, nothing else
- * (issue 14). With the import trace: no config library but JSON5 (the loader's convict port
- * replaced convict), no source implementation or client library, no logger, daemon or HTTP client.
+ * (issue 14). With the import trace: the config loader's convict and JSON5, no source
+ * implementation or client library, no logger, daemon or HTTP client.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -57,7 +57,7 @@ describe('the read-only commands load only what they use', () => {
     const r = await traced(['status', '-c', config]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Job main → project "demo"');
-    expect(r.packages).toEqual(['json5']);
+    expect(r.packages).toEqual(['convict', 'json5']);
     expect(r.own.filter((m) => HEAVY.test(m))).toEqual([]);
   });
 
@@ -65,7 +65,7 @@ describe('the read-only commands load only what they use', () => {
     const r = await traced(['config', 'validate', '-c', config]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^OK: .* — 1 job\(s\): main \(hr: csv-folder → demo\)\n$/);
-    expect(r.packages).toEqual(['json5', 'node-cron']);
+    expect(r.packages).toEqual(['convict', 'json5', 'node-cron']);
     expect(r.own.filter((m) => HEAVY.test(m))).toEqual([]);
   });
 });
