@@ -130,7 +130,7 @@ function duplicateGroups(
  * is sorted by Sync ID (the plan sorts by Sync ID, and sorting sorted input is linear).
  */
 export function mergeRecords(
-  records: IdentityRecord[],
+  records: readonly IdentityRecord[],
   previous: readonly PushedRecord[] | null,
 ): MergeResult {
   const rejections: Rejection[] = [];
