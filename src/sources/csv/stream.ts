@@ -61,7 +61,8 @@ export async function parseFile<S extends RecordSink>(
   // be replaced meanwhile, that final stat reports the change.
   const input = createReadStream(filePath, { highWaterMark: CHUNK_BYTES });
   try {
-    await pipeline(input, hash, createDecoder(choice), parser, { signal: options.signal });
+    // The decoder starts after the skipped bytes (BOM and sep= line): its error offsets are the file's.
+    await pipeline(input, hash, createDecoder(choice, skip.bytes), parser, { signal: options.signal });
   } catch (e) {
     if (e instanceof CsvError) throw new ParseFailure(e, sink.nextRecordLine(e));
     throw e;
