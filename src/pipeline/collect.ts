@@ -18,7 +18,7 @@ import {
   type SourceRecord,
 } from '../core/types.js';
 import { normalizeToIdentity } from './normalize.js';
-import { NO_PROBLEMS, validateFields } from './validate.js';
+import { alreadyNormalAndValid, NO_PROBLEMS, validateFields } from './validate.js';
 
 /** Default for how many rejections of one source are listed in full. */
 export const DEFAULT_MAX_LISTED_REJECTIONS = 1000;
@@ -135,6 +135,10 @@ export class RecordCollector {
   /** Normalises and validates one record: kept when valid, else its problems are counted. */
   add(record: SourceRecord): void {
     this.total++;
+    if (alreadyNormalAndValid(record)) {
+      this.valid.push(record);
+      return;
+    }
     const person = normalizeToIdentity(record);
     // The record, not its place: a csv row builds its place only when a problem names it.
     const problems = record.unreadable

@@ -77,16 +77,23 @@ function* allRejectedKeys(
   yield* duplicates;
 }
 
+/** The valid records of all sources in precedence order; one source (the common case) hands on its own array. */
+function allValid(sources: readonly CollectedRecords[]): readonly IdentityRecord[] {
+  if (sources.length === 1) return sources[0]!.valid;
+  const valid: IdentityRecord[] = [];
+  // A loop, not push(...): a spread of a million records overflows the stack.
+  for (const c of sources) for (const r of c.valid) valid.push(r);
+  return valid;
+}
+
 export function buildPlan(input: BuildInput): BuildResult {
   const cap = input.maxListedRejections ?? DEFAULT_MAX_LISTED_REJECTIONS;
   const sources = input.snapshots.map((s) => collected(s, cap));
-  const valid: IdentityRecord[] = [];
+  const valid = allValid(sources);
   const rejections: Rejection[] = [];
   const notices: Notice[] = [];
   const totals = new Map<string, { total: number; listed: number }>();
   sources.forEach((c, i) => {
-    // A loop, not push(...): a spread of a million records overflows the stack.
-    for (const r of c.valid) valid.push(r);
     for (const r of c.listed) rejections.push(r);
     for (const n of c.notices) notices.push(n);
     for (const n of input.snapshots[i]!.notices) notices.push(n);

@@ -130,7 +130,10 @@ function duplicateGroups(
  * `records` must be in precedence order (first source first, each in its own order). The result
  * is sorted by Sync ID (the plan sorts by Sync ID, and sorting sorted input is linear).
  */
-export function mergeRecords(records: IdentityRecord[], previous: PreviousRecords | null): MergeResult {
+export function mergeRecords(
+  records: readonly IdentityRecord[],
+  previous: PreviousRecords | null,
+): MergeResult {
   const rejections: Rejection[] = [];
   const notices: Notice[] = [];
   let prev: Previous | undefined;

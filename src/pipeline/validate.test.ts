@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MALFORMED_EMAILS, place } from '../../test/helpers/records.js';
-import type { PersonFields } from '../core/types.js';
-import { validateRecord } from './validate.js';
+import type { PersonFields, SourceRecord } from '../core/types.js';
+import { normalizeToIdentity } from './normalize.js';
+import { alreadyNormalAndValid, NO_PROBLEMS, validateFields, validateRecord } from './validate.js';
 
 const ok: PersonFields = {
   firstName: 'Ada',
@@ -46,5 +48,64 @@ describe('validateRecord', () => {
     expect(r?.place.ref).toBe('staff.csv:7');
     expect(r?.reason).toContain('nope');
     expect(r?.fix).toMatch(/name@example.com/);
+  });
+});
+
+describe('alreadyNormalAndValid', () => {
+  const piece = fc.constantFrom(
+    'a',
+    'Z',
+    ' ',
+    '  ',
+    '@',
+    '.',
+    'example.com',
+    'ä',
+    '\t',
+    '\n',
+    '-',
+    '1',
+    'xn--',
+    '',
+  );
+  const value = fc.option(
+    fc.array(piece, { maxLength: 8 }).map((p) => p.join('')),
+    { nil: undefined },
+  );
+  const email = fc.oneof(value, fc.constantFrom('ada@example.com', 'Ada@example.com', ' ada@example.com'));
+
+  it('says yes only when normalising changes nothing and the full checks find nothing', () => {
+    fc.assert(
+      fc.property(
+        value,
+        value,
+        email,
+        value,
+        value,
+        fc.boolean(),
+        (firstName, lastName, mail, id, syncId, noted) => {
+          const record: SourceRecord = {
+            place: place('staff.csv:2'),
+            firstName,
+            lastName,
+            email: mail,
+            id,
+            syncId,
+            ...(noted ? { notes: ['last name from displayName'] } : {}),
+          };
+          if (!alreadyNormalAndValid(record)) return;
+          expect(normalizeToIdentity(record)).toBe(record);
+          expect(validateFields(record, record)).toBe(NO_PROBLEMS);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('takes the common row', () => {
+    expect(alreadyNormalAndValid({ place: place('staff.csv:2'), ...ok })).toBe(true);
+    expect(alreadyNormalAndValid({ place: place('staff.csv:2'), ...ok, email: 'Ada@example.com' })).toBe(
+      false,
+    );
   });
 });

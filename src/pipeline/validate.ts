@@ -3,7 +3,15 @@
  * is left out (with its place and fix) instead of failing the upload for everyone.
  * MIM does not document field lengths beyond the ID, so the limits here are conservative.
  */
-import { FIELD_LABELS, type Field, type PersonFields, type Place, type Rejection } from '../core/types.js';
+import {
+  FIELD_LABELS,
+  type Field,
+  type IdentityRecord,
+  type PersonFields,
+  type Place,
+  type Rejection,
+  type SourceRecord,
+} from '../core/types.js';
 
 export const LIMITS = {
   /** Card readers read the ID as ASCII with a one-byte length. */
@@ -200,6 +208,42 @@ function printableWithin(s: string, max: number): boolean {
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+/**
+ * A source record that normalising would leave as it is and that is valid: the common case, in one
+ * char loop per field instead of normalize's and validate's own (a third of the pipeline at a
+ * million rows). Every field printable ASCII with no space at either end and no double space (so
+ * `normalizeText` returns it as is), an e-mail without capitals, no notes, read in full, each
+ * field within its limit and an e-mail of the accepted form. When this says no, the full
+ * normalise + validate decide, and alone word the problems.
+ */
+export function alreadyNormalAndValid(r: SourceRecord): r is IdentityRecord {
+  const email = r.email;
+  return (
+    r.notes === undefined &&
+    r.unreadable === undefined &&
+    plainWithin(r.firstName, LIMITS.name, false) &&
+    plainWithin(r.lastName, LIMITS.name, false) &&
+    plainWithin(r.id, LIMITS.idBytes, false) &&
+    plainWithin(r.syncId, LIMITS.syncId, false) &&
+    plainWithin(email, LIMITS.email, true) &&
+    email.lastIndexOf('@') <= LIMITS.emailLocal &&
+    EMAIL.test(email)
+  );
+}
+
+/** Non-empty, at most `max`, printable ASCII, single inner spaces only; with `lower`, no capital. */
+function plainWithin(s: string | undefined, max: number, lower: boolean): s is string {
+  if (s === undefined) return false;
+  const n = s.length;
+  if (n === 0 || n > max || s.charCodeAt(0) === 32 || s.charCodeAt(n - 1) === 32) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || (c === 32 && s.charCodeAt(i + 1) === 32) || (lower && c >= 65 && c <= 90))
+      return false;
   }
   return true;
 }

@@ -183,15 +183,18 @@ export class DecodeError extends Error {
   }
 }
 
-/** A Transform from the file's bytes (after the BOM) to UTF-8 bytes. */
-export function createDecoder(choice: EncodingChoice): Transform {
+/**
+ * A Transform from the file's bytes (after the BOM, or whatever else the caller skipped) to UTF-8
+ * bytes. `start`: the file offset of its first byte, so an error's byteOffset is the file's.
+ */
+export function createDecoder(choice: EncodingChoice, start = choice.bomLength): Transform {
   switch (choice.encoding) {
     case 'utf-8':
-      return new Utf8Check(choice.bomLength);
+      return new Utf8Check(start);
     case 'windows-1252':
-      return new Windows1252Decoder(choice.bomLength);
+      return new Windows1252Decoder(start);
     default:
-      return new Utf16Decoder(choice.encoding, choice.bomLength);
+      return new Utf16Decoder(choice.encoding, start);
   }
 }
 

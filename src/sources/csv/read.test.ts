@@ -446,6 +446,15 @@ describe("Excel's sep= line", () => {
     );
   });
 
+  it('names the right line for a NUL byte after the sniffed start, and in a UTF-16 file', async () => {
+    // The NUL opens its line: an offset counted without the sep= line would name the line before.
+    const body = `sep=;\r\n${rowsOf}${'Hans;Müller;h@example.de;1;P1\r\n'.repeat(5000)}`;
+    const e = await readError(await file('sepnul.csv', `${body}\0x;y\r\n`));
+    expect(e.problems[0]).toMatchObject({ line: 5004, reason: expect.stringMatching(/NUL/) });
+    const e16 = await readError(await file('sepnul16.txt', encodeText(`${body}\0x;y\r\n`, 'utf-16le')));
+    expect(e16.problems[0]).toMatchObject({ line: 5004, reason: expect.stringMatching(/NUL/) });
+  });
+
   it('refuses a delimiter it cannot read, naming the first line', async () => {
     const e = await readError(await file('pipe.csv', `sep=|\n${rowsOf.replaceAll(';', '|')}`));
     expect(e.problems[0]).toMatchObject({ line: 1, reason: expect.stringMatching(/sep=\| declares/) });

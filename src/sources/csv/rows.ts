@@ -320,6 +320,11 @@ export class RowSink<S extends RecordSink = RecordSink> {
       }
     }
     this.count++;
+    // The common row is built directly: no argument array and spread per row.
+    if (f.length >= this.needed) {
+      this.sink.add(new RowRecord(this.file, line, firstName, lastName, email, id, syncId));
+      return;
+    }
     const record: ConstructorParameters<typeof RowRecord> = [
       this.file,
       line,
@@ -329,9 +334,7 @@ export class RowSink<S extends RecordSink = RecordSink> {
       id,
       syncId,
     ];
-    this.sink.add(
-      f.length < this.needed ? new ShortRowRecord(record, f.length, this.expected) : new RowRecord(...record),
-    );
+    this.sink.add(new ShortRowRecord(record, f.length, this.expected));
   }
 }
 

@@ -12,8 +12,12 @@ import { createDecoder, type EncodingChoice } from './decode.js';
 import type { Delimiter } from './dialect.js';
 import { type RecordSink, type RowOptions, RowSink } from './rows.js';
 
-/** Bytes read at a time (also the buffer of the error-path line lookup). */
-export const CHUNK_BYTES = 256 * 1024;
+/**
+ * Bytes read at a time (also the buffer of the error-path line lookup). 64 KiB, not more: csv-parse
+ * copies each chunk once (its carried partial row + the chunk), and buffers above glibc's mmap
+ * threshold are fresh pages every time; 256 KiB cost 10 % more CPU and 65 MB more RSS at 1M rows.
+ */
+export const CHUNK_BYTES = 64 * 1024;
 
 export interface CsvReadOptions<S extends RecordSink = RecordSink> extends RowOptions<S> {
   readonly signal: AbortSignal;
@@ -57,7 +61,8 @@ export async function parseFile<S extends RecordSink>(
   // be replaced meanwhile, that final stat reports the change.
   const input = createReadStream(filePath, { highWaterMark: CHUNK_BYTES });
   try {
-    await pipeline(input, hash, createDecoder(choice), parser, { signal: options.signal });
+    // The decoder starts after the skipped bytes (BOM and sep= line): its error offsets are the file's.
+    await pipeline(input, hash, createDecoder(choice, skip.bytes), parser, { signal: options.signal });
   } catch (e) {
     if (e instanceof CsvError) throw new ParseFailure(e, sink.nextRecordLine(e));
     throw e;
