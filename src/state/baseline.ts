@@ -214,10 +214,19 @@ export function checkBaseline(raw: unknown, target: Target, place: string): Base
   const records = typeof packed === 'string' ? s.records : packed;
   const digest = typeof packed === 'string' ? recordsDigest(s.records) : sha256(packed.bytes);
   if (digest !== s.recordsSha256) return damaged(place);
-  const { target: t, seq, pushedAt, planId, payloadSha256, inputs, recordsSha256 } = s;
+  return known(2, s, records);
+}
+
+/** A checked snapshot's facts (only the known keys: nothing else read from the file is kept). */
+function known(
+  version: 2 | 3,
+  s: Omit<StoredSnapshot, 'version' | 'records'>,
+  records: PreviousRecords,
+): Baseline {
+  const { target, seq, pushedAt, planId, payloadSha256, inputs, recordsSha256 } = s;
   const snapshot: Snapshot = {
-    version: 2,
-    target: t,
+    version,
+    target,
     seq,
     pushedAt,
     planId,
@@ -295,19 +304,7 @@ export function checkSnapshotFile(file: SnapshotFile, target: Target, place: str
   const s = h as unknown as SnapshotHeader;
   if (!sameTarget(s.target, target)) return foreign(s.target, target, place);
   if (sha256(file.body) !== s.recordsSha256) return damaged(place);
-  const { target: t, seq, pushedAt, planId, payloadSha256, inputs, recordsSha256 } = s;
-  const snapshot: Snapshot = {
-    version: 3,
-    target: t,
-    seq,
-    pushedAt,
-    planId,
-    payloadSha256,
-    inputs,
-    records,
-    recordsSha256,
-  };
-  return { known: true, id: baselineId(snapshot), snapshot };
+  return known(3, s, records);
 }
 
 /**
