@@ -3,12 +3,11 @@
  * Type errors are the linter's job; the build emits regardless and e2e tests show real breakage.
  * scripts/test-all.sh builds once for both of its passes and sets MOBILEID_SYNC_TEST_PREBUILT=1.
  *
- * Then measures how slowly processes start on this machine right now and publishes the factor
- * (timing.ts) to the test workers, which inherit this process's environment.
+ * Then measures how much slower than an idle machine Node starts and works here right now, and
+ * publishes the factor (timing.ts) to the test workers, which inherit this process's environment.
  */
 import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { measureStartup, SLOWDOWN_ENV } from './timing.js';
+import { measureSlowdown, SLOWDOWN_ENV } from './timing.js';
 
 export default async function setup(): Promise<void> {
   if (process.env.MOBILEID_SYNC_TEST_PREBUILT === '1')
@@ -25,9 +24,8 @@ export default async function setup(): Promise<void> {
     console.log(`Test deadlines × ${forced} (${SLOWDOWN_ENV} set by the caller)`);
     return;
   }
-  const m = await measureStartup(path.resolve('dist/cli/main.js'));
+  const m = await measureSlowdown();
   process.env[SLOWDOWN_ENV] = String(m.factor);
-  console.log(
-    `Test deadlines × ${m.factor}: CLI start ${m.cliMs.map(Math.round).join('/')} ms, emulator start ${Math.round(m.emulatorMs)} ms`,
-  );
+  const ms = (xs: readonly number[]) => xs.map(Math.round).join('/');
+  console.log(`Test deadlines × ${m.factor}: node -e 0 ${ms(m.nodeMs)} ms, fixed work ${ms(m.workMs)} ms`);
 }

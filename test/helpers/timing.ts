@@ -1,11 +1,12 @@
 /**
  * Test deadlines that follow the machine's load instead of fixed numbers.
  *
- * Global setup (global-setup.ts) measures how long the built CLI takes to start right now and
- * publishes the slowdown against an idle reference machine in MOBILEID_SYNC_TEST_SLOWDOWN; every
- * test timeout, hook timeout, waitFor deadline and settle pause goes through `scaled(ms)`, which
- * is `ms` on an idle machine and grows in proportion on a busy one. Numbers that are the stimulus
- * itself (a file dropped 50 ms after another inside a 300 ms quiet window) are not scaled.
+ * Global setup (global-setup.ts) measures how long Node itself takes to start and to do a fixed
+ * piece of work right now, and publishes the slowdown against an idle reference machine in
+ * MOBILEID_SYNC_TEST_SLOWDOWN; every test timeout, hook timeout, waitFor deadline and settle pause
+ * goes through `scaled(ms)`, which is `ms` on an idle machine and grows in proportion on a busy
+ * one. Numbers that are the stimulus itself (a file dropped 50 ms after another inside a 300 ms
+ * quiet window) are not scaled.
  * Outside vitest (bench/ compiles helpers too) the variable is unset and the factor is 1.
  */
 import { spawn } from 'node:child_process';
@@ -14,10 +15,17 @@ import { spawn } from 'node:child_process';
 export const SLOWDOWN_ENV = 'MOBILEID_SYNC_TEST_SLOWDOWN';
 
 /**
- * Start-up times of an idle 2-core machine (the CI shape), measured with `measureStartup`:
- * median of `node dist/cli/main.js --version`, and `mobileid-sync emulator` until it listens.
+ * An idle 2-core machine (the CI shape), measured with `measureSlowdown`: the median spawn-to-exit
+ * of `node -e 0`, and of a Node process doing WORK. Neither runs this project's code, so making
+ * the CLI start faster does not make every deadline shorter (measuring the CLI's own start-up
+ * did: after issue 14's lazy imports a machine three times busier still read as idle).
  */
-export const REFERENCE = { cliMs: 450, emulatorMs: 480 } as const;
+export const REFERENCE = { nodeMs: 130, workMs: 450 } as const;
+
+/** A fixed CPU and allocation load (hashing 190 MiB, 300k small objects): the "work" sample. */
+const WORK =
+  "const h=require('node:crypto').createHash('sha256');const b=Buffer.alloc(65536,7);" +
+  'for(let i=0;i<3000;i++)h.update(b);const a=[];for(let i=0;i<3e5;i++)a.push({i,s:String(i)});';
 
 /** Beyond this (load ≈ 40 on two cores) waiting longer would only hide a hung test. */
 export const MAX_SLOWDOWN = 20;
@@ -38,32 +46,26 @@ export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, scaled(ms)));
 }
 
-/** Time from spawn until the process exits, or until its stderr matches `ready` (then it is stopped). */
-function timeSpawn(args: readonly string[], ready?: RegExp): Promise<number> {
+/** Time from spawn until `node <args>` exits. */
+function timeSpawn(args: readonly string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    let readyAt: number | undefined;
     child.stderr.on('data', (d: Buffer) => {
       err += d.toString();
-      if (ready && readyAt === undefined && ready.test(err)) {
-        readyAt = performance.now() - t0;
-        child.kill('SIGTERM');
-      }
     });
     child.on('error', reject);
     child.on('close', (code) => {
-      const ms = readyAt ?? performance.now() - t0;
-      if (ready && readyAt === undefined) reject(new Error(`${args.join(' ')} exited ${code}: ${err}`));
-      else resolve(ms);
+      if (code === 0) resolve(performance.now() - t0);
+      else reject(new Error(`node ${args.join(' ')} exited ${code}: ${err}`));
     });
   });
 }
 
-export interface Startup {
-  readonly cliMs: readonly number[];
-  readonly emulatorMs: number;
+export interface Slowdown {
+  readonly nodeMs: readonly number[];
+  readonly workMs: readonly number[];
   /** The median of every sample's ratio to its reference, clamped to 1…MAX_SLOWDOWN. */
   readonly factor: number;
 }
@@ -74,15 +76,13 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-/** Spawns the built CLI `runs` times (`--version`) and starts its emulator once, one after another. */
-export async function measureStartup(cli: string, runs = 5): Promise<Startup> {
-  const cliMs: number[] = [];
-  for (let i = 0; i < runs; i++) cliMs.push(await timeSpawn([cli, '--version']));
-  const emulatorMs = await timeSpawn(
-    [cli, 'emulator', '--host', '127.0.0.1', '--port', '0', '--project', 'probe:probe-token'],
-    /MIM emulator on/,
-  );
-  const ratios = [...cliMs.map((ms) => ms / REFERENCE.cliMs), emulatorMs / REFERENCE.emulatorMs];
+/** Spawns `node -e 0` `runs` times and the WORK process twice, one after another. */
+export async function measureSlowdown(runs = 5): Promise<Slowdown> {
+  const nodeMs: number[] = [];
+  const workMs: number[] = [];
+  for (let i = 0; i < runs; i++) nodeMs.push(await timeSpawn(['-e', '0']));
+  for (let i = 0; i < 2; i++) workMs.push(await timeSpawn(['-e', WORK]));
+  const ratios = [...nodeMs.map((ms) => ms / REFERENCE.nodeMs), ...workMs.map((ms) => ms / REFERENCE.workMs)];
   const factor = Math.min(MAX_SLOWDOWN, Math.max(1, median(ratios)));
-  return { cliMs, emulatorMs, factor: Math.round(factor * 100) / 100 };
+  return { nodeMs, workMs, factor: Math.round(factor * 100) / 100 };
 }
