@@ -27,7 +27,11 @@ const record = fc.record(
     lastName: text,
     email: text,
     id: text,
-    carriedSince: fc.option(text, { nil: undefined }),
+    // As a run writes it (toISOString); anything else is refused on reading (the test below).
+    carriedSince: fc.option(
+      fc.integer({ min: 0, max: 4_102_444_800_000 }).map((ms) => new Date(ms).toISOString()),
+      { nil: undefined },
+    ),
   },
   { requiredKeys: ['syncId', 'firstName', 'lastName', 'email', 'id'] },
 );
@@ -88,6 +92,17 @@ describe('PackedRecords', () => {
     ['over by a field', 'a\0b\0c\0d\0e\0\0\n', 'record 0 has more than 6 fields'],
     ['without an e-mail', 'a\0b\0c\0\0e\0\n', 'record 0 has no email'],
     ['without a Sync ID', '\0b\0c\0d\0e\0\n', 'record 0 has no syncId'],
+    // Carry-forward would read a non-time as an age of NaN: never expired.
+    [
+      'carried since no time',
+      'a\0b\0c\0d\0e\0soon\n',
+      'record 0 has a carriedSince that is not a time a run wrote',
+    ],
+    [
+      'carried since a time no run writes',
+      'a\0b\0c\0d\0e\u00002026-13-01T00:00:00.000Z\n',
+      'record 0 has a carriedSince that is not a time a run wrote',
+    ],
     [
       'unsorted',
       'b\0b\0c\0d\0e\0\na\0b\0c\0d\0e\0\n',

@@ -17,6 +17,15 @@ const NAMES = ['syncId', 'firstName', 'lastName', 'email', 'id'] as const;
 /** A lone surrogate has no UTF-8 form: such a record cannot be packed (and is never valid data). */
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/**
+ * A carriedSince as a run writes it (`Date#toISOString`, UTC). Anything else is refused when the
+ * snapshot is read: carry-forward would read a non-date as "never expires" (NaN age), so a person
+ * whose row is invalid would keep MIM access past guard.carryForwardDays.
+ */
+export function isCarriedSince(v: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(v) && Number.isFinite(Date.parse(v));
+}
+
 /** Records in Sync ID order as the plan, carry-forward and merge read the previous upload. */
 export type PreviousRecords = readonly PushedRecord[] | PackedRecords;
 
@@ -35,8 +44,9 @@ export class PackedRecords implements Iterable<PushedRecord> {
 
   /**
    * Reads packed bytes, as strictly as a stored list of records is read: every record whole with
-   * six fields, the first five not empty, UTF-8, sorted by unique Sync ID (JavaScript string
-   * order, as the plan joins). A problem is one sentence naming the record.
+   * six fields, the first five not empty, the sixth empty or a carriedSince, UTF-8, sorted by
+   * unique Sync ID (JavaScript string order, as the plan joins). A problem is one sentence naming
+   * the record.
    */
   static parse(bytes: Buffer): PackedRecords | string {
     if (bytes.length === 0) return 'an empty list of records';
@@ -57,6 +67,8 @@ export class PackedRecords implements Iterable<PushedRecord> {
         field++;
       } else {
         if (field !== PER_RECORD - 1) return `record ${rec} has ${field + 1} fields instead of ${PER_RECORD}`;
+        if (p > starts[m - 1]! && !isCarriedSince(bytes.toString('latin1', starts[m - 1]!, p)))
+          return `record ${rec} has a carriedSince that is not a time a run wrote`;
         if (rec > 0 && !ascending(bytes, starts, m - 2 * PER_RECORD, m - PER_RECORD))
           return `records are not sorted by unique Sync ID at record ${rec}`;
         rec++;

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { InputIdentity } from '../core/source.js';
 import type { PushedRecord } from '../core/types.js';
-import { PackedRecords, type PreviousRecords } from '../pipeline/packed-records.js';
+import { isCarriedSince, PackedRecords, type PreviousRecords } from '../pipeline/packed-records.js';
 
 /** Where a baseline applies. A snapshot, a pending upload and an approval are each bound to one. */
 export interface Target {
@@ -152,7 +152,8 @@ function recordShape(v: unknown, i: number): string | undefined {
   for (const f of ['firstName', 'lastName', 'email', 'id', 'syncId'] as const) {
     if (!isStr(v[f]) || v[f] === '') return `record ${i} has no ${f}`;
   }
-  if (v.carriedSince !== undefined && !isStr(v.carriedSince)) return `record ${i} has a bad carriedSince`;
+  if (v.carriedSince !== undefined && !(isStr(v.carriedSince) && isCarriedSince(v.carriedSince)))
+    return `record ${i} has a carriedSince that is not a time a run wrote`;
   return undefined;
 }
 

@@ -96,6 +96,14 @@ describe('JobState', () => {
     ],
     ['another project', JSON.stringify({ ...snap(1), target: { ...TARGET, project: 'other' } }), 'foreign'],
     ['an old unbound snapshot', JSON.stringify({ version: 1, job: 'main', records: people }), 'legacy'],
+    [
+      'a record carried since no time (its hash recomputed)',
+      (() => {
+        const records = [{ ...people[0]!, carriedSince: 'yesterday' }, people[1]!];
+        return JSON.stringify({ ...snap(1), records, recordsSha256: recordsDigest(records) });
+      })(),
+      'wrong-shape',
+    ],
   ])('a snapshot.json that is %s is an unknown baseline, never an empty one', async (_what, text, reason) => {
     const s = new JobState(dir, 'main');
     await s.ensureDir();
@@ -144,6 +152,15 @@ describe('JobState', () => {
     ],
     ['with unsorted records', () => forged((h, r) => forgeSnapshot(h, r.reverse())), 'wrong-shape'],
     ['with a repeated Sync ID', () => forged((h, r) => forgeSnapshot(h, [r[0]!, r[0]!])), 'wrong-shape'],
+    [
+      'with a record carried since no time',
+      () =>
+        forged((h, r) => {
+          const rs = [{ ...r[0]!, carriedSince: 'NaN' }, r[1]!];
+          return forgeSnapshot({ ...h, recordsSha256: recordsDigest(rs) }, rs);
+        }),
+      'wrong-shape',
+    ],
     [
       'not UTF-8',
       () =>

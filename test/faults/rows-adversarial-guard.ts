@@ -9,6 +9,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { recordsDigest } from '../../src/state/baseline.js';
 import { startTestEmulator } from '../helpers/emulator.js';
 import { forgeSnapshot, readSnapshotBytes } from '../helpers/snapshot-file.js';
 import { BASELINE, baselineSync, csvBaseline, mustSync, type Row, setMim, timed } from './row.js';
@@ -105,6 +106,15 @@ export const ADVERSARIAL_GUARD_ROWS: Row[] = [
     // Someone "fixes" the state so the 35 people about to be deleted look already gone.
     await writeSnapshot(w, forgeSnapshot(s, s.records.slice(0, 5)));
   }),
+  unknownBaselineRow(
+    'adversarial: snapshot.json carries someone since "never" (hash recomputed)',
+    async (w) => {
+      const s = await readSnapshot(w);
+      // Carry-forward would read "never" as an age of NaN: that person kept past carryForwardDays.
+      const records = s.records.map((r, i) => (i === 0 ? { ...r, carriedSince: 'never' } : r));
+      await writeSnapshot(w, forgeSnapshot({ ...s, recordsSha256: recordsDigest(records) }, records));
+    },
+  ),
   unknownBaselineRow('adversarial: snapshot.json copied from another job', async (w) => {
     const s = await readSnapshot(w);
     const target = s.target as Record<string, unknown>;
