@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuMs, median, runPhase as runPhaseIn, servePhase } from './lib/phases.mjs';
+import { cpuMs, median, runPhase as runPhaseIn, servePhase, writeBenchSnapshot } from './lib/phases.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = (p) => pathToFileURL(path.join(here, '..', 'dist', p)).href;
@@ -115,22 +115,13 @@ const TARGET = { baseUrl: 'https://mim.example', project: 'bench', job: 'bench' 
  * must not count as the plan's memory (a run reads the packed file, never those objects).
  */
 async function phaseSnapshot(dir) {
-  const { JobState } = await import(dist('state/store.js'));
   const records = [];
   for (let i = 0; i < rows; i++) {
     const [firstName, lastName, email, id, syncId] = person(i, i % 100 === 0);
     records.push({ firstName, lastName: lastName.normalize('NFC'), email, id, syncId });
   }
   records.sort((a, b) => (a.syncId < b.syncId ? -1 : a.syncId > b.syncId ? 1 : 0));
-  await new JobState(path.join(dir, 'state'), 'bench').writeSnapshot({
-    target: TARGET,
-    seq: 1,
-    pushedAt: new Date().toISOString(),
-    planId: 'bench',
-    payloadSha256: 'bench',
-    inputs: [],
-    records,
-  });
+  await writeBenchSnapshot(dist, path.join(dir, 'state'), TARGET, records);
   return { ms: 0 };
 }
 

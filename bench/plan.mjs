@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpuMs, median, runPhase as runPhaseIn, servePhase } from './lib/phases.mjs';
+import { cpuMs, median, runPhase as runPhaseIn, servePhase, writeBenchSnapshot } from './lib/phases.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dist = (p) => pathToFileURL(path.join(here, '..', 'dist', p)).href;
@@ -41,21 +41,12 @@ const bySyncId = (a, b) => (a.syncId < b.syncId ? -1 : a.syncId > b.syncId ? 1 :
 
 /** The last accepted upload: N people, sorted by Sync ID, written the way a run records it. */
 async function phaseGenerate(dir) {
-  const { JobState } = await import(dist('state/store.js'));
   const { recordsDigest } = await import(dist('state/baseline.js'));
   rmSync(dir, { recursive: true, force: true });
   const records = [];
   for (let i = 0; i < rows; i++) records.push(person(i));
   records.sort(bySyncId);
-  await new JobState(dir, 'bench').writeSnapshot({
-    target: TARGET,
-    seq: 1,
-    pushedAt: new Date().toISOString(),
-    planId: 'bench',
-    payloadSha256: 'bench',
-    inputs: [],
-    records,
-  });
+  await writeBenchSnapshot(dist, dir, TARGET, records);
   // The same records as format version 2 wrote them (one JSON value): the reference, and the
   // legacy read.
   const v2 = { version: 2, target: TARGET, seq: 1, pushedAt: new Date().toISOString(), planId: 'bench' };

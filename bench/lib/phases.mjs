@@ -31,3 +31,20 @@ export function runPhase(script, phase, dir, extra = []) {
   if (r.status !== 0) throw new Error(`${phase} failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
+
+/**
+ * The last accepted upload of job "bench" in `stateDir`, written as a run records it (snapshot.json
+ * through the built JobState). `records` must be sorted by Sync ID.
+ */
+export async function writeBenchSnapshot(dist, stateDir, target, records) {
+  const { JobState } = await import(dist('state/store.js'));
+  await new JobState(stateDir, 'bench').writeSnapshot({
+    target,
+    seq: 1,
+    pushedAt: new Date().toISOString(),
+    planId: 'bench',
+    payloadSha256: 'bench',
+    inputs: [],
+    records,
+  });
+}
