@@ -144,7 +144,7 @@ export const jobSchema = {
       50,
     ),
     carryForwardDays: count(
-      'Days a pushed person whose new record is invalid keeps their last good data (carry-forward) before being treated as removed: carried while less than this many days have passed since the record became invalid. 0 = never carried (removed at once, under the deletion limits).',
+      'Days a pushed person whose new record is invalid keeps their last good data (carry-forward) before being treated as removed: carried while less than this many days have passed since the record became invalid, by the clock of this run or by the start of the previous run (one run with a clock jumped ahead lets nobody go). 0 = never carried (removed at once, under the deletion limits).',
       14,
       { max: 3650, unit: 'days' },
     ),

@@ -25,15 +25,25 @@ describe('buildPlan', () => {
     expect(r.notices.some((n) => n.message.includes('keeps the data pushed last'))).toBe(true);
   });
 
-  it('lets a carried person go after carryForwardDays', () => {
-    const previous = [pushed(1), pushed(2, { carriedSince: '2026-11-01T00:00:00Z' })];
-    const r = buildPlan({
-      snapshots: [snap([rec(1), rec(2, { id: 'Ä' })])],
-      previous,
-      now,
-      carryForwardDays: 14,
-    });
-    expect(r.plan.deletes.map((d) => d.syncId)).toEqual(['S2']);
+  it('lets a carried person go after carryForwardDays, once the previous run was past it too', () => {
+    const previous = [pushed(1), pushed(2, { carriedSince: '2026-11-01T00:00:00.000Z' })];
+    const plan = (previousRunAt: Date | undefined) =>
+      buildPlan({
+        snapshots: [snap([rec(1), rec(2, { id: 'Ä' })])],
+        previous,
+        now,
+        carryForwardDays: 14,
+        previousRunAt,
+      });
+    expect(plan(new Date('2026-11-20T00:00:00.000Z')).plan.deletes.map((d) => d.syncId)).toEqual(['S2']);
+    // Only this run's clock is past the deadline: carried one more run, and the notice says why.
+    const held = plan(new Date('2026-11-10T00:00:00.000Z'));
+    expect(held.plan.deletes).toEqual([]);
+    expect(held.notices.map((n) => n.message)).toContainEqual(
+      expect.stringMatching(
+        /due to be let go .* but the previous run \(2026-11-10T00:00:00\.000Z\) says not yet/,
+      ),
+    );
   });
 
   it('does not invite someone new whose row is invalid', () => {

@@ -22,10 +22,14 @@ const broken: Rejection = {
 };
 const none: IdentityRecord[] = [];
 
-/** Whether Ada, invalid since `ageMs` ago, is still carried with `days` allowed. */
-function carried(days: number, ageMs: number | undefined): boolean {
+/**
+ * Whether Ada, invalid since `ageMs` ago, is still carried with `days` allowed; the previous run
+ * started `previousAgoMs` before this one (default: a minute).
+ */
+function carried(days: number, ageMs: number | undefined, previousAgoMs: number | null = 60_000): boolean {
   const since = ageMs === undefined ? undefined : new Date(now.getTime() - ageMs).toISOString();
-  const r = carryForward(none, [broken], [{ ...ada, carriedSince: since }], now, days);
+  const previousRunAt = previousAgoMs === null ? undefined : new Date(now.getTime() - previousAgoMs);
+  const r = carryForward(none, [broken], [{ ...ada, carriedSince: since }], now, days, previousRunAt);
   expect(r.carried.length + r.expired.length).toBe(1);
   return r.carried.length === 1;
 }
@@ -36,12 +40,37 @@ describe('carryForward: the guard.carryForwardDays boundary', () => {
     expect(carried(0, undefined)).toBe(false);
   });
 
-  it('N carries from the first invalid run until just before N days have passed', () => {
+  it('N carries from the first invalid run until N days have passed by this run and the previous one', () => {
     expect(carried(1, undefined)).toBe(true);
     expect(carried(1, DAY - 1)).toBe(true);
-    expect(carried(1, DAY)).toBe(false);
+    expect(carried(1, DAY + 60_000)).toBe(false);
     expect(carried(14, 14 * DAY - 1000)).toBe(true);
-    expect(carried(14, 14 * DAY)).toBe(false);
+    expect(carried(14, 14 * DAY + 60_000)).toBe(false);
+  });
+
+  it('one clock reading past the deadline lets nobody go: the previous run must be past it too', () => {
+    // This run's clock says 14 days, the previous run (a minute "before") said less.
+    expect(carried(14, 14 * DAY)).toBe(true);
+    // The clock jumped a year ahead for this run only (the previous run was a day after the carry began).
+    expect(carried(14, 365 * DAY, 364 * DAY)).toBe(true);
+    // No previous run recorded (a new or rotated history): carried one more run.
+    expect(carried(14, 30 * DAY, null)).toBe(true);
+    // Both readings past the deadline: let go.
+    expect(carried(14, 30 * DAY, DAY)).toBe(false);
+  });
+
+  it('says who is carried one more run because only this reading is past the deadline', () => {
+    const since = new Date(now.getTime() - 20 * DAY).toISOString();
+    const r = carryForward(
+      none,
+      [broken],
+      [{ ...ada, carriedSince: since }],
+      now,
+      14,
+      new Date(now.getTime() - 7 * DAY),
+    );
+    expect(r.held.map((h) => h.syncId)).toEqual(['S1']);
+    expect(r.carried.map((h) => h.carriedSince)).toEqual([since]);
   });
 
   it('an expired person comes with the rejection that explains it', () => {

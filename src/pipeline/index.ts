@@ -30,6 +30,8 @@ export interface BuildInput {
   readonly pending?: readonly PushedRecord[] | undefined;
   readonly now: Date;
   readonly carryForwardDays?: number;
+  /** The previous run's start (history.jsonl): a carried person goes only when it, too, is past the deadline. */
+  readonly previousRunAt?: Date | undefined;
   /** Rejections listed in full per source (and for duplicates); the rest are only counted. */
   readonly maxListedRejections?: number;
 }
@@ -116,17 +118,27 @@ export function buildPlan(input: BuildInput): BuildResult {
     }
   }
   notices.push(...merged.notices);
-  const { carried, expired } = carryForward(
+  const { carried, expired, held } = carryForward(
     merged.records,
     allRejectedKeys(sources, merged.rejections),
     input.previous,
     input.now,
     input.carryForwardDays ?? 14,
+    input.previousRunAt,
   );
   for (const c of carried) {
     notices.push({
       place: c.place,
       message: `invalid now, so ${c.email} keeps the data pushed last (carried since ${c.carriedSince})`,
+    });
+  }
+  for (const h of held) {
+    const last = input.previousRunAt
+      ? `the previous run (${input.previousRunAt.toISOString()})`
+      : 'no previous run';
+    notices.push({
+      place: h.place,
+      message: `${h.email} is due to be let go (guard.carryForwardDays) by this run's clock, but ${last} says not yet: carried one more run, so no single clock reading removes anyone`,
     });
   }
   for (const e of expired) {

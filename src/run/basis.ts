@@ -11,10 +11,12 @@ export async function readBasis(ctx: RunContext): Promise<Basis> {
   const target = targetOf(ctx.job);
   const baseline = await ctx.state.readBaseline(target);
   const pending = await ctx.state.readPending(target);
+  const previousRunAt = await lastRunStart(ctx);
   if (pending.kind === 'unusable' && baseline.known) {
     return {
       target,
       pending,
+      previousRunAt,
       baseline: {
         known: false,
         id: 'unknown',
@@ -24,7 +26,17 @@ export async function readBasis(ctx: RunContext): Promise<Basis> {
       },
     };
   }
-  return { target, baseline, pending };
+  return { target, baseline, pending, previousRunAt };
+}
+
+/**
+ * When the previous sync run started, from its history.jsonl line: carry-forward's second clock
+ * reading. None readable (a new job, a rotated or torn file) only delays letting a carried person go.
+ */
+async function lastRunStart(ctx: RunContext): Promise<Date | undefined> {
+  const [last] = await ctx.state.readHistory(1).catch(() => []);
+  const at = last ? Date.parse(last.startedAt) : Number.NaN;
+  return Number.isFinite(at) ? new Date(at) : undefined;
 }
 
 /** The input each source's baseline was read from, so a source can re-read it when nothing is new. */

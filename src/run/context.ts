@@ -55,6 +55,8 @@ export interface Basis {
   readonly target: Target;
   readonly baseline: Baseline;
   readonly pending: PendingState;
+  /** When the previous sync run started (history.jsonl), for carry-forward's second clock reading. */
+  readonly previousRunAt?: Date | undefined;
 }
 
 /** What the later steps (approval, push, record, settle) work on: what was read and planned. */

@@ -141,6 +141,7 @@ async function runStages(
     pending: earlier?.records,
     now: ctx.now(),
     carryForwardDays: job.guard.carryForwardDays,
+    previousRunAt: basis.previousRunAt,
   });
   const planned: Planned = { basis, snapshots, build };
   logFindings(log, build.rejections, build.notices);

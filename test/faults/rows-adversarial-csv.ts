@@ -1,6 +1,6 @@
 /**
- * Adversarial csv-folder rows (issue #10 items 6, 9, 11, 13, 17): a clock that jumps either way, an
- * Excel sep= line over swapped German headers, exports cut where the cut looks complete, an .xlsx
+ * Adversarial csv-folder rows (issue #10 items 6, 9, 11, 13, 17): a clock that jumps either way
+ * (also while someone is carried forward), an Excel sep= line over swapped German headers, exports cut where the cut looks complete, an .xlsx
  * beside the CSV, an oversize file, a hostile file of invalid rows, and `plan` on a bad file.
  * Each row failed on the code before the fix (see the commit that added it).
  */
@@ -26,6 +26,25 @@ function cliAt(w: World, offset: string, ...args: string[]): Promise<CliResult> 
 async function mustSyncAt(w: World, offset: string, what: string): Promise<void> {
   const r = await cliAt(w, offset, 'sync');
   if (r.code !== 0) throw new Error(`${what} sync failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+}
+
+/**
+ * Baseline of 40, then an export where the first person's e-mail is broken: they are carried.
+ * The same export is dropped again (a run that pushed nothing re-reads the last accepted file).
+ * Returns that export.
+ */
+async function carriedFirst(w: World): Promise<string> {
+  const base = await csvBaseline(w);
+  const [first, ...rest] = base;
+  if (!first) throw new Error('empty baseline');
+  const broken = csvOf([{ ...first, email: 'broken@' }, ...rest]);
+  await w.dropFile(broken);
+  const r = await w.cli('sync');
+  if (r.code !== 0 || !/keeps the data pushed last/.test(r.stdout + r.stderr))
+    throw new Error(`the broken row was not carried (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  await w.dropFile(broken);
+  w.desired = base;
+  return broken;
 }
 
 /** The failed/ folder holds an .errors.txt that explains `reason`. */
@@ -110,6 +129,33 @@ function lastNameLast(people: readonly Person[]): string {
 const withTwoNew = (): Person[] => [...makePeople(BASELINE), ...makePeople(2, BASELINE + 1)];
 
 export const ADVERSARIAL_CSV_ROWS: Row[] = [
+  {
+    // A carried person is let go after guard.carryForwardDays, by the clock. One run whose clock
+    // is a month ahead (a VM booted with a wrong RTC, before NTP) deleted them: now the previous
+    // run's start must be past the deadline too, so that run carries them one run more.
+    name: 'adversarial csv: a person carried for a broken row, then one run with the clock 30 days ahead: nobody deleted',
+    setup: async (w) => void (await carriedFirst(w)),
+    act: (w) => timed(() => cliAt(w, '+30d', 'sync')),
+    expect: {
+      exit: 0,
+      text: [/p0001@example\.com is due to be let go .* says not yet: carried one more run/],
+      mim: 'unchanged',
+      pending: false,
+    },
+  },
+  {
+    // The policy still holds: when the previous run, too, was past the deadline, they go.
+    name: 'adversarial csv: two runs 30 days after a person was first carried: the second lets them go',
+    setup: async (w) => {
+      const broken = await carriedFirst(w);
+      await mustSyncAt(w, '+30d', 'the first run a month later');
+      await w.dropFile(broken);
+      w.desired = w.desired.slice(1);
+    },
+    act: (w) => timed(() => cliAt(w, '+30d', 'sync')),
+    expect: { exit: 0, text: [/carried forward for too long/], mim: 'applied', pending: false },
+    allowedDeletes: ['P0001', 'p0001@example.com'],
+  },
   // Item 6: the archive stamp came from the clock; a run a day ahead made an older file "newest".
   clockRow(
     'adversarial csv: a sync with the clock 1 day ahead, then a normal one: no new file re-reads the last',
