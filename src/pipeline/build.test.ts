@@ -41,8 +41,14 @@ describe('buildPlan', () => {
     expect(held.plan.deletes).toEqual([]);
     expect(held.notices.map((n) => n.message)).toContainEqual(
       expect.stringMatching(
-        /due to be let go .* but the previous run \(2026-11-10T00:00:00\.000Z\) says not yet/,
+        /due to be let go .* but not by the previous run's start \(2026-11-10T00:00:00\.000Z\): carried one more run/,
       ),
+    );
+    // No previous run recorded (a new or rotated history.jsonl): the same, one more run.
+    const unconfirmed = plan(undefined);
+    expect(unconfirmed.plan.deletes).toEqual([]);
+    expect(unconfirmed.notices.map((n) => n.message)).toContainEqual(
+      expect.stringMatching(/but no previous run is recorded to confirm it: carried one more run/),
     );
   });
 

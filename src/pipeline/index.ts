@@ -133,12 +133,12 @@ export function buildPlan(input: BuildInput): BuildResult {
     });
   }
   for (const h of held) {
-    const last = input.previousRunAt
-      ? `the previous run (${input.previousRunAt.toISOString()})`
-      : 'no previous run';
+    const not = input.previousRunAt
+      ? `not by the previous run's start (${input.previousRunAt.toISOString()})`
+      : 'no previous run is recorded to confirm it';
     notices.push({
       place: h.place,
-      message: `${h.email} is due to be let go (guard.carryForwardDays) by this run's clock, but ${last} says not yet: carried one more run, so no single clock reading removes anyone`,
+      message: `${h.email} is due to be let go (guard.carryForwardDays) by this run's clock, but ${not}: carried one more run, so no single clock reading removes anyone`,
     });
   }
   for (const e of expired) {
