@@ -1,7 +1,8 @@
 /**
  * Adversarial csv-folder rows (issue #10 items 6, 9, 11, 13, 17): a clock that jumps either way
- * (also while someone is carried forward), an Excel sep= line over swapped German headers, exports cut where the cut looks complete, an .xlsx
- * beside the CSV, an oversize file, a hostile file of invalid rows, and `plan` on a bad file.
+ * (also while someone is carried forward), an Excel sep= line over swapped German headers, exports
+ * cut where the cut looks complete, an .xlsx beside the CSV, an oversize file, a hostile file of
+ * invalid rows, and `plan` on a bad file.
  * Each row failed on the code before the fix (see the commit that added it).
  */
 import { createHash } from 'node:crypto';
