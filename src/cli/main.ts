@@ -4,6 +4,7 @@
  * its message, fix and exit code. Commands live in cli/commands/, each imported only when it
  * runs: `--help` loads nothing else, `status` no source library, `plan` no daemon (issue 14).
  */
+import { setFlagsFromString } from 'node:v8';
 import { isSyncError } from '../core/errors.js';
 import { installStdioScrubber, scrubSecrets } from '../core/secrets.js';
 import { formatCommandHelp, formatGroupHelp, parseCommand, UsageError } from './command.js';
@@ -102,7 +103,18 @@ function printError(text: string): void {
   process.stderr.write(scrubSecrets(text));
 }
 
+/**
+ * undici parses HTTP with llhttp compiled to WebAssembly. On Node 20 (V8 11.3, tiering budget
+ * 1.8M) a single small request to MIM already marks the parser hot; V8 then compiles it with
+ * TurboFan in the background (~250 ms of CPU) and the process waits for that compile before it
+ * exits, so every run that talked to MIM took ~0.3 s longer than its work. V8 12+ raised the
+ * default to 13M; this budget sits above both, so a CLI run keeps the parser on its baseline code
+ * while a long read (a daemon's Graph pages) still tiers up. Set before any command loads undici.
+ */
+const WASM_TIERING_BUDGET = 100_000_000;
+
 export async function main(argv: string[]): Promise<number> {
+  setFlagsFromString(`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`);
   // Everything the CLI and the daemon print passes the secret scrubber (core/secrets.ts).
   installStdioScrubber();
   try {
