@@ -5,6 +5,11 @@
  * drop folder, and `mobileid-sync plan` is spawned N times against `node -e 0` in the same rounds.
  * Goal: ≤ 350 ms.
  *
+ * Beside it, `sync` of a 10-row change as a whole process, with the upload: before each spawn a new
+ * export (another last name in every third row) is dropped into a second job's folder, so every
+ * run plans, uploads to the emulator, writes the state and exits. This is what each scheduled run
+ * and each fault-matrix row pays, including everything the process does before it exits.
+ *
  *   npm run build && node bench/plan-process.mjs [--runs 15] [--rows 10] [--json] [--compare <checkout>]
  *
  * --compare also runs another checkout's built CLI (<checkout>/dist/cli/main.js) in the same rounds.
@@ -30,6 +35,27 @@ const rowCount = Number(values.rows);
 const main = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js');
 const TOKEN = 'bench-token';
 
+/** One job on its own emulator project, drop folder and state; returns the config file. */
+function jobConfig(dir, name, project) {
+  const drop = path.join(dir, name, 'drop');
+  mkdirSync(drop, { recursive: true });
+  const config = path.join(dir, name, 'config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      stateDir: path.join(dir, name, 'state'),
+      jobs: [
+        {
+          name,
+          mim: { baseUrl: emu.url, project, token: TOKEN },
+          sources: [{ name: 'hr', kind: 'csv-folder', folder: drop, stableMs: 0 }],
+        },
+      ],
+    }),
+  );
+  return { drop, config };
+}
+
 function csv(variant) {
   const lines = [];
   for (let i = 0; i < rowCount; i++) {
@@ -39,30 +65,32 @@ function csv(variant) {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-const emu = await startEmulator({ port: 0, projects: [{ name: 'bench', token: TOKEN }] });
+const emu = await startEmulator({
+  port: 0,
+  projects: [
+    { name: 'bench', token: TOKEN },
+    { name: 'bench-sync', token: TOKEN },
+  ],
+});
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mobileid-bench-plan-'));
 try {
-  const drop = path.join(dir, 'drop');
-  mkdirSync(drop);
-  const config = path.join(dir, 'config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      stateDir: path.join(dir, 'state'),
-      jobs: [
-        {
-          name: 'bench',
-          mim: { baseUrl: emu.url, project: 'bench', token: TOKEN },
-          sources: [{ name: 'hr', kind: 'csv-folder', folder: drop, stableMs: 0 }],
-        },
-      ],
-    }),
-  );
   const env = { ...process.env, MOBILEID_SYNC_CONFIG: '' };
+  const first = async (job) => {
+    writeFileSync(path.join(job.drop, 'staff-0001.csv'), csv(1));
+    await timeOnce([process.execPath, main, 'sync', '-c', job.config, '--accept-unknown-baseline'], { env });
+  };
   // The first sync makes the baseline; the plan then compares a changed export against it.
-  writeFileSync(path.join(drop, 'staff-1.csv'), csv(1));
-  await timeOnce([process.execPath, main, 'sync', '-c', config, '--accept-unknown-baseline'], { env });
-  writeFileSync(path.join(drop, 'staff-2.csv'), csv(2));
+  const planJob = jobConfig(dir, 'bench', 'bench');
+  await first(planJob);
+  writeFileSync(path.join(planJob.drop, 'staff-0002.csv'), csv(2));
+  // Every sync run gets an export that differs from the last upload (the newest file is read).
+  const syncJob = jobConfig(dir, 'bench-sync', 'bench-sync');
+  await first(syncJob);
+  let drops = 1;
+  const dropChange = () => {
+    drops++;
+    writeFileSync(path.join(syncJob.drop, `staff-${String(drops).padStart(4, '0')}.csv`), csv(drops));
+  };
 
   // 2 = changes pending, the expected answer; 0 would mean the changed file was not read.
   const builds = [{ label: '', main, goalMs: 350 }];
@@ -70,14 +98,29 @@ try {
     const other = path.resolve(values.compare, 'dist', 'cli', 'main.js');
     builds.push({ label: ` (${path.basename(path.resolve(values.compare))})`, main: other });
   }
-  const cases = builds.map((b) => ({
-    name: `plan, ${rowCount} rows${b.label}`,
-    argv: [process.execPath, b.main, 'plan', '-c', config],
-    okCodes: [2],
-    goalMs: b.goalMs,
-  }));
+  const cases = builds.flatMap((b) => [
+    {
+      name: `plan, ${rowCount} rows${b.label}`,
+      argv: [process.execPath, b.main, 'plan', '-c', planJob.config],
+      okCodes: [2],
+      goalMs: b.goalMs,
+    },
+    {
+      name: `sync + upload, ${rowCount} rows${b.label}`,
+      argv: [process.execPath, b.main, 'sync', '-c', syncJob.config],
+      before: dropChange,
+    },
+  ]);
   const rows = await measure(cases, { runs, env });
-  report('plan as a whole process (emulator in the bench process)', rows, { json: values.json, runs });
+  report('plan and sync as whole processes (emulator in the bench process)', rows, {
+    json: values.json,
+    runs,
+  });
+  // Every timed sync must have uploaded (a run that found nothing to do would flatter the figure).
+  const res = await fetch(`${emu.url}/_admin/projects/bench-sync/uploads`);
+  const applied = (await res.json()).uploads.filter((u) => u.status === 200).length;
+  const expected = 1 + builds.length * (runs + 1);
+  if (applied !== expected) throw new Error(`the emulator applied ${applied} uploads, expected ${expected}`);
 } finally {
   await emu.close();
   rmSync(dir, { recursive: true, force: true });

@@ -42,14 +42,18 @@ export const REFERENCE = { name: 'node -e 0', argv: [process.execPath, '-e', '0'
 
 /**
  * Runs every case and the reference `runs` times, round-robin (after one warm-up round that fills
- * the page cache), and returns [{ name, ms, ratio, goalMs }] with the reference first.
+ * the page cache), and returns [{ name, ms, ratio, goalMs }] with the reference first. A case's
+ * `before()` (not timed) runs before each of its spawns, e.g. to drop the file it must upload.
  */
 export async function measure(cases, { runs, env, cwd }) {
   const all = [REFERENCE, ...cases];
   const times = new Map(all.map((c) => [c.name, []]));
-  for (const c of all) await timeOnce(c.argv, { env, cwd, okCodes: c.okCodes });
-  for (let i = 0; i < runs; i++)
-    for (const c of all) times.get(c.name).push(await timeOnce(c.argv, { env, cwd, okCodes: c.okCodes }));
+  const once = async (c) => {
+    await c.before?.();
+    return timeOnce(c.argv, { env, cwd, okCodes: c.okCodes });
+  };
+  for (const c of all) await once(c);
+  for (let i = 0; i < runs; i++) for (const c of all) times.get(c.name).push(await once(c));
   const ref = median(times.get(REFERENCE.name));
   return all.map((c) => {
     const ms = median(times.get(c.name));
