@@ -3,6 +3,8 @@
  * template (html.ts). No script: every action is a form POST, every view a link.
  * Element ids and data attributes are a contract with the browser tests; keep them stable.
  */
+
+import { formatCount } from '../core/plural.js';
 import type { PersonRow, PlanPage, PlanSection, RejectionRow, UpdateRow } from '../state/plan-log.js';
 import { PLAN_SECTIONS } from '../state/plan-log.js';
 import { html, type SafeHtml } from './html.js';
@@ -46,7 +48,7 @@ export function planHref(job: string, runId: string, section?: PlanSection, page
   return `${jobHref(job)}/runs/${encodeURIComponent(runId)}${query ? `?${query}` : ''}`;
 }
 
-const fmt = (n: number): string => n.toLocaleString('en-US');
+const fmt = formatCount;
 
 function time(iso: string | null | undefined): SafeHtml {
   return iso

@@ -62,7 +62,9 @@ export function recentRuns(
   const byId = new Map<string, RunSummary>();
   for (const h of history) byId.set(h.runId, fromHistory(h));
   for (const r of recent) if (!byId.has(r.runId)) byId.set(r.runId, r);
-  return [...byId.values()].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, limit);
+  return [...byId.values()]
+    .sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0))
+    .slice(0, limit);
 }
 
 export function jobStatusView(f: JobFacts) {

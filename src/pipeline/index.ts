@@ -4,6 +4,7 @@
  * caller can show the plan even when it will be blocked.
  */
 
+import { formatCount } from '../core/plural.js';
 import type { SourceSnapshot } from '../core/source.js';
 import type { IdentityRecord, Notice, PushedRecord, Rejection } from '../core/types.js';
 import { carryForward, type DesiredRecord } from './carry.js';
@@ -183,7 +184,7 @@ export function rejectionsReport(
     .map((r) => `${r.place.ref}: ${r.reason} (${r.fix})`);
   const count = counts?.find((c) => c.source === source);
   if (count && count.total > lines.length) {
-    lines.push(`… and ${(count.total - lines.length).toLocaleString('en-US')} more rejection(s) not listed`);
+    lines.push(`… and ${formatCount(count.total - lines.length)} more rejection(s) not listed`);
   }
   return lines.join('\n');
 }

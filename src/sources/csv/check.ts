@@ -1,6 +1,7 @@
 import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AbortedError, errorText } from '../../core/errors.js';
+import { formatCount } from '../../core/plural.js';
 import type { CheckResult, InputIdentity } from '../../core/source.js';
 import type { CsvFolderSettings } from './config.js';
 import { describeForCheck, formatRef, shortPath } from './describe.js';
@@ -58,7 +59,7 @@ export async function checkCsvFolder(
     const age = Date.now() - file.mtimeMs;
     lines.push(
       next
-        ? `next file: ${file.name} (${file.size.toLocaleString('en-US')} bytes, modified ${new Date(file.mtimeMs).toISOString()}${age < settings.stableMs ? ', still being written' : ''})`
+        ? `next file: ${file.name} (${formatCount(file.size)} bytes, modified ${new Date(file.mtimeMs).toISOString()}${age < settings.stableMs ? ', still being written' : ''})`
         : `no new file: a run re-reads the last accepted file ${shortPath(folder, file.path)}${accepted ? '' : ' (the highest sequence: the baseline is not known)'}`,
     );
     if (file.size > settings.maxFileBytes) {

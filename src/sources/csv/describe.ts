@@ -1,6 +1,6 @@
 /** How a read file is described to people: the snapshot description, check lines, refs. */
 import path from 'node:path';
-import { plural } from '../../core/plural.js';
+import { formatCount, plural } from '../../core/plural.js';
 import type { Delimiter } from './dialect.js';
 import type { CsvReadResult } from './read.js';
 
@@ -33,9 +33,7 @@ export function describeForCheck(read: CsvReadResult): string[] {
     `header row: ${read.header ? 'yes' : 'no'}`,
   ];
   if (read.mapping) out.push(...read.mapping.labels.map((l) => `column: ${l}`));
-  out.push(
-    read.rows === 0 ? `rows: none — ${emptyFile(read)}` : `rows: ${read.rows.toLocaleString('en-US')}`,
-  );
+  out.push(read.rows === 0 ? `rows: none — ${emptyFile(read)}` : `rows: ${formatCount(read.rows)}`);
   for (const n of read.notices) out.push(`note: ${n.place ? `${n.place.ref}: ` : ''}${n.message}`);
   return out;
 }

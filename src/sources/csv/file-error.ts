@@ -1,4 +1,5 @@
 /** A drop file that cannot be used as a whole, and the fixes the messages share. */
+import { formatCount } from '../../core/plural.js';
 
 export interface FileProblem {
   /** 1-based physical line, when the problem has one. */
@@ -34,7 +35,7 @@ export const CUT_OFF_FIX =
 /** A file over `maxFileBytes` is not read at all. */
 export function tooLarge(size: number, max: number): FileProblem {
   return {
-    reason: `the file is ${size.toLocaleString('en-US')} bytes, more than maxFileBytes (${max.toLocaleString('en-US')}), so it was not read`,
+    reason: `the file is ${formatCount(size)} bytes, more than maxFileBytes (${formatCount(max)}), so it was not read`,
     fix: "If it is a real export, raise this source's maxFileBytes; else drop the right file.",
   };
 }

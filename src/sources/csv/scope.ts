@@ -12,6 +12,7 @@
  */
 
 import { ConfigError } from '../../core/errors.js';
+import { formatCount } from '../../core/plural.js';
 import { NESTED_QUANTIFIER_FIX, nestedQuantifierAt } from '../../core/regex-safety.js';
 
 /** One rule as written in the config. */
@@ -205,6 +206,6 @@ export function scopeNoticeText(bound: BoundScope, counts: readonly number[]): s
   const why =
     used.length === 1
       ? used[0]!.rule.reason
-      : used.map(({ rule, n }) => `${rule.reason}: ${n.toLocaleString('en-US')}`).join('; ');
-  return `${total.toLocaleString('en-US')} ${total === 1 ? 'row' : 'rows'} left out by scope (${why})`;
+      : used.map(({ rule, n }) => `${rule.reason}: ${formatCount(n)}`).join('; ');
+  return `${formatCount(total)} ${total === 1 ? 'row' : 'rows'} left out by scope (${why})`;
 }

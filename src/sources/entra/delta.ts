@@ -7,6 +7,7 @@
  * the source saves it only in settle.
  */
 import type { Logger } from 'pino';
+import { plural } from '../../core/plural.js';
 import type { Notice } from '../../core/types.js';
 import {
   type DeltaState,
@@ -17,7 +18,7 @@ import {
 } from './delta-state.js';
 import { GraphHttpError, type GraphReader } from './graph.js';
 import type { GraphUser } from './map.js';
-import { hasId, type OnUser, plural, type ReadResult, readAllUsers } from './users.js';
+import { hasId, type OnUser, type ReadResult, readAllUsers } from './users.js';
 
 /** Graph refused a stored delta link; a full read follows. */
 class DeltaRejected extends Error {}

@@ -4,10 +4,12 @@
  * only), keeping only users. Groups are configured by Object ID or by display name; a name is
  * resolved once per source and must name exactly one group.
  */
+
 import { ConfigError } from '../../core/errors.js';
+import { plural } from '../../core/plural.js';
 import type { GraphReader } from './graph.js';
 import type { GraphUser } from './map.js';
-import { collect, filterParams, hasId, isUser, type OnUser, plural, type ReadResult } from './users.js';
+import { collect, filterParams, hasId, isUser, type OnUser, type ReadResult } from './users.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -11,6 +11,7 @@
 import path from 'node:path';
 import type { Agent } from 'undici';
 import { AbortedError, errorText } from '../../core/errors.js';
+import { plural } from '../../core/plural.js';
 import type {
   CheckResult,
   PersonLookup,
@@ -30,7 +31,7 @@ import { createDispatcher } from './http.js';
 import { fieldOrigins, mapUsers, selectProperties, UserMapper } from './map.js';
 import { GroupScope, type ResolvedGroup } from './scope.js';
 import { TokenProvider } from './token.js';
-import { filterParams, type OnUser, plural, type ReadResult, readAllUsers } from './users.js';
+import { filterParams, type OnUser, type ReadResult, readAllUsers } from './users.js';
 
 interface Connection {
   readonly dispatcher: Agent;

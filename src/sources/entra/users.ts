@@ -35,9 +35,6 @@ export function isUser(v: unknown): v is GraphUser {
   return type === USER_TYPE || (type === undefined && 'userPrincipalName' in v);
 }
 
-export const plural = (n: number, one: string, many = `${one}s`): string =>
-  `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-
 /**
  * The query parameters and headers a configured `filter` needs (none for an empty one). Always as
  * an advanced query (ConsistencyLevel: eventual + $count=true): whether Graph needs it depends on

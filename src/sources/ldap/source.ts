@@ -4,6 +4,7 @@
  */
 import type { Filter, SearchEntry } from 'ldapts';
 import { errorText } from '../../core/errors.js';
+import { formatCount as number, plural } from '../../core/plural.js';
 import type { CheckResult, PersonLookup, Source, SourceContext, SourceSnapshot } from '../../core/source.js';
 import type { Notice, SourceRecord } from '../../core/types.js';
 import type { LdapConfig } from './config.js';
@@ -15,9 +16,6 @@ import { type GroupScope, isMember, type Membership, resolveGroupScope } from '.
 import { createMapper, fieldOrigins, mappedAttributes } from './map.js';
 import { normalizeDn, searchPages } from './search.js';
 import { type LdapSettings, resolveSettings } from './settings.js';
-
-const number = (n: number): string => n.toLocaleString('en-US');
-const plural = (n: number, one: string, many = `${one}s`): string => `${number(n)} ${n === 1 ? one : many}`;
 
 interface Filters {
   readonly include: Filter;
