@@ -18,9 +18,12 @@ describe('plural and someOf', () => {
 describe('formatCount', () => {
   it('groups every whole number exactly as toLocaleString("en-US") does', () => {
     fc.assert(
-      fc.property(fc.maxSafeInteger().filter((n) => !Object.is(n, -0)), (n) => {
-        expect(formatCount(n)).toBe(n.toLocaleString('en-US'));
-      }),
+      fc.property(
+        fc.maxSafeInteger().filter((n) => !Object.is(n, -0)),
+        (n) => {
+          expect(formatCount(n)).toBe(n.toLocaleString('en-US'));
+        },
+      ),
     );
     expect(formatCount(1_234_567)).toBe('1,234,567');
     expect(formatCount(-1000)).toBe('-1,000');
