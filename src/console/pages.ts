@@ -3,7 +3,6 @@
  * template (html.ts). No script: every action is a form POST, every view a link.
  * Element ids and data attributes are a contract with the browser tests; keep them stable.
  */
-
 import { formatCount } from '../core/plural.js';
 import type { PersonRow, PlanPage, PlanSection, RejectionRow, UpdateRow } from '../state/plan-log.js';
 import { PLAN_SECTIONS } from '../state/plan-log.js';

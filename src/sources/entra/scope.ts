@@ -4,7 +4,6 @@
  * only), keeping only users. Groups are configured by Object ID or by display name; a name is
  * resolved once per source and must name exactly one group.
  */
-
 import { ConfigError } from '../../core/errors.js';
 import { plural } from '../../core/plural.js';
 import type { GraphReader } from './graph.js';
