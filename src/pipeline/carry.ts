@@ -65,13 +65,14 @@ export function carryForward(
     takenIds.add(p.syncId);
     takenEmails.add(p.email);
     const since = p.carriedSince ?? now.toISOString();
-    if (past(now, since) && (days === 0 || past(previousRunAt, since))) {
+    const due = past(now, since);
+    if (due && (days === 0 || past(previousRunAt, since))) {
       expired.push({ record: p, rejection });
       continue;
     }
     const record = { ...p, place: rejection.place, carriedSince: since };
     carried.push(record);
-    if (past(now, since)) held.push(record);
+    if (due) held.push(record);
   }
   return { carried, expired, held };
 }
