@@ -73,7 +73,7 @@ module.exports = {
       'pure-no-effectful-layers',
       PURE,
       {
-        path: '^src/(state|sources|sinks|run|daemon|cli|telemetry|emulator)/',
+        path: '^src/(state|sources|sinks|http|run|daemon|cli|telemetry|emulator)/',
         pathNot: ['^src/state/baseline\\.ts$', '^src/sinks/mim/outcome\\.ts$'],
       },
       'The pure modules never import the layers that do effects (state/ other than baseline.ts, ' +
@@ -103,7 +103,7 @@ module.exports = {
       severity: 'error',
       from: { path: NOTIFY_PURE, pathNot: NOTIFY_EFFECTS },
       to: {
-        path: '^src/(config|state|sources|sinks|run|daemon|cli|telemetry|emulator)/',
+        path: '^src/(config|state|sources|sinks|http|run|daemon|cli|telemetry|emulator)/',
         pathNot: '^src/telemetry/mask\\.ts$',
         dependencyTypesNot: ['type-only'],
       },
@@ -136,6 +136,15 @@ module.exports = {
       { path: '(^|/)node_modules/undici/' },
       'The CLI sends no HTTP request of its own: `check` and `sync` go through the Sink.',
     ),
+    {
+      name: 'undici-internals-in-one-place',
+      comment:
+        "undici's own files (undici/lib/…) are not a promised interface: only src/http/undici.ts imports " +
+        'them, and its test checks they are what undici exports. Import Agent, request and errors from there.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/http/undici\\.ts$', TEST] },
+      to: { path: '(^|/)node_modules/undici/lib/' },
+    },
     shipped(
       'sources-not-up',
       '^src/sources/',

@@ -4,7 +4,7 @@
  * is delivered; anything else is a DeliveryError with the status and a short scrubbed excerpt of
  * the answer. Connect, header and body timeouts bound a receiver that hangs.
  */
-import { Agent, request, errors as undiciErrors } from 'undici';
+import { Agent, request, errors as undiciErrors } from '../../http/undici.js';
 import type { ChannelName, NotifyEvent } from '../types.js';
 import { DeliveryError, errorCode, excerpt, type NotifyChannel, type Receipt } from './delivery.js';
 

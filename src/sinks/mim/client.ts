@@ -9,10 +9,10 @@
  * been applied, the outcome is unknown whatever later attempts answer (DESIGN §5.9).
  * Redirects are never followed: the Bearer token must not travel to another address.
  */
-import { Agent, request, errors as undiciErrors } from 'undici';
 import type { MimConfig } from '../../config/schema.js';
 import type { SyncError } from '../../core/errors.js';
 import { backoffDelay, parseRetryAfter, sleep } from '../../core/retry-after.js';
+import { Agent, request, errors as undiciErrors } from '../../http/undici.js';
 import {
   type AttemptRecord,
   MimAbortedError,

@@ -13,7 +13,7 @@ export type MimSinkOptions = MimClientOptions;
 
 /** Imports the HTTP client now (the daemon at start, so its first push is not slowed by it). */
 export async function preloadMimClient(): Promise<void> {
-  await Promise.all([import('undici'), import('./client.js')]);
+  await import('./client.js');
 }
 
 export function createMimSink(config: MimConfig, options: MimSinkOptions): Sink {
@@ -42,7 +42,10 @@ export function createMimSink(config: MimConfig, options: MimSinkOptions): Sink 
  * base URL answers at all; it never sends to the sync endpoint (that would replace the user list).
  */
 async function checkMim(config: MimConfig, signal: AbortSignal): Promise<CheckResult> {
-  const [{ request }, { syncUrl }] = await Promise.all([import('undici'), import('./client.js')]);
+  const [{ Agent, request }, { syncUrl }] = await Promise.all([
+    import('../../http/undici.js'),
+    import('./client.js'),
+  ]);
   const url = syncUrl(config);
   const lines: string[] = [];
   let ok = true;
@@ -50,9 +53,11 @@ async function checkMim(config: MimConfig, signal: AbortSignal): Promise<CheckRe
     ok = false;
     lines.push(`no token configured (mim.token / mim.tokenFile) — uploads would fail`);
   } else lines.push('token configured (MIM offers no read-only call to verify it; the first sync does)');
+  const agent = new Agent({ connect: { timeout: config.connectTimeoutMs } });
   try {
     const res = await request(new URL('/', config.baseUrl), {
       method: 'GET',
+      dispatcher: agent,
       signal: AbortSignal.any([signal, AbortSignal.timeout(config.connectTimeoutMs)]),
     });
     await res.body.dump();
@@ -62,6 +67,8 @@ async function checkMim(config: MimConfig, signal: AbortSignal): Promise<CheckRe
     lines.push(
       `${config.baseUrl} NOT reachable: ${errorText(e)} — check mim.baseUrl, DNS, proxy and firewall`,
     );
+  } finally {
+    await agent.close();
   }
   return { ok, lines };
 }
