@@ -2,7 +2,7 @@
 /**
  * Every bench in bench/, one after another, and all their figures as one table (`npm run bench`).
  *
- *   npm run build && npm run bench [-- --full] [-- --only cold-start,plan-process,csv,plan,hostile-csv,daemon,console,ldap,entra]
+ *   npm run build && npm run bench [-- --full] [-- --only cold-start,plan-process,csv,plan,merge,hostile-csv,daemon,console,ldap,entra]
  *
  * Default sizes fit in a few minutes on 2 cores; --full passes the sizes issue 14 measures at
  * (CSV 1M rows, LDAP and Entra 100k users, the daemon's 60 s idle window, 50 MB hostile CSV); the
@@ -37,6 +37,7 @@ const BENCHES = [
     name: 'plan',
     argv: ['bench/plan.mjs', '--rows', full ? '1000000' : '100000', '--runs', full ? '3' : '1'],
   },
+  { name: 'merge', argv: ['bench/merge.mjs', '--rows', full ? '1000000' : '100000', '--runs', '3'] },
   { name: 'hostile-csv', argv: ['bench/hostile-csv.mjs', '--mb', full ? '50' : '10'] },
   {
     name: 'daemon',

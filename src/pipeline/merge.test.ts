@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { IdentityRecord, PushedRecord } from '../core/types.js';
-import { mergeRecords } from './merge.js';
+import { emailGroups, mergeRecords } from './merge.js';
 
 function rec(source: string, line: number, syncId: string, email: string, lastName = 'Last'): IdentityRecord {
   return {
@@ -59,5 +60,41 @@ describe('mergeRecords: which duplicate is kept (issue #10 item 15)', () => {
       null,
     );
     expect(r.records.map((x) => x.syncId)).toEqual(['A', 'B']);
+  });
+});
+
+describe('mergeRecords: e-mail duplicates in a list in no e-mail order (hashed, not sorted)', () => {
+  // 2,000 people whose e-mails come in no order (as Graph lists them): far more than the few sorted
+  // runs below which the e-mails are sorted instead.
+  const people = Array.from({ length: 2000 }, (_, i) =>
+    rec('entra', i + 1, `S${String(i).padStart(4, '0')}`, `u${(i * 7919) % 2000}@example.com`),
+  );
+
+  it('rejects the later of two rows with one e-mail and names the kept one', () => {
+    const later = rec('entra', 3000, 'S9999', people[1500]!.email);
+    const r = mergeRecords([...people, later], null);
+    expect(r.records).toHaveLength(2000);
+    expect(r.records).not.toContain(later);
+    expect(r.rejections).toEqual([
+      expect.objectContaining({
+        code: 'duplicate-email',
+        place: later.place,
+        related: [people[1500]!.place],
+      }),
+    ]);
+  });
+
+  it('finds the same groups, in the same order, as sorting does', () => {
+    const record = fc
+      .tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 9 }))
+      .map(([row, mail]) => rec(`src${row % 3}`, row, `S${row}`, `m${mail}@example.com`));
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 60 }), (records) => {
+        const sorted = emailGroups(records, 'sort');
+        expect(emailGroups(records, 'hash')).toEqual(sorted);
+        expect(emailGroups(records)).toEqual(sorted);
+      }),
+      { numRuns: 2000, seed: 14 },
+    );
   });
 });
