@@ -1,6 +1,6 @@
 /** MIM as a Sink: the contract's outcome reading agrees with MIM's, and `check` prints what it did. */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MimConfig } from '../../config/schema.js';
 import { failedPushOutcome } from '../../core/sink.js';
@@ -123,5 +123,24 @@ describe('the MIM sink', () => {
         `^http://127\\.0\\.0\\.1:${port} NOT reachable: .* — check mim.baseUrl, DNS, proxy and firewall$`,
       ),
     );
+  });
+
+  it('gives up on an address that accepts the connection and never answers (a black-holing proxy)', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const sink = createMimSink(config({ baseUrl: `http://127.0.0.1:${port}`, connectTimeoutMs: 300 }), {
+        tokenPlace: 't',
+      });
+      // Not after undici's 300 s default: the test's own timeout would end it first.
+      const r = await sink.check(signal);
+      expect(r.ok).toBe(false);
+      expect(r.lines[1]).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port} NOT reachable: .*300 ms`));
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
   });
 });

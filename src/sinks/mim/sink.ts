@@ -3,6 +3,7 @@
  * the CSV encoding and undici stay inside `sinks/mim/`.
  */
 import type { MimConfig } from '../../config/schema.js';
+import { deadline } from '../../core/deadline.js';
 import { errorText } from '../../core/errors.js';
 import type { PushReceipt, Sink } from '../../core/sink.js';
 import type { CheckResult } from '../../core/source.js';
@@ -53,12 +54,14 @@ async function checkMim(config: MimConfig, signal: AbortSignal): Promise<CheckRe
     ok = false;
     lines.push(`no token configured (mim.token / mim.tokenFile) — uploads would fail`);
   } else lines.push('token configured (MIM offers no read-only call to verify it; the first sync does)');
+  // A base URL that accepts the connection and never answers fails within connectTimeoutMs.
+  const limit = deadline(config.connectTimeoutMs, signal);
   const agent = new Agent({ connect: { timeout: config.connectTimeoutMs } });
   try {
     const res = await request(new URL('/', config.baseUrl), {
       method: 'GET',
       dispatcher: agent,
-      signal: AbortSignal.any([signal, AbortSignal.timeout(config.connectTimeoutMs)]),
+      signal: limit.signal,
     });
     await res.body.dump();
     lines.push(`${config.baseUrl} reachable (HTTP ${res.statusCode}); uploads go to ${url}`);
@@ -68,7 +71,8 @@ async function checkMim(config: MimConfig, signal: AbortSignal): Promise<CheckRe
       `${config.baseUrl} NOT reachable: ${errorText(e)} — check mim.baseUrl, DNS, proxy and firewall`,
     );
   } finally {
-    await agent.close();
+    limit.clear();
+    await agent.destroy();
   }
   return { ok, lines };
 }

@@ -11,6 +11,7 @@ import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsof
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher, request } from 'undici';
 import { readPemFile } from '../../config/files.js';
+import { deadline } from '../../core/deadline.js';
 import { AbortedError, ConfigError, isSyncError, SourceInvalidError } from '../../core/errors.js';
 import { backoffDelay, parseRetryAfter } from '../../core/retry-after.js';
 
@@ -230,8 +231,8 @@ export class GraphTransport implements Middleware {
       trace.attempts = attempt + 1;
       setHeader(options, 'Authorization', `Bearer ${await this.o.tokens.getToken(outer, forceToken)}`);
       forceToken = false;
-      const timeout = AbortSignal.timeout(this.o.timeoutMs);
-      options.signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
+      const limit = deadline(this.o.timeoutMs, outer);
+      options.signal = limit.signal;
       let wait: number;
       let why: string;
       let requestId: string | null = null;
@@ -255,6 +256,7 @@ export class GraphTransport implements Middleware {
         wait = this.backoff(attempt);
         why = networkCode(e);
       } finally {
+        limit.clear();
         options.signal = outer ?? null;
       }
       this.o.logger.warn(

@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { fetch } from 'undici';
+import { deadline } from '../../core/deadline.js';
 import { AbortedError, ConfigError, SourceUnavailableError } from '../../core/errors.js';
 import {
   type AssertionAlgorithm,
@@ -111,7 +112,7 @@ export class TokenProvider implements TokenSource {
     const place = this.tokenUrl;
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw new AbortedError();
-      const timeout = AbortSignal.timeout(this.o.timeoutMs);
+      const limit = deadline(this.o.timeoutMs, signal);
       let status = 0;
       let text = '';
       let retryAfter: string | null = null;
@@ -123,7 +124,7 @@ export class TokenProvider implements TokenSource {
           headers: { accept: 'application/json', 'accept-language': 'en-US' },
           body: this.form(),
           dispatcher: this.o.dispatcher,
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+          signal: limit.signal,
         });
         status = res.status;
         retryAfter = res.headers.get('retry-after');
@@ -132,6 +133,8 @@ export class TokenProvider implements TokenSource {
         if (signal?.aborted) throw new AbortedError();
         if (e instanceof ConfigError) throw e;
         failure = e;
+      } finally {
+        limit.clear();
       }
       if (status === 200) return this.accept(text, place);
       if (this.fallBack(status, text)) continue;
