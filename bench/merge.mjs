@@ -12,6 +12,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from './lib/process-timing.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -29,15 +30,13 @@ const builds = [{ label: 'this build', merge: await load('.') }];
 if (values.compare)
   builds.push({ label: path.basename(path.resolve(values.compare)), merge: await load(values.compare) });
 
-/** A fixed permutation of 0…n-1 (a multiplier coprime to n), so every run sees the same order. */
-function scatter(i) {
-  let m = 2_654_435_761 % n;
-  while (gcd(m, n) !== 1) m++;
-  return Number((BigInt(i) * BigInt(m)) % BigInt(n));
-}
 function gcd(a, b) {
   return b === 0 ? a : gcd(b, a % b);
 }
+/** A fixed permutation of 0…n-1 (a multiplier coprime to n), so every run sees the same order. */
+let multiplier = 2_654_435_761 % n;
+while (gcd(multiplier, n) !== 1) multiplier++;
+const scatter = (i) => Number((BigInt(i) * BigInt(multiplier)) % BigInt(n));
 
 const pad = (i) => String(i).padStart(8, '0');
 function records(idOf, emailOf) {
@@ -62,7 +61,6 @@ const orders = [
   ['neither in order (as Graph)', records(scatter, (i) => (scatter(i) * 7 + 3) % n)],
 ];
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`merge stage, ${n.toLocaleString('en-US')} records, median of ${runs} runs`);
 for (const [name, list] of orders) {
   const times = builds.map(() => []);

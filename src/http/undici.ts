@@ -3,8 +3,9 @@
  * index. The index also loads fetch, WebSocket, the cache and cookies, and its cookie module reads
  * `globalThis.Headers`, which loads Node's own bundled copy of undici as well: about 50 ms of every
  * CLI run that talks to MIM, and 3–5 MB of the daemon's memory (bench/plan-process, bench/daemon).
- * undici has no exports map, so these paths are reachable but not promised; undici.integration.test.ts checks
- * that they are the very objects the index exports, so an upgrade that moves them fails the tests.
+ * undici has no exports map, so these paths are reachable but not promised:
+ * undici.integration.test.ts checks that they are the very objects the index exports, so an
+ * upgrade that moves them fails the tests.
  * The Entra source still uses the index: it needs fetch.
  */
 import type { Agent as AgentType, Dispatcher, errors as ErrorsType } from 'undici';

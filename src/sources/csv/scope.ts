@@ -12,7 +12,7 @@
  */
 
 import { ConfigError } from '../../core/errors.js';
-import { formatCount } from '../../core/plural.js';
+import { formatCount, plural } from '../../core/plural.js';
 import { NESTED_QUANTIFIER_FIX, nestedQuantifierAt } from '../../core/regex-safety.js';
 
 /** One rule as written in the config. */
@@ -207,5 +207,5 @@ export function scopeNoticeText(bound: BoundScope, counts: readonly number[]): s
     used.length === 1
       ? used[0]!.rule.reason
       : used.map(({ rule, n }) => `${rule.reason}: ${formatCount(n)}`).join('; ');
-  return `${formatCount(total)} ${total === 1 ? 'row' : 'rows'} left out by scope (${why})`;
+  return `${plural(total, 'row')} left out by scope (${why})`;
 }
