@@ -2,13 +2,14 @@
 /**
  * Daemon figures: idle RSS with one job, drop → push latency, CPU while idle.
  *
- *   npm run build && node bench/daemon.mjs [--rows 1000] [--drops 5] [--idle-seconds 60] [--stable-ms 2000] [--debounce-ms 2000] [--semi-space 2]
+ *   npm run build && node bench/daemon.mjs [--rows 1000] [--drops 5] [--idle-seconds 60] [--stable-ms 2000] [--debounce-ms 2000] [--plain] [--node-flags '…']
  *
  * Runs the built daemon (`node dist/cli/main.js run`) as its own process against the MIM emulator
  * (in this process, loopback), with one job reading a csv-folder drop folder; the defaults are the
  * product's defaults (stableMs 2000, debounceMs 2000). Linux only (reads /proc/<pid>/…).
- * --semi-space N starts the daemon with --max-semi-space-size=N (MB) as the systemd unit and the
- * Dockerfile do (NODE_OPTIONS); 0 = Node's default young generation (16 MB semi-spaces).
+ * The daemon gets the memory settings the systemd unit ships (its NODE_OPTIONS and MALLOC_*
+ * lines; the Dockerfile sets the same, test/e2e/packaging.test.ts keeps them equal); --plain runs
+ * it with Node's and glibc's defaults instead, --node-flags adds flags for an experiment.
  *
  * Goals: idle RSS ≤ 80 MB; drop → push started ≤ stability window + 1 s; idle CPU ≈ 0.
  *  - "push started" is the daemon's "Run started" log line (the run then reads the file and uploads);
@@ -31,7 +32,8 @@ const { values: argv } = parseArgs({
     'idle-seconds': { type: 'string', default: '60' },
     'stable-ms': { type: 'string', default: '2000' },
     'debounce-ms': { type: 'string', default: '2000' },
-    'semi-space': { type: 'string', default: '2' },
+    plain: { type: 'boolean', default: false },
+    'node-flags': { type: 'string', default: '' },
   },
 });
 const ROWS = Number(argv.rows);
@@ -39,7 +41,6 @@ const DROPS = Number(argv.drops);
 const IDLE_S = Number(argv['idle-seconds']);
 const STABLE_MS = Number(argv['stable-ms']);
 const DEBOUNCE_MS = Number(argv['debounce-ms']);
-const SEMI_SPACE_MB = Number(argv['semi-space']);
 const CLK_TCK = 100; // getconf CLK_TCK on Linux
 const TOKEN = 'bench-token';
 
@@ -105,12 +106,30 @@ const seeded = await new Promise((resolve, reject) => {
 });
 if (seeded.status !== 0) throw new Error(`seeding sync exited ${seeded.status}: ${seeded.stderr}`);
 
-const v8Flags = SEMI_SPACE_MB > 0 ? [`--max-semi-space-size=${SEMI_SPACE_MB}`] : [];
+/** The unit's `Environment=NODE_OPTIONS=…` and `Environment=MALLOC_…=…` settings. */
+function shippedEnvironment() {
+  const unit = readFileSync(new URL('../systemd/mobileid-sync.service', import.meta.url), 'utf8');
+  const env = {};
+  for (const line of unit.split('\n')) {
+    const m = /^Environment="?(NODE_OPTIONS|MALLOC_[A-Z_]+)=(.*?)"?$/.exec(line.trim());
+    if (m) env[m[1]] = m[2];
+  }
+  if (!env.NODE_OPTIONS) throw new Error('systemd/mobileid-sync.service sets no NODE_OPTIONS');
+  return env;
+}
+const daemonEnv = argv.plain ? {} : shippedEnvironment();
 const child = spawn(
   process.execPath,
-  [...v8Flags, path.resolve('dist/cli/main.js'), 'run', '--config', 'config.json'],
+  [
+    ...argv['node-flags'].split(' ').filter(Boolean),
+    path.resolve('dist/cli/main.js'),
+    'run',
+    '--config',
+    'config.json',
+  ],
   {
     cwd: dir,
+    env: { ...process.env, ...daemonEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   },
 );
@@ -211,7 +230,8 @@ const result = {
   drops: DROPS,
   stableMs: STABLE_MS,
   debounceMs: DEBOUNCE_MS,
-  v8Flags,
+  environment: daemonEnv,
+  nodeFlags: argv['node-flags'],
   startupMs,
   rssMb: {
     fiveSecondsAfterStart: +rssEarly.toFixed(1),

@@ -94,6 +94,23 @@ describe('Dockerfile', () => {
     expect(dockerfile).toContain('tokenFile: "/run/secrets/mim_token"');
   });
 
+  it("gives the daemon the systemd unit's memory settings (bench/daemon.mjs measures those)", () => {
+    const memory = (pairs: readonly string[]): Record<string, string> => {
+      const out: Record<string, string> = {};
+      for (const p of pairs) {
+        const m = /^"?(NODE_OPTIONS|MALLOC_[A-Z_]+)=(.*?)"?$/.exec(p);
+        if (m) out[m[1]!] = m[2]!;
+      }
+      return out;
+    };
+    // `ENV A=1 B="x y"` → ['A=1', 'B="x y"']
+    const dockerPairs = instruction(runtime.lines, 'ENV').flatMap((l) => l.match(/\w+=("[^"]*"|\S+)/g) ?? []);
+    const docker = memory(dockerPairs.map((p) => p.replace('="', '=').replace(/"$/, '')));
+    const unit = memory(unitValues('Environment'));
+    expect(unit.NODE_OPTIONS).toContain('--max-semi-space-size=');
+    expect(docker).toEqual(unit);
+  });
+
   it('keeps build context small (.dockerignore)', () => {
     const ignored = readFileSync('.dockerignore', 'utf8').split('\n');
     for (const p of ['node_modules', 'dist', '.git', 'state']) expect(ignored).toContain(p);
