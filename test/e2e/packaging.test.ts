@@ -109,6 +109,16 @@ describe('Dockerfile', () => {
     const unit = memory(unitValues('Environment'));
     expect(unit.NODE_OPTIONS).toContain('--max-semi-space-size=');
     expect(docker).toEqual(unit);
+    // Node refuses to start on a flag NODE_OPTIONS does not allow (e.g. --optimize-for-size).
+    const started = spawnSync(process.execPath, ['-e', 'process.stdout.write("ok")'], {
+      env: { ...process.env, ...unit },
+      encoding: 'utf8',
+    });
+    expect({ status: started.status, stdout: started.stdout, stderr: started.stderr }).toEqual({
+      status: 0,
+      stdout: 'ok',
+      stderr: '',
+    });
   });
 
   it('keeps build context small (.dockerignore)', () => {
