@@ -79,6 +79,18 @@ describe('loadConfig', () => {
     );
   });
 
+  it('rejects a source kind that is an object, even one String() cannot convert', async () => {
+    const file = await write(
+      `{ jobs: [{ name: 'main', mim: { project: 'x' }, sources: [{ name: 'hr', kind: { toString: '' } }] }] }`,
+    );
+    expect(() => loadConfig(file, { registry: SOURCE_DEFINITIONS, env: {} })).toThrow(
+      expect.objectContaining({
+        message: 'Unknown source kind {"toString":""}',
+        place: expect.stringContaining('sources[0].kind'),
+      }),
+    );
+  });
+
   it('lets env vars override any key', async () => {
     const c = loadConfig(await write(job()), {
       registry: SOURCE_DEFINITIONS,

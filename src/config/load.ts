@@ -286,7 +286,8 @@ function loadSource(raw: unknown, job: string, index: number, ctx: JobContext): 
   if (!isPlain(raw))
     throw new ConfigError('A source must be an object', { place, fix: 'Write { name, kind, … }.' });
   const name = requireName(raw.name, place, 'A source');
-  const def = registry.get(String(raw.kind));
+  // Not String(raw.kind): a config may hold `kind: { toString: '' }`, which String() throws on.
+  const def = typeof raw.kind === 'string' ? registry.get(raw.kind) : undefined;
   if (!def) {
     throw new ConfigError(`Unknown source kind ${JSON.stringify(raw.kind)}`, {
       place: `${place}.kind`,

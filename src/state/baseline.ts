@@ -168,11 +168,21 @@ function factsProblem(v: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+/**
+ * A parsed file's version field for a message. Never String() of an object: an edited file may
+ * hold `{"toString": ""}`, which makes String() throw instead of the file being reported.
+ */
+function shownVersion(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'object') return v === null ? 'null' : Array.isArray(v) ? 'a list' : 'an object';
+  return String(v);
+}
+
 /** What is wrong with the shape of a parsed snapshot file, or undefined when it is well-formed. */
 export function snapshotShapeProblem(v: unknown): string | undefined {
   if (!isObj(v))
     return `it holds ${v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v}, not a snapshot`;
-  if (v.version !== 2) return `format version ${String(v.version)} instead of 2 or 3`;
+  if (v.version !== 2) return `format version ${shownVersion(v.version)} instead of 2 or 3`;
   const facts = factsProblem(v);
   if (facts) return facts;
   if (!Array.isArray(v.records)) return 'no list of records';

@@ -81,6 +81,15 @@ describe('baseline checks on hostile snapshot files', () => {
     );
   });
 
+  it('reports a version String() cannot convert as a damaged file (found by the row below)', () => {
+    const b = checkBaseline(JSON.parse('{"version":{"toString":""}}'), TARGET, 'f');
+    expect(b).toMatchObject({
+      known: false,
+      reason: 'wrong-shape',
+      detail: 'the snapshot is not usable: format version an object instead of 2 or 3',
+    });
+  });
+
   it('never trusts a snapshot edited in one field unless the edit is invisible to the guard', () => {
     fc.assert(
       fc.property(mutated, ({ original, copy }) => {
