@@ -294,6 +294,66 @@ describe('JobState', () => {
     expect((await s.readHistory()).map((e) => e.runId)).toEqual(['r3']);
   });
 
+  it('skips history lines whose fields are not what a run writes (an edited or damaged file)', async () => {
+    const s = new JobState(dir, 'main');
+    const full = {
+      ...entry(2),
+      sources: [{ source: 'hr', description: 'a.csv', input: 'a.csv', total: 2, valid: 2 }],
+      plan: { id: 'p', adds: 1, updates: 0, deletes: 0, unchanged: 1, carried: 0 },
+      rejected: 0,
+      error: { code: 'X', message: 'm', fix: 'f' },
+      guard: { kind: 'needs-approval', reasons: ['r'] },
+      approval: { by: 'admin', planId: 'p' },
+    };
+    // Every field, and every field one level down, in turn replaced by a value String() throws on.
+    const hostile: unknown[] = [];
+    for (const [k, v] of Object.entries(full)) {
+      hostile.push({ ...full, [k]: { toString: '' } });
+      if (v && typeof v === 'object' && !Array.isArray(v))
+        for (const k2 of Object.keys(v)) hostile.push({ ...full, [k]: { ...v, [k2]: { toString: '' } } });
+    }
+    hostile.push(
+      { ...full, guard: { kind: 'x', reasons: 'r' } },
+      { ...full, startedAt: 'yesterday' },
+      7,
+      null,
+    );
+    await s.appendHistory(entry(1));
+    for (const h of hostile)
+      await appendFile(path.join(dir, 'main', 'history.jsonl'), `${JSON.stringify(h)}\n`);
+    await s.appendHistory(full);
+    expect((await s.readHistory(1000)).map((e) => e.runId)).toEqual(['r1', 'r2']);
+    // The carry-forward clock reads the last line: a damaged one gives no second clock reading,
+    // which only delays letting a carried person go (run/basis.ts), never a crash.
+    await appendFile(
+      path.join(dir, 'main', 'history.jsonl'),
+      `${JSON.stringify({ ...entry(3), startedAt: { toString: '' } })}\n`,
+    );
+    expect(await s.readHistory(1)).toEqual([]);
+  });
+
+  it('trusts no blocked plan whose reasons or counts are not what a run writes', async () => {
+    const s = new JobState(dir, 'main');
+    const blocked = {
+      version: 2 as const,
+      target: TARGET,
+      planId: 'p',
+      baselineId: 'b',
+      blockedAt: new Date(0).toISOString(),
+      runId: 'r',
+      reasons: ['too many deletes'],
+      deletes: 5,
+      adds: 0,
+      updates: 0,
+    };
+    await s.writeBlocked(blocked);
+    expect(await s.readBlocked()).toEqual(blocked);
+    for (const edit of [{ reasons: { toString: '' } }, { reasons: [{}] }, { deletes: '5' }, { seenAt: 1 }]) {
+      await writeFile(path.join(dir, 'main', 'blocked.json'), JSON.stringify({ ...blocked, ...edit }));
+      expect(await s.readBlocked()).toBeNull();
+    }
+  });
+
   it('lets one run hold the job lock; a second one is told who holds it', async () => {
     configureLocks(5_000);
     const s = new JobState(dir, 'main');

@@ -190,15 +190,72 @@ function pendingProblem(v: unknown): string | undefined {
   return recordsProblem(v.records);
 }
 
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const optional = (v: unknown, ok: (x: unknown) => boolean): boolean => v === undefined || ok(v);
+
 function blockedProblem(v: unknown): string | undefined {
   if (!isObj(v) || v.version !== 2 || !isObj(v.target)) return 'unknown format';
   for (const k of ['planId', 'baselineId', 'blockedAt', 'runId'] as const)
     if (typeof v[k] !== 'string') return `no ${k}`;
+  if (!Array.isArray(v.reasons) || !v.reasons.every(isStr)) return 'no list of reasons';
+  for (const k of ['deletes', 'adds', 'updates'] as const) if (!isCount(v[k])) return `no count of ${k}`;
+  if (!optional(v.seenAt, isStr)) return 'a malformed seenAt';
   if (v.approval !== undefined) {
     const a = v.approval;
     if (!isObj(a) || typeof a.by !== 'string' || typeof a.at !== 'string' || typeof a.expiresAt !== 'string')
       return 'a malformed approval';
   }
+  return undefined;
+}
+
+const OUTCOMES: ReadonlySet<unknown> = new Set<RunOutcome>([
+  'applied',
+  'unchanged',
+  'planned',
+  'blocked',
+  'failed',
+]);
+const isTime = (v: unknown): boolean => isStr(v) && !Number.isNaN(Date.parse(v));
+const isNumber = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+
+function planCountsProblem(v: unknown): string | undefined {
+  if (!isObj(v) || !optional(v.id, isStr)) return 'a malformed plan';
+  for (const k of ['adds', 'updates', 'deletes'] as const) if (!isCount(v[k])) return `a malformed plan.${k}`;
+  // Optional: lines written before these counts existed are still runs.
+  for (const k of ['unchanged', 'carried'] as const)
+    if (!optional(v[k], isCount)) return `a malformed plan.${k}`;
+  return undefined;
+}
+
+/** What is wrong with one parsed history line, if anything (see HistoryEntry). */
+export function historyEntryProblem(v: unknown): string | undefined {
+  if (!isObj(v)) return 'not an object';
+  for (const k of ['runId', 'job', 'trigger'] as const) if (!isStr(v[k])) return `no ${k}`;
+  if (!isTime(v.startedAt) || !isTime(v.endedAt)) return 'no start or end time';
+  if (!OUTCOMES.has(v.outcome)) return 'no known outcome';
+  if (!isNumber(v.durationMs)) return 'no duration';
+  const sourceOk = (s: unknown): boolean =>
+    isObj(s) &&
+    isStr(s.source) &&
+    optional(s.description, isStr) &&
+    optional(s.input, isStr) &&
+    optional(s.total, isCount) &&
+    optional(s.valid, isCount);
+  if (!optional(v.sources, (x) => Array.isArray(x) && x.every(sourceOk))) return 'malformed sources';
+  const plan = v.plan === undefined ? undefined : planCountsProblem(v.plan);
+  if (plan) return plan;
+  if (!optional(v.rejected, isCount) || !optional(v.httpStatus, isNumber)) return 'malformed counts';
+  if (!optional(v.payloadSha256, isStr)) return 'a malformed payloadSha256';
+  const errorOk = (e: unknown): boolean =>
+    isObj(e) && isStr(e.code) && isStr(e.message) && isStr(e.fix) && optional(e.place, isStr);
+  if (!optional(v.error, errorOk)) return 'a malformed error';
+  const guardOk = (g: unknown): boolean =>
+    isObj(g) && isStr(g.kind) && Array.isArray(g.reasons) && g.reasons.every(isStr);
+  if (!optional(v.guard, guardOk)) return 'a malformed guard verdict';
+  const approvalOk = (a: unknown): boolean =>
+    isObj(a) && isStr(a.by) && optional(a.planId, isStr) && optional(a.allowDeletes, isCount);
+  if (!optional(v.approval, approvalOk)) return 'a malformed approval';
   return undefined;
 }
 
@@ -428,17 +485,24 @@ export class JobState {
     await rename(this.file('history.jsonl'), this.file('history.1.jsonl'));
   }
 
-  /** The most recent `limit` runs, newest last. Skips a torn last line (a crash mid-append). */
+  /**
+   * The most recent `limit` runs, newest last. Skips a torn last line (a crash mid-append) and
+   * any line that is not a run record as this version writes them (an edited or damaged file):
+   * status, notifications and the carry-forward clock read these fields without re-checking.
+   */
   async readHistory(limit = 20): Promise<HistoryEntry[]> {
     const text = await readFile(this.file('history.jsonl'), 'utf8').catch(() => '');
     const out: HistoryEntry[] = [];
     for (const line of text.split('\n').slice(-limit - 1)) {
       if (!line) continue;
+      let parsed: unknown;
       try {
-        out.push(JSON.parse(line) as HistoryEntry);
+        parsed = JSON.parse(line);
       } catch {
         // a torn line from a crash mid-append; the next line starts clean
+        continue;
       }
+      if (historyEntryProblem(parsed) === undefined) out.push(parsed as HistoryEntry);
     }
     return out.slice(-limit);
   }

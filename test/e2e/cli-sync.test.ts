@@ -2,7 +2,7 @@
  * The CLI as a process against the MIM emulator over a real socket: what an admin sees from
  * `plan` and `sync`, and what MIM ends up holding and e-mailing.
  */
-import { readFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -82,6 +82,32 @@ describe('plan and sync against the emulator', () => {
     expect(replan.code).toBe(0);
     const status = await cli('status');
     expect(status.stdout).toMatch(/baseline #1: 3 users pushed at .* \(\d+ min ago\)/);
+  });
+
+  it('reports edited history and blocked-plan files instead of crashing, and trusts no approval in them', async () => {
+    await ws.dropFile('staff.csv', HEADER + ADA + BOB + CAROL);
+    expect((await first()).code).toBe(0);
+    const job = path.join(ws.state, 'main');
+    // Values String() and .join() throw on, as a hand edit or a damaged disk may leave them.
+    const hostile = { toString: '' };
+    const good = JSON.parse((await readFile(path.join(job, 'history.jsonl'), 'utf8')).trim()) as object;
+    for (const field of ['startedAt', 'trigger', 'outcome', 'durationMs', 'plan', 'guard'])
+      await appendFile(path.join(job, 'history.jsonl'), `${JSON.stringify({ ...good, [field]: hostile })}\n`);
+    await ws.dropFile('staff.csv', HEADER + ADA);
+    const blocked = await cli('sync');
+    expect(blocked.code, blocked.stdout).toBe(3);
+    const planId = /approve main --plan (\w+)/.exec(blocked.stdout)?.[1];
+    const file = path.join(job, 'blocked.json');
+    const plan = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    const forged = { by: 'someone', at: new Date().toISOString(), expiresAt: hostile };
+    await writeFile(file, JSON.stringify({ ...plan, planId, reasons: hostile, approval: forged }));
+
+    const status = await cli('status');
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/cli +applied +3 +0 +0 /);
+    const again = await cli('sync');
+    expect(again.code, again.stdout).toBe(3);
+    expect(await emu.uploads()).toHaveLength(1);
   });
 
   it('sends an update for a changed name and a delete (with its e-mail) for a removed row', async () => {
