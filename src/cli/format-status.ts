@@ -15,6 +15,8 @@ export interface JobStatusFacts {
   readonly baseline: Baseline;
   readonly pending: PendingState;
   readonly blocked: BlockedPlan | null;
+  /** Why blocked.json is there but not used, if it is so. */
+  readonly blockedUnusable?: string | undefined;
   /** Newest first. */
   readonly runs: readonly HistoryEntry[];
 }
@@ -43,6 +45,7 @@ export function statusJson(f: JobStatusFacts) {
           ? { unusable: p.detail }
           : null,
     blocked: f.blocked,
+    ...(f.blockedUnusable ? { blockedUnusable: f.blockedUnusable } : {}),
     runs: f.runs,
   };
 }
@@ -83,6 +86,10 @@ function pendingLines(v: JobStatusJson): string[] {
 
 function blockedLines(v: JobStatusJson, configArg: string): string[] {
   const b = v.blocked;
+  if (v.blockedUnusable)
+    return [
+      `  blocked.json NOT USED (${v.blockedUnusable}): no approval in it counts; the next run the guard blocks writes a new one`,
+    ];
   if (!b) return [];
   return [
     `  BLOCKED plan ${b.planId} since ${b.blockedAt}: ${b.reasons.join('; ')}`,

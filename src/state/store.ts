@@ -436,6 +436,13 @@ export class JobState {
     return parsed.value as BlockedPlan;
   }
 
+  /** Why blocked.json is there but not used (damaged, edited, another format), if it is so. */
+  async blockedFileProblem(): Promise<string | undefined> {
+    const parsed = await parseFile(this.file('blocked.json'));
+    if (parsed.kind === 'missing') return undefined;
+    return parsed.kind === 'bad' ? parsed.detail : blockedProblem(parsed.value);
+  }
+
   async writeBlocked(b: BlockedPlan): Promise<void> {
     await this.writeJson('blocked.json', b, 'record the blocked plan');
   }

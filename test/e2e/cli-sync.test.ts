@@ -105,6 +105,7 @@ describe('plan and sync against the emulator', () => {
     const status = await cli('status');
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/cli +applied +3 +0 +0 /);
+    expect(status.stdout).toContain('blocked.json NOT USED (no list of reasons): no approval in it counts');
     const again = await cli('sync');
     expect(again.code, again.stdout).toBe(3);
     expect(await emu.uploads()).toHaveLength(1);

@@ -28,9 +28,10 @@ export async function statusCommand(opts: CommonOptions & { limit?: number }): P
     const target = targetOf(job);
     const runs = (await state.readHistory(opts.limit ?? 10)).reverse();
     const blocked = await state.readBlocked();
+    const blockedUnusable = await state.blockedFileProblem();
     const baseline = await state.readBaseline(target);
     const pending = await state.readPending(target);
-    const view = statusJson({ job: job.name, target, baseline, pending, blocked, runs });
+    const view = statusJson({ job: job.name, target, baseline, pending, blocked, blockedUnusable, runs });
     out.push(view);
     lines.push(...formatStatus(view, now, configArg(opts)));
   }
