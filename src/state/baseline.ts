@@ -139,7 +139,7 @@ export function baselineId(s: Pick<StoredSnapshot, 'seq' | 'recordsSha256'>): st
 
 export const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStr = (v: unknown): v is string => typeof v === 'string';
+export const isStr = (v: unknown): v is string => typeof v === 'string';
 
 export function targetShape(v: unknown): string | undefined {
   if (!isObj(v)) return 'no target';

@@ -346,17 +346,18 @@ describe('JobState', () => {
       adds: 0,
       updates: 0,
     };
-    expect(await s.blockedFileProblem()).toBeUndefined();
+    expect(await s.readBlockedState()).toEqual({ kind: 'none' });
     await s.writeBlocked(blocked);
     expect(await s.readBlocked()).toEqual(blocked);
-    expect(await s.blockedFileProblem()).toBeUndefined();
+    expect(await s.readBlockedState()).toEqual({ kind: 'blocked', plan: blocked });
     for (const edit of [{ reasons: { toString: '' } }, { reasons: [{}] }, { deletes: '5' }, { seenAt: 1 }]) {
       await writeFile(path.join(dir, 'main', 'blocked.json'), JSON.stringify({ ...blocked, ...edit }));
       expect(await s.readBlocked()).toBeNull();
       // status names why the file is not used.
-      expect(await s.blockedFileProblem()).toMatch(
-        /^(no list of reasons|no count of deletes|a malformed seenAt)$/,
-      );
+      expect(await s.readBlockedState()).toEqual({
+        kind: 'unusable',
+        detail: expect.stringMatching(/^(no list of reasons|no count of deletes|a malformed seenAt)$/),
+      });
     }
   });
 

@@ -19,6 +19,7 @@ import {
   checkSnapshotFile,
   encodeSnapshot,
   isObj,
+  isStr,
   type NewSnapshot,
   recordsProblem,
   type Snapshot,
@@ -79,6 +80,11 @@ export interface BlockedPlan {
   readonly updates: number;
   readonly approval?: Approval | undefined;
 }
+
+export type BlockedState =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'blocked'; readonly plan: BlockedPlan }
+  | { readonly kind: 'unusable'; readonly detail: string };
 
 /** A snapshot kept in baselines/ for `baseline list` / `baseline restore`. */
 export interface KeptBaseline {
@@ -190,7 +196,6 @@ function pendingProblem(v: unknown): string | undefined {
   return recordsProblem(v.records);
 }
 
-const isStr = (v: unknown): v is string => typeof v === 'string';
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const optional = (v: unknown, ok: (x: unknown) => boolean): boolean => v === undefined || ok(v);
 
@@ -229,7 +234,7 @@ function planCountsProblem(v: unknown): string | undefined {
 }
 
 /** What is wrong with one parsed history line, if anything (see HistoryEntry). */
-export function historyEntryProblem(v: unknown): string | undefined {
+function historyEntryProblem(v: unknown): string | undefined {
   if (!isObj(v)) return 'not an object';
   for (const k of ['runId', 'job', 'trigger'] as const) if (!isStr(v[k])) return `no ${k}`;
   if (!isTime(v.startedAt) || !isTime(v.endedAt)) return 'no start or end time';
@@ -429,18 +434,20 @@ export class JobState {
     }
   }
 
-  /** The blocked plan, or null when there is none or it is not in a shape we can trust. */
-  async readBlocked(): Promise<BlockedPlan | null> {
+  /** blocked.json: none, a plan we can trust, or why the file is there but not used. */
+  async readBlockedState(): Promise<BlockedState> {
     const parsed = await parseFile(this.file('blocked.json'));
-    if (parsed.kind !== 'ok' || blockedProblem(parsed.value)) return null;
-    return parsed.value as BlockedPlan;
+    if (parsed.kind === 'missing') return { kind: 'none' };
+    if (parsed.kind === 'bad') return { kind: 'unusable', detail: parsed.detail };
+    const problem = blockedProblem(parsed.value);
+    if (problem !== undefined) return { kind: 'unusable', detail: problem };
+    return { kind: 'blocked', plan: parsed.value as BlockedPlan };
   }
 
-  /** Why blocked.json is there but not used (damaged, edited, another format), if it is so. */
-  async blockedFileProblem(): Promise<string | undefined> {
-    const parsed = await parseFile(this.file('blocked.json'));
-    if (parsed.kind === 'missing') return undefined;
-    return parsed.kind === 'bad' ? parsed.detail : blockedProblem(parsed.value);
+  /** The blocked plan, or null when there is none or it is not in a shape we can trust. */
+  async readBlocked(): Promise<BlockedPlan | null> {
+    const state = await this.readBlockedState();
+    return state.kind === 'blocked' ? state.plan : null;
   }
 
   async writeBlocked(b: BlockedPlan): Promise<void> {

@@ -27,8 +27,9 @@ export async function statusCommand(opts: CommonOptions & { limit?: number }): P
     const state = new JobState(config.stateDir, job.name);
     const target = targetOf(job);
     const runs = (await state.readHistory(opts.limit ?? 10)).reverse();
-    const blocked = await state.readBlocked();
-    const blockedUnusable = await state.blockedFileProblem();
+    const read = await state.readBlockedState();
+    const blocked = read.kind === 'blocked' ? read.plan : null;
+    const blockedUnusable = read.kind === 'unusable' ? read.detail : undefined;
     const baseline = await state.readBaseline(target);
     const pending = await state.readPending(target);
     const view = statusJson({ job: job.name, target, baseline, pending, blocked, blockedUnusable, runs });
