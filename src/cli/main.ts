@@ -4,7 +4,6 @@
  * its message, fix and exit code. Commands live in cli/commands/, each imported only when it
  * runs: `--help` loads nothing else, `status` no source library, `plan` no daemon (issue 14).
  */
-import { setFlagsFromString } from 'node:v8';
 import { isSyncError } from '../core/errors.js';
 import { installStdioScrubber, scrubSecrets } from '../core/secrets.js';
 import { formatCommandHelp, formatGroupHelp, parseCommand, UsageError } from './command.js';
@@ -103,22 +102,7 @@ function printError(text: string): void {
   process.stderr.write(scrubSecrets(text));
 }
 
-/**
- * undici parses HTTP with llhttp compiled to WebAssembly. On Node 20 (V8 11.3, tiering budget
- * 1.8M) a single small request to MIM already marks the parser hot; V8 then compiles it with
- * TurboFan in the background (~250 ms of CPU) and the process waits for that compile before it
- * exits, so every run that talked to MIM took ~0.3 s longer than its work. Node 24's V8 (13.6)
- * has a 13M default and does not show this, so only an older V8 gets a larger budget (a later V8
- * may drop the flag, and would print an error for it). The parser then stays on its baseline
- * code for longer, which bench/entra measured as no slower on a 100k-user Graph read. Called
- * before any command loads undici.
- */
-function tuneWasmTiering(): void {
-  if (Number.parseInt(process.versions.v8, 10) < 13) setFlagsFromString('--wasm-tiering-budget=100000000');
-}
-
 export async function main(argv: string[]): Promise<number> {
-  tuneWasmTiering();
   // Everything the CLI and the daemon print passes the secret scrubber (core/secrets.ts).
   installStdioScrubber();
   try {

@@ -8,6 +8,7 @@
  * upgrade that moves them fails the tests.
  * The Entra source still uses the index: it needs fetch.
  */
+import './wasm-tiering.js';
 import type { Agent as AgentType, Dispatcher, errors as ErrorsType } from 'undici';
 import dispatcherRequest from 'undici/lib/api/api-request.js';
 import errorClasses from 'undici/lib/core/errors.js';

@@ -20,11 +20,11 @@
  *    (`signal` aborts, `assertHeld()` throws) and it never touches the new holder's files.
  *  - Release removes only its own holder file, then the directory if it is empty.
  */
-import { randomUUID } from 'node:crypto';
+// `performance` is Node's global (perf_hooks' own object) and node:crypto is loaded on the first
+// lock: `status` imports this module but takes no lock, and would load both for nothing.
 import * as fs from 'node:fs';
 import { mkdir, open, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { StateError } from '../core/errors.js';
 import {
   code,
@@ -292,7 +292,7 @@ function newHolder(purpose: string, timing: LockTiming): Holder {
   const me = localIdentity();
   return {
     v: 2,
-    token: randomUUID(),
+    token: process.getBuiltinModule('node:crypto').randomUUID(),
     purpose,
     host: me.host,
     pid: process.pid,

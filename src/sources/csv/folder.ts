@@ -14,7 +14,6 @@
  * run stops without moving anything (see `untrustedOrder`). Older archives named
  * `<UTC YYYYMMDDTHHMMSSZ>-<name>` (before sequences) count as older than every sequence.
  */
-import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -150,7 +149,8 @@ export function archiveName(seq: number, name: string): string {
 
 /** SHA-256 (hex) of a file's bytes, streamed. */
 export async function fileSha256(file: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256');
+  // node:crypto on use, not when `status` loads the CSV source's config.
+  const hash = process.getBuiltinModule('node:crypto').createHash('sha256');
   for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024, signal })) {
     hash.update(chunk as Buffer);
   }

@@ -5,6 +5,7 @@
  * SDK's AuthenticationHandler and RetryHandler (which skip 500/502, network errors and 401 refresh).
  * Chain: GraphTransport → SDK TelemetryHandler → UndiciHandler.
  */
+import '../../http/wasm-tiering.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
