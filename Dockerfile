@@ -13,16 +13,17 @@
 #              sources: [{ name: "hr", kind: "csv-folder", folder: "/drop" }] }] }
 # See docker-compose.example.yml. Logs: pino JSON on stdout (docker logs).
 
-# --- build: compile TypeScript with the dev dependencies --------------------------------------
+# --- build: compile TypeScript and bundle it (scripts/bundle.mjs) with the dev dependencies ---
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle.mjs ./scripts/
 COPY src ./src
 RUN npm run build
 
-# --- runtime: production dependencies and the compiled code only ------------------------------
+# --- runtime: production dependencies and the bundled program only ---------------------------
 FROM node:24-slim AS runtime
 # The daemon's memory settings, the same as the systemd unit's (see there; test/e2e/packaging.test.ts
 # keeps them equal): a small young generation, two V8 helper threads, a fixed glibc mmap threshold.
@@ -34,7 +35,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-COPY --from=build /app/dist ./dist
+COPY --from=build /app/dist/bin ./dist/bin
 COPY config/example.json5 ./config/example.json5
 # The image's unprivileged `node` user (uid 1000) owns the writable volumes; a drop folder shared
 # with an exporter must be writable for it (files are moved to /drop/archive and /drop/failed).
@@ -48,5 +49,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # SIGTERM: finish the upload in progress (daemon.shutdownGraceMs, 30 s), then exit 0.
 # Give `docker stop -t 45` / stop_grace_period: 45s so Docker does not SIGKILL first.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "dist/cli/main.js"]
+ENTRYPOINT ["node", "dist/bin/mobileid-sync.cjs"]
 CMD ["run"]

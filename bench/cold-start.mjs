@@ -5,7 +5,7 @@
  *
  *   npm run build && node bench/cold-start.mjs [--runs 15] [--json] [--compare <checkout>]
  *
- * --compare also runs another checkout's built CLI (<checkout>/dist/cli/main.js) in the same
+ * --compare also runs another checkout's built CLI (<checkout>/dist/bin/mobileid-sync.cjs) in the same
  * rounds, e.g. a build of the commit before a change, for a before/after under the same load.
  *
  * Uses a config with one csv-folder job and an empty state directory in a temp folder, so the
@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { measure, report } from './lib/process-timing.mjs';
+import { builtCli, measure, report } from './lib/process-timing.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -26,7 +26,7 @@ const { values } = parseArgs({
   },
 });
 const runs = Number(values.runs);
-const main = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js');
+const main = builtCli(path.join(path.dirname(fileURLToPath(import.meta.url)), '..'));
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mobileid-cold-'));
 try {
@@ -55,7 +55,7 @@ try {
   ];
   const builds = [{ label: '', main, goalMs: 150 }];
   if (values.compare) {
-    const other = path.resolve(values.compare, 'dist', 'cli', 'main.js');
+    const other = builtCli(values.compare);
     builds.push({ label: ` (${path.basename(path.resolve(values.compare))})`, main: other });
   }
   const cases = commands.flatMap(([name, args]) =>

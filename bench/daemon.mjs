@@ -4,7 +4,7 @@
  *
  *   npm run build && node bench/daemon.mjs [--rows 1000] [--drops 5] [--idle-seconds 60] [--stable-ms 2000] [--debounce-ms 2000] [--plain] [--node-flags '…']
  *
- * Runs the built daemon (`node dist/cli/main.js run`) as its own process against the MIM emulator
+ * Runs the built daemon (`node dist/bin/mobileid-sync.cjs run`) as its own process against the MIM emulator
  * (in this process, loopback), with one job reading a csv-folder drop folder; the defaults are the
  * product's defaults (stableMs 2000, debounceMs 2000). Linux only (reads /proc/<pid>/…).
  * The daemon gets the memory settings the systemd unit ships (its NODE_OPTIONS and MALLOC_*
@@ -94,7 +94,13 @@ writeFileSync(path.join(drop, 'staff.csv'), csv(ROWS, 'seed'));
 const seeded = await new Promise((resolve, reject) => {
   const p = spawn(
     process.execPath,
-    [path.resolve('dist/cli/main.js'), 'sync', '--config', 'config.json', '--accept-unknown-baseline'],
+    [
+      path.resolve('dist/bin/mobileid-sync.cjs'),
+      'sync',
+      '--config',
+      'config.json',
+      '--accept-unknown-baseline',
+    ],
     { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
@@ -122,7 +128,7 @@ const child = spawn(
   process.execPath,
   [
     ...argv['node-flags'].split(' ').filter(Boolean),
-    path.resolve('dist/cli/main.js'),
+    path.resolve('dist/bin/mobileid-sync.cjs'),
     'run',
     '--config',
     'config.json',

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cli = path.join(here, '..', 'dist', 'cli', 'main.js');
+const cli = path.join(here, '..', 'dist', 'bin', 'mobileid-sync.cjs');
 const { values } = parseArgs({
   options: {
     mb: { type: 'string', default: '50' },

@@ -12,7 +12,7 @@
  *
  *   npm run build && node bench/plan-process.mjs [--runs 15] [--rows 10] [--json] [--compare <checkout>]
  *
- * --compare also runs another checkout's built CLI (<checkout>/dist/cli/main.js) in the same rounds.
+ * --compare also runs another checkout's built CLI (<checkout>/dist/bin/mobileid-sync.cjs) in the same rounds.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,7 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../dist/emulator/server.js';
-import { measure, report, timeOnce } from './lib/process-timing.mjs';
+import { builtCli, measure, report, timeOnce } from './lib/process-timing.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -32,7 +32,7 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs);
 const rowCount = Number(values.rows);
-const main = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js');
+const main = builtCli(path.join(path.dirname(fileURLToPath(import.meta.url)), '..'));
 const TOKEN = 'bench-token';
 
 /** One job on its own emulator project, drop folder and state; returns the config file. */
@@ -95,7 +95,7 @@ try {
   // 2 = changes pending, the expected answer; 0 would mean the changed file was not read.
   const builds = [{ label: '', main, goalMs: 350 }];
   if (values.compare) {
-    const other = path.resolve(values.compare, 'dist', 'cli', 'main.js');
+    const other = builtCli(values.compare);
     builds.push({ label: ` (${path.basename(path.resolve(values.compare))})`, main: other });
   }
   const cases = builds.flatMap((b) => [

@@ -63,7 +63,7 @@ const BENCHES = [
 
 const only = values.only?.split(',');
 const chosen = BENCHES.filter((b) => !only || only.includes(b.name));
-if (!existsSync(path.join(root, 'dist', 'cli', 'main.js'))) {
+if (!existsSync(path.join(root, 'dist', 'bin', 'mobileid-sync.cjs'))) {
   console.error('dist/ is missing: run `npm run build` first.');
   process.exit(1);
 }

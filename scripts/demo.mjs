@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { startEmulator } = await import(path.join(root, 'dist/emulator/server.js'));
-const cli = path.join(root, 'dist/cli/main.js');
+const cli = path.join(root, 'dist/bin/mobileid-sync.cjs');
 const work = path.join(root, 'demo-run');
 const drop = path.join(work, 'drop');
 const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);

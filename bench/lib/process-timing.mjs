@@ -4,7 +4,9 @@
  * wall time and the ratio of the medians. No hyperfine needed.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 
 /**
  * Wall time (ms) of one run of `argv` (argv[0] = executable), spawned asynchronously so a server in
@@ -82,4 +84,13 @@ export function report(title, rows, { json, runs }) {
       `  ${r.name.padEnd(34)} ${r.ms.toFixed(0).padStart(7)} ${r.ratio.toFixed(2).padStart(11)}×   ${goal}`,
     );
   }
+}
+
+/**
+ * The built CLI of a checkout: the bundle `npm run build` makes (dist/bin/mobileid-sync.cjs), or
+ * for a build from before the bundle (a --compare checkout) tsc's dist/cli/main.js.
+ */
+export function builtCli(checkout) {
+  const bundle = path.resolve(checkout, 'dist', 'bin', 'mobileid-sync.cjs');
+  return existsSync(bundle) ? bundle : path.resolve(checkout, 'dist', 'cli', 'main.js');
 }

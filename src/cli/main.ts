@@ -37,14 +37,6 @@ MIM rejected the file, 69 source or MIM unavailable, 74 state I/O, 77 MIM refuse
 Docs: README.md (operating, troubleshooting), docs/config-reference.md (every key).`;
 }
 
-async function version(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
-
 function helpFor(found: Found): string {
   return 'spec' in found
     ? formatCommandHelp(found.spec)
@@ -58,7 +50,7 @@ async function dispatch(argv: string[]): Promise<number> {
   const helpAsked = argv.includes('--help') || argv.includes('-h');
   if (found === undefined) {
     if (argv.includes('--version') || argv.includes('-V')) {
-      process.stdout.write(`${await version()}\n`);
+      process.stdout.write(`${await (await import('./version.js')).packageVersion()}\n`);
       return EXIT.ok;
     }
     process.stdout.write(`${generalHelp()}\n`);
@@ -125,4 +117,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// Not a top-level await: the installed program is this module bundled as CommonJS (scripts/bundle.mjs).
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

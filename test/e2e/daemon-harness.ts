@@ -1,5 +1,5 @@
 /**
- * Runs the built daemon (`node dist/cli/main.js run`) as a real process next to an in-process MIM
+ * Runs the built daemon (`node dist/bin/mobileid-sync.cjs run`) as a real process next to an in-process MIM
  * emulator on loopback, and reads its JSON log lines as they come.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -11,7 +11,7 @@ import { type RunningEmulator, startEmulator } from '../../src/emulator/server.j
 import { scaled } from '../helpers/timing.js';
 
 /** The daemon command line, relative to the package root; the Dockerfile's ENTRYPOINT + CMD equal it. */
-export const DAEMON_COMMAND = ['node', 'dist/cli/main.js', 'run'] as const;
+export const DAEMON_COMMAND = ['node', 'dist/bin/mobileid-sync.cjs', 'run'] as const;
 export const CLI = path.resolve(DAEMON_COMMAND[1]);
 export const PROJECT = 'demo';
 export const MIM_TOKEN = 'e2e-project-token';

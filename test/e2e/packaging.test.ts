@@ -68,11 +68,20 @@ describe('Dockerfile', () => {
     const runs = instruction(runtime.lines, 'RUN');
     expect(runs.some((r) => /\bnpm ci\b.*--omit=dev/.test(r))).toBe(true);
     expect(runs.some((r) => /\bnpm (ci|install)\b(?!.*--omit=dev)/.test(r))).toBe(false);
-    // Only the compiled output comes from the build stage, never its node_modules.
+    // Only the bundled program comes from the build stage, never its node_modules.
     const copies = instruction(runtime.lines, 'COPY');
     expect(copies.filter((c) => c.startsWith('--from='))).toEqual([
-      `--from=${all[0]!.name} /app/dist ./dist`,
+      `--from=${all[0]!.name} /app/dist/bin ./dist/bin`,
     ]);
+  });
+
+  it('copies into the build stage every file `npm run build` reads', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { build: string } };
+    const read = pkg.scripts.build.match(/[\w./-]+\.(?:json|mjs)\b/g) ?? [];
+    expect(read).toEqual(['tsconfig.build.json', 'scripts/bundle.mjs']);
+    const copied = instruction(all[0]!.lines, 'COPY').flatMap((c) => c.split(/\s+/).slice(0, -1));
+    for (const file of read) expect(copied, file).toContain(file);
+    expect(copied).toContain('tsconfig.json'); // tsconfig.build.json extends it
   });
 
   it('runs the daemon command the e2e tests run, as a non-root user, with the volumes', () => {

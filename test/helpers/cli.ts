@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { scaled } from './timing.js';
 
-export const CLI = path.resolve('dist/cli/main.js');
+export const CLI = path.resolve('dist/bin/mobileid-sync.cjs');
 
 export interface CliResult {
   readonly code: number | null;

@@ -1,6 +1,8 @@
 /**
- * Builds dist/ once before the suite, so end-to-end tests run the CLI exactly as a user would.
- * Type errors are the linter's job; the build emits regardless and e2e tests show real breakage.
+ * Builds dist/ once before the suite, so end-to-end tests run the CLI exactly as a user would: tsc's
+ * output, then the bundle made of it (scripts/bundle.mjs, dist/bin/mobileid-sync.cjs, the program
+ * installed and run). Type errors are the linter's job; tsc emits regardless, the bundle is made
+ * from what it emitted, and e2e tests show real breakage.
  * scripts/test-all.sh builds once for both of its passes and sets MOBILEID_SYNC_TEST_PREBUILT=1.
  *
  * Then measures how much slower than an idle machine Node starts and works here right now, and
@@ -17,6 +19,8 @@ export default async function setup(): Promise<void> {
       stdio: 'inherit',
     });
     if (r.status !== 0) console.warn('tsc reported errors while building dist/ for the e2e tests');
+    const b = spawnSync(process.execPath, ['scripts/bundle.mjs'], { stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('scripts/bundle.mjs failed: the e2e tests have no CLI to run');
   }
 
   const forced = process.env[SLOWDOWN_ENV];

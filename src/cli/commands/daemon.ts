@@ -1,5 +1,4 @@
 /** `run`: the long-running daemon (systemd service, Docker sidecar). Logs pino JSON to stdout. */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppConfig, LogLevel } from '../../config/schema.js';
 import { startDaemon } from '../../daemon/daemon.js';
@@ -10,11 +9,7 @@ import { createLogger } from '../../telemetry/logger.js';
 import { type CommonOptions, load, selectJobs } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { shellQuote } from '../quote.js';
-
-async function packageVersion(): Promise<string> {
-  const text = await readFile(new URL('../../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
-}
+import { packageVersion } from '../version.js';
 
 /**
  * The daemon runs for months: it imports now what its runs need (each used source kind, the MIM

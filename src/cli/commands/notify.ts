@@ -3,7 +3,6 @@
  * prints one line per channel with the receiver's answer, or the error and its fix.
  */
 
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { anyChannel } from '../../config/notify.js';
 import { ConfigError } from '../../core/errors.js';
@@ -12,11 +11,7 @@ import { Notifier, notifyPolicy } from '../../notify/dispatcher.js';
 import { type CommonOptions, load } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { cliLogger } from '../logger.js';
-
-async function packageVersion(): Promise<string> {
-  const text = await readFile(new URL('../../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(text) as { version: string }).version;
-}
+import { packageVersion } from '../version.js';
 
 export async function notifyTestCommand(opts: CommonOptions): Promise<number> {
   const { config } = load(opts);
