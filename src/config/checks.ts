@@ -3,6 +3,8 @@
  * problem (what and the fix) or undefined; the loader turns it into a ConfigError naming the key
  * or the file. None of them quotes the secret it checks.
  */
+import net from 'node:net';
+
 export interface Problem {
   readonly message: string;
   readonly fix: string;
@@ -12,8 +14,6 @@ export interface Problem {
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  // node:net on use: it loads Node's stream modules, which `status` and `config validate` never need.
-  const net = process.getBuiltinModule('node:net');
   if (net.isIPv4(h)) return h.startsWith('127.');
   if (net.isIPv6(h)) return h === '::1' || /^::ffff:127\./.test(h) || /^::ffff:7f[0-9a-f]{2}:/.test(h);
   return false;
