@@ -115,11 +115,33 @@ export type Observation =
 
 async function readHolder(lockDir: string, name: string): Promise<Holder | null> {
   try {
-    const h = JSON.parse(await readFile(path.join(lockDir, name), 'utf8')) as Holder;
-    return h && typeof h === 'object' && h.v === 2 ? h : null;
+    const h: unknown = JSON.parse(await readFile(path.join(lockDir, name), 'utf8'));
+    return isHolder(h) ? h : null;
   } catch {
     return null; // renamed by a beat meanwhile, or torn: the next look decides
   }
+}
+
+/**
+ * A holder file as a lock writes it. Anything else (edited, another version) is no holder: the lock
+ * is then watched with our own stale time, and its holder named as unknown. A wrong-typed
+ * `staleMs` would otherwise make the take-over wait NaN ms (forever), and a `pid` that is an
+ * object would crash the message naming the holder.
+ */
+function isHolder(v: unknown): v is Holder {
+  if (typeof v !== 'object' || v === null) return false;
+  const h = v as Record<string, unknown>;
+  const str = (k: string): boolean => typeof h[k] === 'string';
+  const optStr = (k: string): boolean => h[k] === undefined || str(k);
+  return (
+    h.v === 2 &&
+    ['token', 'purpose', 'host', 'startedAt'].every(str) &&
+    ['bootId', 'pidNs', 'procStart'].every(optStr) &&
+    Number.isSafeInteger(h.pid) &&
+    typeof h.staleMs === 'number' &&
+    Number.isFinite(h.staleMs) &&
+    h.staleMs >= 0
+  );
 }
 
 export async function observe(lockDir: string): Promise<Observation> {

@@ -106,6 +106,36 @@ describe('tryAcquire', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(4_000);
   });
 
+  it('treats an edited holder file as no holder: named unknown, taken over after our own stale time', async () => {
+    const lockDir = path.join(dir, 'run.lock');
+    const edits: Record<string, unknown>[] = [
+      { staleMs: { toString: '' } },
+      { staleMs: -1 },
+      { pid: { toString: '' } }, // the message naming the holder would throw
+      { host: 7 },
+      { procStart: [] },
+      { staleMs: 'x' }, // Math.max with it is NaN: without the check, a take-over that never comes
+    ];
+    for (const edit of edits) {
+      const h = { ...holderOf(), ...edit };
+      await rm(lockDir, { recursive: true, force: true });
+      await mkdir(lockDir);
+      await writeFile(path.join(lockDir, `holder.${h.token}.7.json`), JSON.stringify(h));
+      expect(
+        await tryAcquire(lockDir, { purpose: 'test', timing: T, watch: false }),
+        JSON.stringify(edit),
+      ).toEqual({
+        busy: null,
+      });
+    }
+    // The last one left in place is taken over after our stale time, not never.
+    const started = performance.now();
+    const r = await tryAcquire(lockDir, { purpose: 'test', timing: T });
+    expect(r).toMatchObject({ tookOverFrom: null });
+    if ('acquired' in r) held.push(r.acquired);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(T.staleMs);
+  });
+
   it('ignores the clock: a live lock with mtimes far in the past stays busy', async () => {
     const lockDir = path.join(dir, 'run.lock');
     const a = await take(lockDir);

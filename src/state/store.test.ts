@@ -281,6 +281,28 @@ describe('JobState', () => {
     });
   });
 
+  it('does not vouch for a pending upload whose upload list an edit or damage changed', async () => {
+    const s = new JobState(dir, 'main');
+    await s.ensureDir();
+    const upload = { runId: 'r', startedAt: '2026-12-03T10:00:00.000Z', payloadSha256: 'h', count: 2 };
+    const hostile = [
+      ...Object.keys(upload).map((k) => ({ ...upload, [k]: { toString: '' } })),
+      { ...upload, count: -1 },
+      { ...upload, count: 1.5 },
+      null,
+      'r',
+    ];
+    for (const u of hostile) {
+      const pending = { version: 2, target: TARGET, uploads: [upload, u], records: people };
+      await writeFile(path.join(dir, 'main', 'pending.json'), JSON.stringify(pending));
+      // Unusable, not a crash: status says so and the next run treats the baseline as unknown.
+      expect(await s.readPending(TARGET), JSON.stringify(u)).toEqual({
+        kind: 'unusable',
+        detail: 'pending.json: it lists an upload that is not what a run writes',
+      });
+    }
+  });
+
   it('skips a torn last history line and rotates at 1 MiB', async () => {
     const s = new JobState(dir, 'main');
     await s.appendHistory(entry(1));

@@ -192,12 +192,18 @@ function pendingProblem(v: unknown): string | undefined {
   const t = targetShape(v.target);
   if (t) return `it has ${t === 'no target' ? 'no target' : 'an incomplete target'}`;
   if (!Array.isArray(v.uploads) || v.uploads.length === 0) return 'it lists no upload';
+  if (!v.uploads.every(isPendingUpload)) return 'it lists an upload that is not what a run writes';
   if (!Array.isArray(v.records)) return 'it has no records';
   return recordsProblem(v.records);
 }
 
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const optional = (v: unknown, ok: (x: unknown) => boolean): boolean => v === undefined || ok(v);
+
+/** One entry of pending.json's `uploads`; status prints its fields and the next run re-writes it. */
+function isPendingUpload(u: unknown): boolean {
+  return isObj(u) && isStr(u.runId) && isStr(u.startedAt) && isStr(u.payloadSha256) && isCount(u.count);
+}
 
 function blockedProblem(v: unknown): string | undefined {
   if (!isObj(v) || v.version !== 2 || !isObj(v.target)) return 'unknown format';

@@ -111,6 +111,39 @@ describe('plan and sync against the emulator', () => {
     expect(await emu.uploads()).toHaveLength(1);
   });
 
+  it('reports an edited pending.json instead of crashing, and pushes nothing on it until approved', async () => {
+    await ws.dropFile('staff.csv', HEADER + ADA + BOB);
+    expect((await first()).code).toBe(0);
+    // An upload MIM applied but never answered: the run is killed while it waits (pending.json).
+    await ws.dropFile('staff.csv', HEADER + ADA + BOB + CAROL);
+    await emu.fault({ type: 'apply-then-hang', count: 1 });
+    const { spawn } = await import('node:child_process');
+    const { CLI } = await import('../helpers/cli.js');
+    const child = spawn(process.execPath, [CLI, 'sync', '--config', ws.config], { stdio: 'ignore' });
+    const deadline = Date.now() + scaled(5_000);
+    while (Date.now() < deadline && (await emu.users()).length < 3)
+      await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    await emu.clearFaults();
+    const file = path.join(ws.state, 'main', 'pending.json');
+    const pending = JSON.parse(await readFile(file, 'utf8')) as { uploads: object[] };
+    // A value a template literal throws on, where status prints when the upload started.
+    const edited = pending.uploads.map((u) => ({ ...u, startedAt: { toString: '' } }));
+    await writeFile(file, JSON.stringify({ ...pending, uploads: edited }));
+
+    const status = await cli('status');
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(
+      'upload with UNKNOWN outcome and content: pending.json: it lists an upload that is not what a run writes',
+    );
+    const uploads = (await emu.uploads()).length;
+    const sync = await cli('sync');
+    expect(sync.code, sync.stdout + sync.stderr).toBe(3);
+    expect(sync.stdout).toContain('so an upload of unknown content may be in MIM');
+    expect(await emu.uploads()).toHaveLength(uploads);
+  });
+
   it('sends an update for a changed name and a delete (with its e-mail) for a removed row', async () => {
     await ws.dropFile('a.csv', HEADER + ADA + BOB + CAROL);
     expect((await first()).code).toBe(0);
