@@ -10,6 +10,12 @@
  *
  * Uses a config with one csv-folder job and an empty state directory in a temp folder, so the
  * commands read the config and the state exactly as on a fresh install.
+ *
+ * When NODE_EXTRA_CA_CERTS is set (as on some CI machines and shells), every case runs a second
+ * time without it, beside its own `node -e 0`: Node 20 reads and parses that whole CA bundle at
+ * every start, before any of our code (Node 24 reads it on first TLS use). With the system CA
+ * bundle that is ~40 ms of every Node process on this 2-core machine; the service's systemd
+ * unit and the Docker image do not set it.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -65,7 +71,17 @@ try {
       goalMs: b.goalMs,
     })),
   );
-  const rows = await measure(cases, { runs, env: { ...process.env, MOBILEID_SYNC_CONFIG: '' } });
+  const env = { ...process.env, MOBILEID_SYNC_CONFIG: '' };
+  if (env.NODE_EXTRA_CA_CERTS) {
+    const { NODE_EXTRA_CA_CERTS: _, ...plain } = env;
+    const suffix = ' (no NODE_EXTRA_CA_CERTS)';
+    const reference = { name: `node -e 0${suffix}`, argv: [process.execPath, '-e', '0'], env: plain };
+    cases.push(
+      reference,
+      ...cases.map((c) => ({ ...c, name: `${c.name}${suffix}`, env: plain, ratioTo: reference.name })),
+    );
+  }
+  const rows = await measure(cases, { runs, env });
   report('CLI cold start', rows, { json: values.json, runs });
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -46,19 +46,21 @@ export const REFERENCE = { name: 'node -e 0', argv: [process.execPath, '-e', '0'
  * Runs every case and the reference `runs` times, round-robin (after one warm-up round that fills
  * the page cache), and returns [{ name, ms, ratio, goalMs }] with the reference first. A case's
  * `before()` (not timed) runs before each of its spawns, e.g. to drop the file it must upload.
+ * A case may bring its own `env`, and `ratioTo` (the name of another case, e.g. a reference
+ * under that env) to be divided by instead of the reference.
  */
 export async function measure(cases, { runs, env, cwd }) {
   const all = [REFERENCE, ...cases];
   const times = new Map(all.map((c) => [c.name, []]));
   const once = async (c) => {
     await c.before?.();
-    return timeOnce(c.argv, { env, cwd, okCodes: c.okCodes });
+    return timeOnce(c.argv, { env: c.env ?? env, cwd, okCodes: c.okCodes });
   };
   for (const c of all) await once(c);
   for (let i = 0; i < runs; i++) for (const c of all) times.get(c.name).push(await once(c));
-  const ref = median(times.get(REFERENCE.name));
   return all.map((c) => {
     const ms = median(times.get(c.name));
+    const ref = median(times.get(c.ratioTo ?? REFERENCE.name));
     return { name: c.name, ms, ratio: ms / ref, goalMs: c.goalMs };
   });
 }
@@ -77,11 +79,11 @@ export function report(title, rows, { json, runs }) {
     return;
   }
   console.log(`${title} — median of ${runs} runs each, interleaved; load average ${load()}`);
-  console.log(`  ${'command'.padEnd(34)} ${'ms'.padStart(7)} ${'× node -e 0'.padStart(12)}   goal`);
+  console.log(`  ${'command'.padEnd(42)} ${'ms'.padStart(7)} ${'× node -e 0'.padStart(12)}   goal`);
   for (const r of rows) {
     const goal = r.goalMs ? `≤ ${r.goalMs} ms` : '';
     console.log(
-      `  ${r.name.padEnd(34)} ${r.ms.toFixed(0).padStart(7)} ${r.ratio.toFixed(2).padStart(11)}×   ${goal}`,
+      `  ${r.name.padEnd(42)} ${r.ms.toFixed(0).padStart(7)} ${r.ratio.toFixed(2).padStart(11)}×   ${goal}`,
     );
   }
 }

@@ -28,7 +28,7 @@ import {
   type Target,
   targetShape,
 } from './baseline.js';
-import { lockJob, type RunLock } from './lock.js';
+import type { RunLock } from './lock.js';
 
 export type { NewSnapshot, Snapshot, StoredSnapshot, Target } from './baseline.js';
 
@@ -534,6 +534,8 @@ export class JobState {
    */
   async lock(): Promise<RunLock> {
     await this.ensureDir();
+    // Imported here: `status` and `baseline list` read the state and never lock.
+    const { lockJob } = await import('./lock.js');
     return lockJob(this.dir, this.job);
   }
 }

@@ -21,6 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SourceUnavailableError } from '../../core/errors.js';
 import type { InputIdentity } from '../../core/source.js';
 import { isAbort } from './file-error.js';
+import { isIgnoredName } from './ignored-names.js';
 
 export interface DropFile {
   readonly name: string;
@@ -28,15 +29,6 @@ export interface DropFile {
   readonly size: number;
   readonly mtimeMs: number;
   readonly ino: number;
-}
-
-/** Partial downloads, editor backups and our own reports. */
-const IGNORED_SUFFIXES = ['.tmp', '.part', '.partial', '~', '.crdownload', '.rejects.txt', '.errors.txt'];
-
-/** Dot-files (LibreOffice's `.~lock.x#` too), Office owner files (`~$x.xlsx`), files still being written. */
-export function isIgnoredName(name: string): boolean {
-  const lower = name.toLowerCase();
-  return name.startsWith('.') || name.startsWith('~$') || IGNORED_SUFFIXES.some((s) => lower.endsWith(s));
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { SourceDefinition } from '../../core/source.js';
 import { loadOnFirstUse } from '../lazy.js';
 import { type CsvFolderConfig, csvFolderSchema, resolveCsvFolderConfig } from './config.js';
-import { isIgnoredName } from './folder.js';
+import { isIgnoredName } from './ignored-names.js';
 
 export const csvFolderSource: SourceDefinition<CsvFolderConfig> = {
   kind: 'csv-folder',
