@@ -35,6 +35,11 @@ npm run -s lint || totals_args+=(--problem 'npm run lint failed (tsc, biome or t
 wait "$build" || { echo "== build of dist/ reported:"; cat "$build_log"; }
 rm -f "$build_log"
 export MOBILEID_SYNC_TEST_PREBUILT=1
+# Node 20 reads and parses the whole CA bundle NODE_EXTRA_CA_CERTS names at every start, before any
+# code runs (~40 ms per process on a 2-core machine whose variable names the system bundle; Node 24
+# reads it on first TLS use). The suite starts a few thousand Node processes, and no test trusts a
+# CA but the throw-away ones its configs name. npm and npx above keep it for the registry.
+unset NODE_EXTRA_CA_CERTS
 
 echo "== test suite on $(node --version), with coverage of src/"
 node_modules/.bin/vitest run --coverage --reporter=default --reporter=json --outputFile.json=.test-results/node-default.json
