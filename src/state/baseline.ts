@@ -268,7 +268,7 @@ function sha256(bytes: Uint8Array): string {
   return sha256Hash().update(bytes).digest('hex');
 }
 
-/** node:crypto is loaded on first use: its ~20 modules cost `status` 5 ms when no snapshot is read. */
+/** node:crypto is loaded on first use: its ~20 modules cost `status` a few ms when no snapshot is read. */
 function sha256Hash(): import('node:crypto').Hash {
   return process.getBuiltinModule('node:crypto').createHash('sha256');
 }

@@ -21,7 +21,7 @@
  *  - Release removes only its own holder file, then the directory if it is empty.
  */
 // `performance` is Node's global (perf_hooks' own object) and node:crypto is loaded on the first
-// lock: `status` imports this module but takes no lock, and would load both for nothing.
+// lock, not when a command that never locks imports this module.
 import * as fs from 'node:fs';
 import { mkdir, open, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
