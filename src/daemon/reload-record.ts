@@ -18,20 +18,29 @@ export async function clearReloadRecord(stateDir: string): Promise<void> {
   await rm(path.join(stateDir, RELOAD_FILE), { force: true });
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const isTexts = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** A record in the shape the daemon writes, down to each list entry (status prints them all). */
 function isRecord(v: unknown): v is ReloadRecord {
-  if (typeof v !== 'object' || v === null) return false;
-  const r = v as Record<string, unknown>;
-  if (typeof r.at !== 'string') return false;
-  if (r.outcome === 'refused') {
-    const e = r.error as Record<string, unknown> | undefined;
-    return typeof e?.message === 'string' && typeof e.fix === 'string';
+  if (!isObject(v) || typeof v.at !== 'string') return false;
+  if (v.outcome === 'refused') {
+    const e = v.error;
+    return (
+      isObject(e) &&
+      typeof e.message === 'string' &&
+      typeof e.fix === 'string' &&
+      (e.place === undefined || typeof e.place === 'string')
+    );
   }
+  const change = (c: unknown): boolean => isObject(c) && typeof c.job === 'string' && isTexts(c.keys);
   return (
-    r.outcome === 'applied' &&
-    Array.isArray(r.added) &&
-    Array.isArray(r.removed) &&
-    Array.isArray(r.changed) &&
-    Array.isArray(r.needsRestart)
+    v.outcome === 'applied' &&
+    isTexts(v.added) &&
+    isTexts(v.removed) &&
+    Array.isArray(v.changed) &&
+    v.changed.every(change) &&
+    isTexts(v.needsRestart)
   );
 }
 

@@ -164,7 +164,28 @@ function factsProblem(v: Record<string, unknown>): string | undefined {
   for (const k of ['pushedAt', 'planId', 'payloadSha256', 'recordsSha256'] as const)
     if (!isStr(v[k]) || v[k] === '') return `no ${k}`;
   if (!Array.isArray(v.inputs)) return 'no list of inputs';
+  const bad = v.inputs.findIndex((x) => !isAcceptedInput(x));
+  if (bad >= 0) return `input ${bad} is not a source and the file it read`;
   return undefined;
+}
+
+/**
+ * One entry of `inputs`: a source and the drop file it read (status prints them; the next run of
+ * that source looks the file up by name in its archive, so the name must be a file name, no path;
+ * a backslash is a legal character of a Linux file name).
+ */
+function isAcceptedInput(x: unknown): boolean {
+  if (!isObj(x) || !isStr(x.source) || !isObj(x.input)) return false;
+  const { name, sha256, seq } = x.input;
+  return (
+    isStr(name) &&
+    name !== '' &&
+    name !== '.' &&
+    name !== '..' &&
+    !/[/\0]/.test(name) &&
+    isStr(sha256) &&
+    (seq === undefined || Number.isSafeInteger(seq))
+  );
 }
 
 /**

@@ -131,6 +131,20 @@ describe('JobState', () => {
     ['empty of records', () => forged((h) => forgeSnapshot({ ...h, count: 1 }, [])), 'wrong-shape'],
     ['without a target', () => forged((h, r) => forgeSnapshot({ ...h, target: 'x' }, r)), 'wrong-shape'],
     [
+      // The next run looks the file up by this name in the drop folder's archive.
+      'naming an input by a path',
+      () =>
+        forged((h, r) =>
+          forgeSnapshot({ ...h, inputs: [{ source: 'hr', input: { name: '../../x.csv', sha256: 'f' } }] }, r),
+        ),
+      'wrong-shape',
+    ],
+    [
+      'with an input that is not one',
+      () => forged((h, r) => forgeSnapshot({ ...h, inputs: [{ source: { toString: '' } }] }, r)),
+      'wrong-shape',
+    ],
+    [
       'without its hash',
       () => forged((h, r) => forgeSnapshot({ ...h, recordsSha256: '' }, r)),
       'wrong-shape',
