@@ -9,6 +9,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pushed } from '../../../test/helpers/records.js';
 import type { PushedRecord } from '../../core/types.js';
 import { saveReloadRecord } from '../../daemon/reload-record.js';
 import { writeNotifyStatus } from '../../notify/store.js';
@@ -19,13 +20,7 @@ import { daemonLines, jobStatus } from './status.js';
 
 const TARGET: Target = { baseUrl: 'https://mim.example.com', project: 'hq', job: 'main' };
 const AT = '2026-12-03T10:00:00.000Z';
-const people: PushedRecord[] = ['a', 'b'].map((x) => ({
-  firstName: x,
-  lastName: x,
-  email: `${x}@example.com`,
-  id: x,
-  syncId: x,
-}));
+const people: PushedRecord[] = [pushed(1), pushed(2)];
 
 /** Values of the wrong type: String() and template literals throw on the first. */
 const HOSTILE: readonly unknown[] = [{ toString: '' }, 7, null, [], ['x', { toString: '' }], 'x', -1];
