@@ -13,6 +13,7 @@ import { pushed } from '../../../test/helpers/records.js';
 import type { PushedRecord } from '../../core/types.js';
 import { saveReloadRecord } from '../../daemon/reload-record.js';
 import { writeNotifyStatus } from '../../notify/store.js';
+import { acceptedInputs } from '../../run/basis.js';
 import type { Target } from '../../state/baseline.js';
 import { JobState } from '../../state/store.js';
 import { formatStatus } from '../format-status.js';
@@ -163,6 +164,8 @@ async function statusOf(dir: string): Promise<string[]> {
   const s = new JobState(dir, 'main');
   await s.readBlocked();
   await s.viewBaseline(TARGET);
+  // What a run takes from the baseline before it reads its sources (run/basis.ts).
+  acceptedInputs(await s.readBaseline(TARGET));
   return lines;
 }
 
