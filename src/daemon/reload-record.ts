@@ -6,6 +6,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../state/atomic.js';
+import { isObj, isStr } from '../state/baseline.js';
 import type { ReloadRecord } from './reload.js';
 
 export const RELOAD_FILE = 'reload.json';
@@ -18,22 +19,16 @@ export async function clearReloadRecord(stateDir: string): Promise<void> {
   await rm(path.join(stateDir, RELOAD_FILE), { force: true });
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-const isTexts = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isTexts = (v: unknown): boolean => Array.isArray(v) && v.every(isStr);
 
 /** A record in the shape the daemon writes, down to each list entry (status prints them all). */
 function isRecord(v: unknown): v is ReloadRecord {
-  if (!isObject(v) || typeof v.at !== 'string') return false;
+  if (!isObj(v) || !isStr(v.at)) return false;
   if (v.outcome === 'refused') {
     const e = v.error;
-    return (
-      isObject(e) &&
-      typeof e.message === 'string' &&
-      typeof e.fix === 'string' &&
-      (e.place === undefined || typeof e.place === 'string')
-    );
+    return isObj(e) && isStr(e.message) && isStr(e.fix) && (e.place === undefined || isStr(e.place));
   }
-  const change = (c: unknown): boolean => isObject(c) && typeof c.job === 'string' && isTexts(c.keys);
+  const change = (c: unknown): boolean => isObj(c) && isStr(c.job) && isTexts(c.keys);
   return (
     v.outcome === 'applied' &&
     isTexts(v.added) &&

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { readdir, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { isObj, isStr } from './baseline.js';
 
 /** Who holds a lock, written into its holder file. Informational except for the same-host fast path. */
 export interface Holder {
@@ -129,18 +130,17 @@ async function readHolder(lockDir: string, name: string): Promise<Holder | null>
  * object would crash the message naming the holder.
  */
 function isHolder(v: unknown): v is Holder {
-  if (typeof v !== 'object' || v === null) return false;
-  const h = v as Record<string, unknown>;
-  const str = (k: string): boolean => typeof h[k] === 'string';
-  const optStr = (k: string): boolean => h[k] === undefined || str(k);
+  if (!isObj(v)) return false;
+  const str = (k: string): boolean => isStr(v[k]);
+  const optStr = (k: string): boolean => v[k] === undefined || str(k);
   return (
-    h.v === 2 &&
+    v.v === 2 &&
     ['token', 'purpose', 'host', 'startedAt'].every(str) &&
     ['bootId', 'pidNs', 'procStart'].every(optStr) &&
-    Number.isSafeInteger(h.pid) &&
-    typeof h.staleMs === 'number' &&
-    Number.isFinite(h.staleMs) &&
-    h.staleMs >= 0
+    Number.isSafeInteger(v.pid) &&
+    typeof v.staleMs === 'number' &&
+    Number.isFinite(v.staleMs) &&
+    v.staleMs >= 0
   );
 }
 
