@@ -50,8 +50,14 @@ if [ "${MOBILEID_SYNC_TEST_NODE24:-1}" != "0" ]; then
   node24=$(cat "$node24_file")
   if [ -x "$node24" ]; then
     echo "== test suite on $("$node24" --version)"
-    "$node24" node_modules/vitest/vitest.mjs run --reporter=dot --reporter=json --outputFile.json=.test-results/node-24.json
+    # Node 22+ keeps compiled code on disk when NODE_COMPILE_CACHE names a directory: the pass
+    # starts ~800 Node processes (test workers, the CLI, the daemon) from the same files, and each
+    # then compiles less (a pass on 2 cores: 512 -> 478 s of CPU, 288 -> 270 s). Its own directory,
+    # removed after, so no run reads another's cache.
+    compile_cache=$(mktemp -d)
+    NODE_COMPILE_CACHE="$compile_cache" "$node24" node_modules/vitest/vitest.mjs run --reporter=dot --reporter=json --outputFile.json=.test-results/node-24.json
     totals_args+=(".test-results/node-24.json:$?")
+    rm -rf "$compile_cache"
   else
     totals_args+=(--problem 'Node 24 could not be fetched (npx -p node@24); that pass did not run')
   fi
