@@ -51,7 +51,7 @@ if [ "${MOBILEID_SYNC_TEST_NODE24:-1}" != "0" ]; then
   if [ -x "$node24" ]; then
     echo "== test suite on $("$node24" --version)"
     # Node 22+ keeps compiled code on disk when NODE_COMPILE_CACHE names a directory: the pass
-    # starts ~800 Node processes (test workers, the CLI, the daemon) from the same files, and each
+    # starts ~900 Node processes (test workers, the CLI, the daemon) from the same files, and each
     # then compiles less (a pass on 2 cores: 512 -> 478 s of CPU, 288 -> 270 s). Its own directory,
     # removed after, so no run reads another's cache.
     compile_cache=$(mktemp -d)
