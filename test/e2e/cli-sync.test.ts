@@ -2,10 +2,11 @@
  * The CLI as a process against the MIM emulator over a real socket: what an admin sees from
  * `plan` and `sync`, and what MIM ends up holding and e-mailing.
  */
+import { spawn } from 'node:child_process';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { scaled } from '../helpers/timing.js';
 import { makeWorkspace, type Workspace } from '../helpers/workspace.js';
@@ -117,8 +118,6 @@ describe('plan and sync against the emulator', () => {
     // An upload MIM applied but never answered: the run is killed while it waits (pending.json).
     await ws.dropFile('staff.csv', HEADER + ADA + BOB + CAROL);
     await emu.fault({ type: 'apply-then-hang', count: 1 });
-    const { spawn } = await import('node:child_process');
-    const { CLI } = await import('../helpers/cli.js');
     const child = spawn(process.execPath, [CLI, 'sync', '--config', ws.config], { stdio: 'ignore' });
     const deadline = Date.now() + scaled(5_000);
     while (Date.now() < deadline && (await emu.users()).length < 3)
@@ -252,8 +251,6 @@ describe('plan and sync against the emulator', () => {
   it('recovers from a crash between the upload and the state write without acting twice', async () => {
     await ws.dropFile('a.csv', HEADER + ADA + BOB);
     await emu.fault({ type: 'apply-then-hang', count: 1 });
-    const { spawn } = await import('node:child_process');
-    const { CLI } = await import('../helpers/cli.js');
     const child = spawn(process.execPath, [CLI, 'sync', '--accept-unknown-baseline', '--config', ws.config], {
       stdio: 'ignore',
     });

@@ -20,9 +20,10 @@ export interface TestPki {
 
 /**
  * P-256 keys: made in a few milliseconds where an RSA-2048 key takes 0.1-0.5 s of CPU, and the
- * suite makes dozens of these PKIs. What is tested is trust (which CA, which name), not the key type.
+ * suite makes dozens of these PKIs (the Graph stand-in's too). What is tested is trust (which CA,
+ * which name), not the key type.
  */
-const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'] as const;
+export const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'] as const;
 
 function openssl(args: readonly string[], cwd: string): void {
   const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { EC_KEY } from '../tls.js';
 
 export interface ServerPki {
   readonly dir: string;
@@ -24,9 +25,6 @@ export interface ClientCertificate {
   /** The certificate alone, as an admin would upload it to the app registration. */
   readonly certPem: string;
 }
-
-/** P-256 server and CA keys: made in milliseconds, where RSA-2048 takes 0.1-0.5 s of CPU each. */
-const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'] as const;
 
 function openssl(args: readonly string[], env: NodeJS.ProcessEnv = {}): void {
   execFileSync('openssl', args, { stdio: 'pipe', env: { ...process.env, ...env } });
