@@ -10,7 +10,9 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -117,28 +119,67 @@ function run(cmd: string, args: readonly string[], input?: string): void {
   }
 }
 
-/** Resolves once the port accepts TCP connections; slapd answers right after it listens. */
-async function waitForPort(
-  port: number,
+/** `127.0.0.1:389` as /proc/net/tcp writes a local address: the IPv4 bytes reversed, then the port, in hex. */
+function procAddress(host: string, port: number): string {
+  const ip = host
+    .split('.')
+    .reverse()
+    .map((b) => Number(b).toString(16).padStart(2, '0'))
+    .join('');
+  return `${ip}:${port.toString(16).padStart(4, '0')}`.toUpperCase();
+}
+
+/**
+ * Whether `pid` holds a socket listening on each address. A free port is picked, closed and then
+ * handed to slapd, so another test's server may take it first: slapd then exits, but a connection
+ * to the port would still succeed (to the other server), and the test would use a server that
+ * is not its own. So ownership is read from the kernel: the listening socket's inode, among
+ * the process's open files.
+ */
+export function listensOn(pid: number, addresses: readonly { host: string; port: number }[]): boolean {
+  const inodes = new Map<string, string>();
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    // f[1] local address, f[3] state (0A = LISTEN), f[9] inode
+    if (f[3] === '0A' && f[1] && f[9]) inodes.set(f[1], f[9]);
+  }
+  let open: Set<string>;
+  try {
+    const fdDir = `/proc/${pid}/fd`;
+    open = new Set(readdirSync(fdDir).map((fd) => readlinkOrEmpty(path.join(fdDir, fd))));
+  } catch {
+    return false; // gone
+  }
+  return addresses.every(({ host, port }) => {
+    const inode = inodes.get(procAddress(host, port));
+    return inode !== undefined && open.has(`socket:[${inode}]`);
+  });
+}
+
+function readlinkOrEmpty(file: string): string {
+  try {
+    return readlinkSync(file);
+  } catch {
+    return ''; // closed meanwhile
+  }
+}
+
+/** Resolves once slapd itself listens on every address it was given. */
+async function waitForListen(
+  addresses: readonly { host: string; port: number }[],
   child: ChildProcess,
   log: () => string,
   ms = scaled(10_000),
 ): Promise<void> {
   const until = Date.now() + ms;
+  const pid = child.pid;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`slapd exited with ${child.exitCode}: ${log()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
+    if (pid !== undefined && listensOn(pid, addresses)) return;
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`slapd did not listen on ${port} within ${ms} ms: ${log()}`);
+  const where = addresses.map((a) => `${a.host}:${a.port}`).join(', ');
+  throw new Error(`slapd did not listen on ${where} within ${ms} ms: ${log()}`);
 }
 
 export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
@@ -178,7 +219,11 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
       stderr = (stderr + d.toString()).slice(-4000);
     });
     try {
-      await waitForPort(port, child, () => stderr);
+      const addresses = urls.map((u) => {
+        const { hostname, port } = new URL(u);
+        return { host: hostname, port: Number(port) };
+      });
+      await waitForListen(addresses, child, () => stderr);
     } catch (e) {
       child.kill('SIGKILL');
       if (attempt < 3) continue;

@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LdapSettings, makeLdapSource, startSlapdDirectory } from '../../../test/helpers/ldap-source.js';
 import { bulkPeopleLdif, fixture, type Slapd, SUFFIX, startSlapd } from '../../../test/helpers/slapd.js';
 import { scaled } from '../../../test/helpers/timing.js';
-import type { Source } from '../../core/source.js';
 
 let slapd: Slapd;
 let base: LdapSettings;
@@ -24,7 +23,10 @@ afterAll(async () => {
   await slapd?.stop();
 });
 
-function sourceThat(onPage: (page: number) => void, extra: LdapSettings = {}): Source {
+function sourceThat(
+  onPage: (page: number) => void,
+  extra: LdapSettings = {},
+): ReturnType<typeof makeLdapSource> {
   const settings = {
     ...base,
     pageSize: 100,
@@ -35,15 +37,16 @@ function sourceThat(onPage: (page: number) => void, extra: LdapSettings = {}): S
     onLog: (line) => {
       if (line.msg === 'ldap page read' && typeof line.page === 'number') onPage(line.page);
     },
-  }).source;
+  });
 }
 
 describe('a server failing mid-search', () => {
   it('reads all 3,000 entries in 30 pages when nothing goes wrong', async () => {
     let pages = 0;
-    const snap = await sourceThat((p) => {
+    const { source } = sourceThat((p) => {
       pages = p;
-    }).fetch(AbortSignal.timeout(scaled(10_000)));
+    });
+    const snap = await source.fetch(AbortSignal.timeout(scaled(10_000)));
     expect(snap.records).toHaveLength(3000);
     expect(pages).toBe(30);
   });
@@ -56,10 +59,22 @@ describe('a server failing mid-search', () => {
     });
     slapd.signal('SIGSTOP');
     try {
-      const source = sourceThat(() => {}, { urls: [slapd.url, second.url] });
-      const snap = await source.fetch(AbortSignal.timeout(scaled(10_000)));
-      expect(snap.records).toHaveLength(10);
-      expect(snap.description.startsWith(second.url)).toBe(true);
+      const { source, logs } = sourceThat(() => {}, { urls: [slapd.url, second.url] });
+      // Which server each step went to, should this fail (it once failed in CI with a search timeout).
+      const trail = (): string =>
+        `frozen ${slapd.url}, second ${second.url}; log: ${logs.map((l) => JSON.stringify(l)).join('\n')}`;
+      const snap = await source.fetch(AbortSignal.timeout(scaled(10_000))).catch((e: unknown) => {
+        throw new Error(`${e instanceof Error ? e.message : String(e)} (${trail()})`, { cause: e });
+      });
+      expect(snap.records, trail()).toHaveLength(10);
+      expect(snap.description.startsWith(second.url), trail()).toBe(true);
+      expect(
+        logs.find((l) => l.msg === 'LDAP fail-over: using the next server'),
+        trail(),
+      ).toMatchObject({
+        url: second.url,
+        failed: [slapd.url],
+      });
     } finally {
       slapd.signal('SIGCONT');
       await second.stop();
