@@ -5,7 +5,7 @@
 import { readEmailCa } from '../config/notify.js';
 import type { AppConfig, JobConfig } from '../config/schema.js';
 import type { SourceRegistry, WatchedFolder } from '../core/source.js';
-import { configureLocks } from '../state/lock.js';
+import { configureLocks } from '../state/lock-timing.js';
 import { adminAddress, type ListenAddress } from './admin-address.js';
 import { validateCron, validateSchedule } from './scheduler.js';
 
