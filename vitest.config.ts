@@ -26,9 +26,9 @@ export default defineConfig({
     // A worker runs its files one after another in one process and keeps the modules they load,
     // instead of a new process per file that loads vitest and our sources again (145 files; on 2
     // cores a Node 20 pass went from 279 to 221 s and 488 to 377 s of CPU, or with coverage from
-    // 271 to 248 s and 477 to 430 s). Each file
-    // still starts from a fresh process's settings: test/helpers/test-setup.ts resets the few the
-    // product keeps per process (registered secrets, lock timing, the daemon's run check).
+    // 271 to 248 s and 477 to 430 s). Each file still starts from a fresh process's settings:
+    // test/helpers/test-setup.ts resets the few the product keeps per process (registered
+    // secrets, lock timing, the daemon's run check).
     isolate: false,
     // Longest files first (the fault matrix, then e2e), also on a clean clone without vitest's cache.
     sequence: { sequencer: SlowFirstSequencer },
