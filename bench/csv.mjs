@@ -2,6 +2,9 @@
 // CSV pipeline benchmark (issue: core). Run: npm run build && node bench/csv.mjs [--rows 1000000] [--runs 3] [--skip-plan]
 // Prints, for one generated file of N rows:
 //  - reference: a bare csv-parse streaming pass over the file (arrays, no per-row work);
+//  - floor: the same pass keeping every row it parsed. A full replacing sync must hold the whole
+//    desired list (the plan compares all of it, the upload sends all of it), so this is the least
+//    a run that keeps csv-parse's rows could cost;
 //  - ours: the csv-folder source (decode + parse + map) + normalise + validate + merge + plan;
 //  - ratio ours / reference (goal ≤ 1.5), in wall time and in CPU time (steadier on a shared machine);
 //  - a run against the last upload: N rows read, then snapshot.json of N people (written by a
@@ -50,17 +53,25 @@ function generate(dir) {
   return file;
 }
 
-async function phaseBare(dir) {
+/** The bare pass; with `keep`, every row's array stays in memory to the end (the floor). */
+async function bareRead(dir, keep) {
   const { parse } = await import('csv-parse');
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   let n = 0;
+  const kept = [];
   const parser = createReadStream(path.join(dir, 'drop', 'staff.csv')).pipe(
     parse({ relax_column_count: true }),
   );
-  for await (const _ of parser) n++;
-  return { ms: performance.now() - t0, cpuMs: cpuMs(c0), rows: n - 1 };
+  for await (const row of parser) {
+    n++;
+    if (keep) kept.push(row);
+  }
+  return { ms: performance.now() - t0, cpuMs: cpuMs(c0), rows: n - 1, kept: kept.length };
 }
+
+const phaseBare = (dir) => bareRead(dir, false);
+const phaseKeep = (dir) => bareRead(dir, true);
 
 async function source(dir) {
   const { SOURCE_DEFINITIONS } = await import(dist('sources/index.js'));
@@ -148,7 +159,13 @@ async function phasePlan(dir) {
   };
 }
 
-await servePhase(values, { bare: phaseBare, ours: phaseOurs, snapshot: phaseSnapshot, plan: phasePlan });
+await servePhase(values, {
+  bare: phaseBare,
+  keep: phaseKeep,
+  ours: phaseOurs,
+  snapshot: phaseSnapshot,
+  plan: phasePlan,
+});
 
 const runPhase = (phase, dir) =>
   runPhaseIn(fileURLToPath(import.meta.url), phase, dir, ['--rows', String(rows)]);
@@ -160,14 +177,17 @@ const file = generate(dir);
 if (!values['skip-plan']) runPhase('snapshot', dir);
 const runs = Number(values.runs);
 const bare = [],
+  keep = [],
   ours = [],
   plan = [];
 for (let i = 0; i < runs; i++) {
   bare.push(runPhase('bare', dir));
+  keep.push(runPhase('keep', dir));
   ours.push(runPhase('ours', dir));
   if (!values['skip-plan']) plan.push(runPhase('plan', dir));
 }
 const b = median(bare.map((x) => x.ms));
+const k = median(keep.map((x) => x.ms));
 const o = median(ours.map((x) => x.ms));
 const p = plan.length > 0 ? median(plan.map((x) => x.ms)) : undefined;
 console.log(
@@ -175,6 +195,9 @@ console.log(
 );
 console.log(
   `reference (bare csv-parse pass):        ${b.toFixed(0)} ms, peak RSS ${Math.max(...bare.map((x) => x.maxRssMb))} MB`,
+);
+console.log(
+  `floor (the same pass keeping its rows): ${k.toFixed(0)} ms = ${(k / b).toFixed(2)}× the reference (CPU ${(median(keep.map((x) => x.cpuMs)) / median(bare.map((x) => x.cpuMs))).toFixed(2)}×), peak RSS ${Math.max(...keep.map((x) => x.maxRssMb))} MB`,
 );
 console.log(
   `ours (read+normalise+validate+plan):    ${o.toFixed(0)} ms (read ${median(ours.map((x) => x.fetchMs)).toFixed(0)} ms, pipeline ${median(ours.map((x) => x.pipelineMs)).toFixed(0)} ms), peak RSS ${Math.max(...ours.map((x) => x.maxRssMb))} MB, ${ours[0].rows} valid`,
