@@ -7,11 +7,25 @@
  *
  * Then measures how much slower than an idle machine Node starts and works here right now, and
  * publishes the factor (timing.ts) to the test workers, which inherit this process's environment.
+ *
+ * Every temp file of the run (os.tmpdir() in the workers and in every process they start: the CLI,
+ * slapd, Samba, Chromium) goes into one directory of its own (TMPDIR), removed when the run ends:
+ * a pass made ~200 temp dirs, and many tests leave theirs for the system to clean up.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { measureSlowdown, SLOWDOWN_ENV } from './timing.js';
 
-export default async function setup(): Promise<void> {
+/** The run's temp directory, set as TMPDIR for everything started after this. */
+function ownTmpdir(): () => void {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mobileid-sync-tests-'));
+  process.env.TMPDIR = dir;
+  return () => rmSync(dir, { recursive: true, force: true });
+}
+
+export default async function setup(): Promise<() => void> {
   if (process.env.MOBILEID_SYNC_TEST_PREBUILT === '1')
     console.log('dist/ built by the caller (MOBILEID_SYNC_TEST_PREBUILT=1)');
   else {
@@ -22,14 +36,16 @@ export default async function setup(): Promise<void> {
     const b = spawnSync(process.execPath, ['scripts/bundle.mjs'], { stdio: 'inherit' });
     if (b.status !== 0) throw new Error('scripts/bundle.mjs failed: the e2e tests have no CLI to run');
   }
+  const teardown = ownTmpdir();
 
   const forced = process.env[SLOWDOWN_ENV];
   if (forced) {
     console.log(`Test deadlines × ${forced} (${SLOWDOWN_ENV} set by the caller)`);
-    return;
+    return teardown;
   }
   const m = await measureSlowdown();
   process.env[SLOWDOWN_ENV] = String(m.factor);
   const ms = (xs: readonly number[]) => xs.map(Math.round).join('/');
   console.log(`Test deadlines × ${m.factor}: node -e 0 ${ms(m.nodeMs)} ms, fixed work ${ms(m.workMs)} ms`);
+  return teardown;
 }
