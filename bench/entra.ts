@@ -6,8 +6,8 @@
  *
  * Prints: Graph requests of a full read (goal ⌈N/999⌉ + token), the wall time of our full read +
  * buildPlan divided by the time the stand-in needs to serve the same pages to a bare undici client
- * (goal ≤ 1.3×, issue 14), the same bare read keeping every user it parsed (the floor of a full read
- * with delta on, which must keep the users for the delta state), and the requests and time of a
+ * (goal ≤ 1.3×, issue 14), the same bare read keeping every user it parsed (the floor of our full
+ * read with delta on, which keeps every user for the delta state), and the requests and time of a
  * no-change delta run. The bare and the real runs
  * alternate and the best of each counts, so a busy machine skews both alike; the CPU time of this
  * process (the stand-in runs in a child) is printed beside, as it moves less with the load.
