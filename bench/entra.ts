@@ -220,6 +220,8 @@ async function main(): Promise<void> {
   await ask(child, { cmd: 'reset' });
   let deltaFetch = Number.POSITIVE_INFINITY;
   let deltaTotal = Number.POSITIVE_INFINITY;
+  let deltaSettle = Number.POSITIVE_INFINITY;
+  let deltaSettleCpu = Number.POSITIVE_INFINITY;
   let changes = 0;
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
@@ -229,10 +231,17 @@ async function main(): Promise<void> {
     deltaFetch = Math.min(deltaFetch, t1 - t0);
     deltaTotal = Math.min(deltaTotal, performance.now() - t0);
     changes = plan.adds.length + plan.updates.length + plan.deletes.length;
+    // The run ends "unchanged": the state file is written again, for the new delta link.
+    const c = process.cpuUsage();
+    deltaSettle = Math.min(deltaSettle, await timed(async () => snap.settle?.('unchanged', '')));
+    deltaSettleCpu = Math.min(deltaSettleCpu, cpuSince(c));
   }
   const d = await counts(child);
   console.log(
     `  no-change delta run (daemon):      ${ms(deltaTotal)} (source.fetch ${ms(deltaFetch)}; plan changes: ${changes})`,
+  );
+  console.log(
+    `    then its settle:                 ${ms(deltaSettle)} (CPU ${ms(deltaSettleCpu)}; the delta state of ${n.toLocaleString('en-US')} users written for the new link)`,
   );
   console.log(
     `  Graph requests per no-change run:  ${(d.delta ?? 0) / runs} delta + ${(d.token ?? 0) / runs} token + ${(d.users ?? 0) / runs} users`,

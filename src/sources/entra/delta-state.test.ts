@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,6 +52,30 @@ describe('delta state', () => {
       kind: 'unusable',
       reason: expect.stringContaining('not valid JSON'),
     });
+  });
+
+  it('writes exactly JSON.stringify of the state, also when an unchanged users list is saved again with a new link', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'entra-delta-'));
+    const file = path.join(dir, 's.json');
+    const users = [
+      { id: 'a', mail: 'a@contoso.com', givenName: 'Zoë "Z"', surname: 'Ünal\u2028' },
+      { id: 'b', mail: null },
+    ];
+    const first: DeltaState = { ...state, users };
+    await saveDeltaState(file, first);
+    expect(readFileSync(file, 'utf8')).toBe(JSON.stringify(first));
+    // The daemon's next round changed nobody: the same list, a new link.
+    const next: DeltaState = { ...first, deltaLink: `${state.deltaLink}-2` };
+    await saveDeltaState(file, next);
+    expect(readFileSync(file, 'utf8')).toBe(JSON.stringify(next));
+    expect(await loadDeltaState(file, fp)).toEqual({ kind: 'ok', state: next });
+    // A round with changes hands over a new list, which is written as it is now.
+    const changed: DeltaState = {
+      ...next,
+      users: [...users.slice(0, 1), { id: 'c', mail: 'c@contoso.com' }],
+    };
+    await saveDeltaState(file, changed);
+    expect(await loadDeltaState(file, fp)).toEqual({ kind: 'ok', state: changed });
   });
 
   it('reports a write failure as a StateError naming the file', async () => {

@@ -93,6 +93,31 @@ export async function stateStamp(file: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * The JSON of users lists this process has written, by list. A delta round that changed nobody
+ * hands the stored list back as it is, and its state is saved every run for the new link: the
+ * daemon then writes these bytes again instead of serialising every user anew (~200 ms of CPU
+ * per run at 100k users). Kept as a Buffer, outside the JS heap, for as long as the list lives;
+ * a list is never changed once made (a round with changes makes a new one).
+ */
+const usersJson = new WeakMap<readonly GraphUser[], Buffer>();
+
+function usersBytes(users: readonly GraphUser[]): Buffer {
+  let bytes = usersJson.get(users);
+  if (bytes === undefined) {
+    bytes = Buffer.from(JSON.stringify(users));
+    usersJson.set(users, bytes);
+  }
+  return bytes;
+}
+
+/** `JSON.stringify(state)`, its users list taken from the bytes written before when it is the same list. */
+function stateBytes(state: DeltaState): Buffer[] {
+  const { users, ...head } = state;
+  const text = JSON.stringify(head);
+  return [Buffer.from(`${text.slice(0, -1)},"users":`), usersBytes(users), Buffer.from('}')];
+}
+
 /** Temp file, fsync, rename, then fsync the directory: a crash leaves the old or the new state. */
 export async function saveDeltaState(file: string, state: DeltaState): Promise<void> {
   const dir = path.dirname(file);
@@ -101,7 +126,8 @@ export async function saveDeltaState(file: string, state: DeltaState): Promise<v
     await mkdir(dir, { recursive: true });
     const fh = await open(tmp, 'w', 0o600);
     try {
-      await fh.writeFile(JSON.stringify(state));
+      // writeFile goes on from where the last part ended, and writes each part whole.
+      for (const part of stateBytes(state)) await fh.writeFile(part);
       await fh.sync();
     } finally {
       await fh.close();
