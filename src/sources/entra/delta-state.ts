@@ -96,8 +96,8 @@ export async function stateStamp(file: string): Promise<string | undefined> {
 /**
  * The JSON of users lists this process has written, by list. A delta round that changed nobody
  * hands the stored list back as it is, and its state is saved every run for the new link: the
- * daemon then writes these bytes again instead of serialising every user anew (~200 ms of CPU
- * per run at 100k users). Kept as a Buffer, outside the JS heap, for as long as the list lives;
+ * daemon then writes these bytes again instead of serialising every user anew (~400 ms of CPU
+ * per run at 100k users, bench/entra.ts). Kept as a Buffer, outside the JS heap, while the list lives;
  * a list is never changed once made (a round with changes makes a new one).
  */
 const usersJson = new WeakMap<readonly GraphUser[], Buffer>();
